@@ -1,0 +1,44 @@
+# The two commands of the README: `make run` (dashboard with demo data) and `make test` (whole suite).
+# Both install what is missing first and are safe to run again.
+SHELL := /bin/bash
+SETUP := bash scripts/setup.sh
+PY := .venv/bin/python
+DBURL = $$($(SETUP) dburl)
+WORKERS ?= 2
+BIND ?= 127.0.0.1:8050
+
+.PHONY: run test setup setup-dev db migrate demo-data lint serve
+
+run: setup db migrate demo-data serve
+
+test: setup-dev db
+	@echo "==> checks: ruff, mypy"
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	@echo "==> tests (throw-away database in the same cluster)"
+	DATABASE_URL=$(DBURL) $(PY) -m pytest $(PYTEST_ARGS)
+
+setup:
+	@$(SETUP) system venv
+
+setup-dev:
+	@$(SETUP) system system-browser venv-dev
+
+db:
+	@$(SETUP) db
+
+migrate:
+	@echo "==> applying migrations"
+	@DATABASE_URL=$(DBURL) $(PY) -m geodata db upgrade
+
+demo-data:
+	@DATABASE_URL=$(DBURL) $(PY) -m geodata sample --if-empty
+
+serve:
+	@echo "==> serving the dashboard on http://$(BIND) ($(WORKERS) workers); Ctrl-C stops it"
+	@DATABASE_URL=$(DBURL) .venv/bin/gunicorn --workers $(WORKERS) --bind $(BIND) \
+		--access-logfile - app:server
+
+lint:
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy

@@ -1,0 +1,118 @@
+"""Command line: ``python -m geodata <subcommand>``; every subcommand has ``--help``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from geodata.errors import GeodataError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from geodata.migrate import upgrade
+
+    upgrade(args.revision)
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from geodata.sample import write_sample
+
+    return write_sample(seed=args.seed, if_empty=args.if_empty)
+
+
+def _cmd_load_boundaries(args: argparse.Namespace) -> int:
+    from geodata.load import BoundaryOptions, load_boundaries
+
+    options = BoundaryOptions(
+        path=args.file,
+        level=args.level,
+        code_field=args.code_field,
+        name_field=args.name_field,
+        parent_field=args.parent_field,
+        parent_level=args.parent_level,
+        type_field=args.type_field,
+        population_field=args.population_field,
+        crs=args.crs,
+        valid_from=args.valid_from,
+        source=args.source,
+        layer=args.layer,
+        strict=args.strict,
+    )
+    summary = load_boundaries(options, progress=not args.quiet)
+    print(summary.describe())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="python -m geodata", description="Cần Thơ IOC map: data tools."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="SUBCOMMAND")
+
+    db = sub.add_parser("db", help="database schema (Alembic migrations)")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    up = db_sub.add_parser("upgrade", help="apply the migrations up to REVISION (default: head)")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(handler=_cmd_db_upgrade)
+
+    sample = sub.add_parser(
+        "sample", help="write the synthetic, deterministic Cần Thơ demo data set"
+    )
+    sample.add_argument("--seed", type=int, default=2004, help="random seed (default: %(default)s)")
+    sample.add_argument(
+        "--if-empty", action="store_true", help="do nothing when admin units already exist"
+    )
+    sample.set_defaults(handler=_cmd_sample)
+
+    load = sub.add_parser("load", help="import agency files")
+    load_sub = load.add_subparsers(dest="load_command", required=True, metavar="KIND")
+    b = load_sub.add_parser(
+        "boundaries",
+        help="admin unit boundaries from GeoJSON, Shapefile or GeoPackage",
+        description="Load admin units of one level. All or nothing: any error names the file, "
+        "the feature and the reason, and leaves the database unchanged.",
+    )
+    b.add_argument("file", help="GeoJSON, Shapefile (.shp with its .prj) or GeoPackage")
+    b.add_argument("--level", required=True, help="level of the units: district, ward, …")
+    b.add_argument("--code-field", help="field with the official code (default: guessed)")
+    b.add_argument("--name-field", help="field with the name (default: guessed)")
+    b.add_argument("--parent-field", help="field with the parent's code or name")
+    b.add_argument(
+        "--parent-level", help="level of the parents (default: the level above --level)"
+    )
+    b.add_argument("--type-field", help="field with the unit type (default: from the name prefix)")
+    b.add_argument("--population-field", help="field with the population")
+    b.add_argument("--crs", help="CRS of a file that declares none (EPSG code, WKT or PROJ string)")
+    b.add_argument(
+        "--valid-from",
+        help="date the units take effect (YYYY-MM-DD); older units of the level are ended, "
+        "not deleted. Default: replace the current units of the level in place",
+    )
+    b.add_argument("--source", help="source label stored with the units (default: file name)")
+    b.add_argument("--layer", help="layer name in a GeoPackage with several layers")
+    b.add_argument(
+        "--strict", action="store_true", help="refuse invalid geometries instead of repairing them"
+    )
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(handler=_cmd_load_boundaries)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a subcommand; user errors print one clear message and exit with status 2."""
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except GeodataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

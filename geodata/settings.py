@@ -1,0 +1,40 @@
+"""Configuration from the environment (prefix ``CANTHO_``, plus ``DATABASE_URL``), in one place."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting the app and the command line read. Change one with an environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="CANTHO_", extra="ignore")
+
+    database_url: str = Field(
+        default="postgresql+psycopg://cantho@127.0.0.1:54329/cantho",
+        validation_alias="DATABASE_URL",
+    )
+    # Base-map tiles; an empty URL draws no tiles (the map is still readable from our own data).
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = (
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    )
+    # The region that imported coordinates must fall in (lon/lat): Cần Thơ with its 2025 merger
+    # (Hậu Giang, Sóc Trăng) and a margin. Anything outside is refused as a likely CRS mistake.
+    region_bbox: tuple[float, float, float, float] = (104.8, 8.9, 106.8, 10.9)
+    # Metric CRS for areas and lengths: VN-2000 / UTM zone 48N.
+    metric_srid: int = 3405
+    default_language: str = "vi"
+    # The root unit the map opens on (GSO code of Cần Thơ).
+    root_unit_code: str = "92"
+    # Feature cap per map request, so one click cannot ask for an unbounded payload.
+    max_features: int = 2000
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings, read once per process."""
+    return Settings()

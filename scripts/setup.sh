@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Set-up steps behind `make run` and `make test`. Each step checks before it acts, so running it twice
+# is quick and harmless. Usage: scripts/setup.sh STEP...  (system | system-browser | venv | venv-dev |
+# db | dburl | template)
+#
+# The project-local PostgreSQL cluster lives under var/pgdata, listens on 127.0.0.1:$CANTHO_PGPORT only,
+# and runs as the unprivileged `postgres` user when this script runs as root (PostgreSQL refuses root).
+# When DATABASE_URL is set the caller brings its own database and no cluster is started.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+var="$repo/var"
+pgdata="$var/pgdata"
+pgport="${CANTHO_PGPORT:-54329}"
+dbname="${CANTHO_DBNAME:-cantho}"
+dbuser="cantho"
+venv="$repo/.venv"
+python="${PYTHON:-python3}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# --- system packages -------------------------------------------------------------------------------
+apt_install() {
+  # Install the Debian packages named that are not installed yet.
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null; then
+    die "this system has no apt-get. Install these yourself (or their equivalents): ${missing[*]}
+       - PostgreSQL 15+ with PostGIS 3, Python 3.11+ with venv; Chromium + chromedriver for tests;
+       or point DATABASE_URL at an existing PostGIS database."
+  fi
+  say "installing system packages: ${missing[*]}"
+  local stamp="$var/apt-updated"
+  mkdir -p "$var"
+  if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440 2>/dev/null)" ]; then
+    as_root apt-get update -qq && touch "$stamp"
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+pg_version() {
+  # Major version of the newest PostgreSQL server installed.
+  ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n 1
+}
+
+step_system() {
+  local pkgs=(ca-certificates)
+  "$python" -m venv --help >/dev/null 2>&1 || pkgs+=(python3-venv)
+  if [ -z "${DATABASE_URL:-}" ]; then
+    pkgs+=(postgresql postgresql-contrib)
+  fi
+  apt_install "${pkgs[@]}"
+  if [ -z "${DATABASE_URL:-}" ]; then
+    local v; v=$(pg_version)
+    [ -n "$v" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql"
+    apt_install "postgresql-$v-postgis-3"
+  fi
+}
+
+step_system_browser() {
+  # Debian names them chromium / chromium-driver; the browser tests find both on PATH.
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return 0; fi
+  apt_install chromium chromium-driver
+}
+
+# --- Python environment ----------------------------------------------------------------------------
+venv_install() {
+  local reqs=("$@") stamp="$venv/.requirements.sha256" want
+  want=$(cat "${reqs[@]/#/$repo/}" | sha256sum | cut -d' ' -f1)
+  if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && grep -qx "$want" "$stamp"; then
+    return 0
+  fi
+  [ -x "$venv/bin/python" ] || { say "creating .venv"; "$python" -m venv "$venv"; }
+  say "installing Python packages from ${reqs[*]}"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+  local args=(); for r in "${reqs[@]}"; do args+=(-r "$repo/$r"); done
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "${args[@]}"
+  echo "$want" > "$stamp"
+}
+
+step_venv() { venv_install requirements.txt; }
+step_venv_dev() { venv_install requirements.txt requirements-dev.txt; }
+
+# --- the project-local PostgreSQL cluster ----------------------------------------------------------
+pg_user() { if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi; }
+
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+psql_admin() {
+  # psql as the cluster's superuser over the private Unix socket.
+  as_pg "/usr/lib/postgresql/$(pg_version)/bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$var/run" \
+    -p "$pgport" -d postgres "$@"
+}
+
+step_db() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    say "DATABASE_URL is set: using it, no local cluster"
+    return 0
+  fi
+  local bin; bin="/usr/lib/postgresql/$(pg_version)/bin"
+  mkdir -p "$var/run"
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u postgres -- test -x "$repo" ||
+      die "the postgres user cannot reach $repo; clone the project somewhere it can (e.g. /srv or /opt)"
+    chown postgres: "$var/run"
+  fi
+  if [ ! -f "$pgdata/PG_VERSION" ]; then
+    say "creating the local PostgreSQL cluster in var/pgdata (port $pgport, 127.0.0.1 only)"
+    mkdir -p "$pgdata"
+    [ "$(id -u)" -eq 0 ] && chown postgres: "$pgdata"
+    chmod 700 "$pgdata"
+    as_pg "$bin/initdb" -D "$pgdata" -U "$(pg_user)" --auth-local=peer --auth-host=scram-sha-256 \
+      -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  if ! as_pg "$bin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
+    say "starting PostgreSQL on 127.0.0.1:$pgport"
+    [ "$(id -u)" -eq 0 ] && { touch "$var/postgres.log"; chown postgres: "$var/postgres.log"; }
+    as_pg "$bin/pg_ctl" -D "$pgdata" -l "$var/postgres.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $pgport -k $var/run" start >/dev/null
+  fi
+  # The application's role and password, made once; the URL is kept in var/ (not in git).
+  if [ ! -s "$var/database_url" ]; then
+    local pw; pw=$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')
+    psql_admin -c "DO \$\$BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$dbuser') THEN
+          CREATE ROLE $dbuser LOGIN CREATEDB;
+        END IF;
+      END\$\$;" -c "ALTER ROLE $dbuser PASSWORD '$pw'"
+    (umask 077; echo "postgresql+psycopg://$dbuser:$pw@127.0.0.1:$pgport/$dbname" > "$var/database_url")
+  fi
+  ensure_database "$dbname"
+  step_template
+}
+
+ensure_database() {
+  # Create database $1 owned by the app role with PostGIS, unless it exists.
+  local name=$1
+  if ! psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1; then
+    say "creating database $name"
+    psql_admin -c "CREATE DATABASE $name OWNER $dbuser"
+  fi
+  # Extensions need a superuser; the migrations only check that they are there.
+  as_pg "/usr/lib/postgresql/$(pg_version)/bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$var/run" \
+    -p "$pgport" -d "$name" -c "CREATE EXTENSION IF NOT EXISTS postgis" \
+    -c "CREATE EXTENSION IF NOT EXISTS btree_gist" -c "CREATE EXTENSION IF NOT EXISTS unaccent"
+}
+
+step_template() {
+  # A template with the extensions installed, so tests can create throw-away databases quickly.
+  [ -n "${DATABASE_URL:-}" ] && return 0
+  ensure_database cantho_template
+  psql_admin -c "ALTER DATABASE cantho_template WITH IS_TEMPLATE true" >/dev/null
+}
+
+step_dburl() {
+  # Print the database URL the app should use.
+  if [ -n "${DATABASE_URL:-}" ]; then echo "$DATABASE_URL"; else cat "$var/database_url"; fi
+}
+
+[ $# -gt 0 ] || die "usage: $0 STEP..."
+for step in "$@"; do
+  fn="step_${step//-/_}"
+  declare -F "$fn" >/dev/null || die "unknown step: $step"
+  "$fn"
+done

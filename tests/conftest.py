@@ -1,0 +1,92 @@
+"""Test fixtures: a throw-away PostGIS database per test run, made from the set-up's template.
+
+The suite needs DATABASE_URL pointing at a PostgreSQL server whose role may create databases
+(`make test` provides it). Tests never mock the database.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import Engine
+
+_BASE_URL = os.environ.get("DATABASE_URL")
+if not _BASE_URL:
+    raise pytest.UsageError("DATABASE_URL is not set: run the suite with `make test`")
+
+_TEST_DB = f"cantho_test_{uuid.uuid4().hex[:8]}"
+TEST_URL = make_url(_BASE_URL).set(database=_TEST_DB).render_as_string(hide_password=False)
+# Everything imported from here on (settings, engine, the Dash app) sees the throw-away database.
+os.environ["DATABASE_URL"] = TEST_URL
+os.environ.setdefault("CANTHO_TILE_URL", "")  # no tile requests from tests: the network is closed
+
+
+def _admin_engine() -> Engine:
+    return create_engine(_BASE_URL, isolation_level="AUTOCOMMIT")  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    """The migrated throw-away database, dropped at the end of the run."""
+    from geodata.db import get_engine
+    from geodata.migrate import upgrade
+
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        has_template = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = 'cantho_template'")
+        )
+        template = " TEMPLATE cantho_template" if has_template else ""
+        conn.execute(text(f'CREATE DATABASE "{_TEST_DB}"{template}'))
+    try:
+        upgrade(database_url=TEST_URL)
+        yield get_engine()
+    finally:
+        get_engine().dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{_TEST_DB}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _truncate(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE admin_unit, map_feature RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def empty_db(engine: Engine) -> Engine:
+    """The database with no data in it."""
+    _truncate(engine)
+    return engine
+
+
+@pytest.fixture
+def demo_db(engine: Engine) -> Engine:
+    """The database holding exactly the default demo data set."""
+    from geodata.sample import write_sample
+
+    _truncate(engine)
+    write_sample()
+    return engine
+
+
+def pytest_setup_options():  # type: ignore[no-untyped-def]
+    """Headless Chromium options for dash_duo (the machines have no screen)."""
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--window-size=1400,900",
+    ):
+        options.add_argument(arg)
+    return options
