@@ -82,9 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--code-field", help="field with the official code (default: guessed)")
     b.add_argument("--name-field", help="field with the name (default: guessed)")
     b.add_argument("--parent-field", help="field with the parent's code or name")
-    b.add_argument(
-        "--parent-level", help="level of the parents (default: the level above --level)"
-    )
+    b.add_argument("--parent-level", help="level of the parents (default: the level above --level)")
     b.add_argument("--type-field", help="field with the unit type (default: from the name prefix)")
     b.add_argument("--population-field", help="field with the population")
     b.add_argument("--crs", help="CRS of a file that declares none (EPSG code, WKT or PROJ string)")

@@ -48,9 +48,7 @@ class AdminUnit(Base):
     name_norm: Mapped[str] = mapped_column(Text)  # for matching (see geodata.names)
     unit_type: Mapped[str | None] = mapped_column(Text)  # Quận, Huyện, Phường, Xã, Thị trấn, …
     level: Mapped[str] = mapped_column(Text)  # city, district, ward, …
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("admin_unit.id", ondelete="RESTRICT")
-    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id", ondelete="RESTRICT"))
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)  # exclusive; NULL = still valid
     population: Mapped[int | None] = mapped_column(Integer)

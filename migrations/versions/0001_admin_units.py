@@ -40,13 +40,9 @@ def upgrade() -> None:
         sa.Column("population", sa.Integer),
         sa.Column("area_km2", sa.Double, nullable=False),
         sa.Column("source", sa.Text, nullable=False),
-        sa.Column(
-            "geom", Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False
-        ),
+        sa.Column("geom", Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False),
         sa.Column("created_at", sa.DateTime, server_default=sa.func.now(), nullable=False),
-        sa.CheckConstraint(
-            "valid_to IS NULL OR valid_to > valid_from", name="validity"
-        ),
+        sa.CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="validity"),
         sa.CheckConstraint("population IS NULL OR population >= 0", name="population"),
         sa.CheckConstraint("ST_IsValid(geom) AND NOT ST_IsEmpty(geom)", name="geom"),
     )

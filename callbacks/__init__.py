@@ -1,0 +1,1 @@
+"""What changes: Dash callbacks (parse → authorise → query → build). Importing registers them."""

@@ -1,0 +1,88 @@
+"""Drill-down: the URL says which unit is selected; the map, breadcrumb and panel follow it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import ClientsideFunction, Input, Output, callback, clientside_callback, no_update
+from sqlalchemy.exc import DBAPIError
+
+from callbacks.request import current_language, parse_search
+from geodata.db import get_engine
+from geodata.errors import UnknownUnit
+from geodata.queries import DrillView, drill_view
+from layouts import ids
+from layouts.i18n import fmt_date, t
+from layouts.panel import breadcrumb, error_panel, unit_panel
+
+_EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
+
+
+def _viewport(view: DrillView, remembered: tuple[float, float, float] | None) -> dict[str, Any]:
+    """The user's own view when the URL remembers one, else the selected unit's bounds."""
+    if remembered:
+        lat, lon, zoom = remembered
+        return {"center": [lat, lon], "zoom": zoom, "transition": "setView"}
+    xmin, ymin, xmax, ymax = view.selected.bounds
+    return {"bounds": [[ymin, xmin], [ymax, xmax]], "transition": "fitBounds"}
+
+
+@callback(
+    Output(ids.UNITS, "data"),
+    Output(ids.CONTEXT, "data"),
+    Output(ids.BREADCRUMB, "children"),
+    Output(ids.PANEL, "children"),
+    Output(ids.DEMO_BADGE, "hidden"),
+    Output(ids.MAP, "viewport"),
+    Output(ids.DATE, "value"),
+    Input(ids.URL, "search"),
+)
+def show_selection(search: str | None) -> tuple:
+    """Everything that depends on the selected unit and date, from one query of PostGIS."""
+    req = parse_search(search)
+    lang = current_language()
+    shown_date = req.on_date.isoformat() if req.date_given else no_update
+    try:
+        with get_engine().connect() as conn:
+            view = drill_view(conn, req.unit, req.on_date)
+    except UnknownUnit:
+        key = "error.unknown_unit" if req.unit else "error.no_units"
+        message = t(key, lang, code=req.unit, date=fmt_date(req.on_date, lang))
+        return _EMPTY, no_update, [], error_panel(message), True, no_update, shown_date
+    except DBAPIError:
+        # Keep what is on screen; say why nothing changed.
+        return (no_update,) * 3 + (error_panel(t("error.database", lang)),) + (no_update,) * 3
+    link_date = req.on_date if req.date_given else None
+    parent = view.trail[-1] if view.trail else None
+    return (
+        view.shown,
+        view.context,
+        breadcrumb(view.trail, view.selected, link_date),
+        unit_panel(view.selected, parent, view.children, lang, link_date),
+        not view.is_demo,
+        _viewport(view, req.view),
+        shown_date,
+    )
+
+
+clientside_callback(
+    ClientsideFunction(namespace="cantho", function_name="drillTo"),
+    Output(ids.NAV_SYNC, "data", allow_duplicate=True),
+    Input(ids.UNITS, "clickData"),
+    prevent_initial_call=True,
+)
+
+clientside_callback(
+    ClientsideFunction(namespace="cantho", function_name="rememberView"),
+    Output(ids.VIEW_SYNC, "data"),
+    Input(ids.MAP, "center"),
+    Input(ids.MAP, "zoom"),
+    prevent_initial_call=True,
+)
+
+clientside_callback(
+    ClientsideFunction(namespace="cantho", function_name="setDate"),
+    Output(ids.NAV_SYNC, "data", allow_duplicate=True),
+    Input(ids.DATE, "value"),
+    prevent_initial_call=True,
+)

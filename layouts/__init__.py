@@ -1,0 +1,1 @@
+"""What is drawn: pure functions from data to Dash components. No database, no callbacks."""

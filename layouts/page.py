@@ -1,0 +1,121 @@
+"""The page: header, breadcrumb, map and the side panel of the selected unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+import dash_leaflet as dl
+from dash import dcc, html
+
+from layouts import ids
+from layouts.i18n import t
+
+# Functions in assets/map.js that style and label features on the client.
+_JS = "canthoMap."
+
+
+def language_href(lang: str) -> str:
+    """Where the language switch goes: a server route that sets the cookie and comes back."""
+    other = "en" if lang == "vi" else "vi"
+    return "/lang/" + other
+
+
+def unit_search(code: str, on_date: dt.date | None = None) -> str:
+    """The query string that selects ``code`` (and keeps a non-default date)."""
+    params = {"unit": code}
+    if on_date is not None:
+        params["date"] = on_date.isoformat()
+    return "?" + urlencode(params)
+
+
+def base_map(tile_url: str, tile_attribution: str, lang: str) -> dl.Map:
+    """The Leaflet map: optional base tiles, then our own context (outline, rivers) and units."""
+    layers: list = []
+    if tile_url:
+        layers.append(dl.TileLayer(url=tile_url, attribution=tile_attribution, maxZoom=19))
+    layers += [
+        dl.Pane(
+            dl.GeoJSON(
+                id=ids.CONTEXT,
+                style={"variable": _JS + "contextStyle"},
+                interactive=False,
+            ),
+            name="context",
+            style={"zIndex": 390},
+        ),
+        dl.GeoJSON(
+            id=ids.UNITS,
+            style={"variable": _JS + "unitStyle"},
+            hoverStyle={"variable": _JS + "hoverStyle"},
+            onEachFeature={"variable": _JS + "labelUnit"},
+            attribution=t("map.attribution_none", lang),
+        ),
+        dl.ScaleControl(position="bottomleft", imperial=False),
+    ]
+    return dl.Map(
+        layers,
+        id=ids.MAP,
+        center=[10.08, 105.55],  # Cần Thơ; replaced by the selected unit's bounds at once
+        zoom=10,
+        minZoom=8,
+        maxZoom=18,
+        zoomSnap=0.25,
+        className="ioc-map" + ("" if tile_url else " no-tiles"),
+    )
+
+
+def page(lang: str, today: dt.date, tile_url: str, tile_attribution: str) -> html.Div:
+    """The whole page for ``lang``; data arrives through callbacks keyed on the URL."""
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Store(id=ids.VIEW_SYNC),
+            dcc.Store(id=ids.NAV_SYNC),
+            html.Header(
+                [
+                    html.Div(
+                        [
+                            html.H1(t("app.title", lang)),
+                            html.P(t("app.subtitle", lang), className="subtitle"),
+                        ],
+                        className="titles",
+                    ),
+                    html.Span(
+                        t("demo.badge", lang),
+                        id=ids.DEMO_BADGE,
+                        title=t("demo.hint", lang),
+                        className="demo-badge",
+                        hidden=True,
+                    ),
+                    html.Label(
+                        [
+                            html.Span(t("date.label", lang)),
+                            dcc.Input(
+                                id=ids.DATE,
+                                type="date",  # type: ignore[arg-type]  # HTML has it
+                                value=today.isoformat(),
+                                debounce=True,
+                                className="date-input",
+                            ),
+                        ],
+                        className="date-control",
+                    ),
+                    html.A(
+                        t("lang.switch", lang), href=language_href(lang), className="lang-switch"
+                    ),
+                ],
+                className="topbar",
+            ),
+            html.Nav(id=ids.BREADCRUMB, className="breadcrumb"),
+            html.Main(
+                [
+                    html.Div(base_map(tile_url, tile_attribution, lang), className="map-wrap"),
+                    html.Aside(id=ids.PANEL, className="panel"),
+                ],
+                className="content",
+            ),
+        ],
+        className="page",
+        lang=lang,
+    )

@@ -1,0 +1,98 @@
+"""The drill-down callbacks, called as plain functions against the demo city in PostGIS."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from callbacks.drilldown import show_selection
+
+
+def _texts(component: Any) -> list[str]:
+    """Every string inside a Dash component tree, in order."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, list | tuple):
+            for child in node:
+                walk(child)
+        elif hasattr(node, "children"):
+            walk(node.children)
+
+    walk(component)
+    return found
+
+
+def _names(collection: dict[str, Any]) -> set[str]:
+    return {f["properties"]["name"] for f in collection["features"]}
+
+
+def test_the_city_view_shows_the_nine_districts(demo_db) -> None:
+    units, context, crumbs, panel, demo_hidden, viewport, _ = show_selection("")
+    assert _names(units) == {
+        "Ninh Kiều", "Ô Môn", "Bình Thủy", "Cái Răng", "Thốt Nốt",
+        "Vĩnh Thạnh", "Cờ Đỏ", "Phong Điền", "Thới Lai",
+    }  # fmt: skip
+    assert {f["properties"]["kind"] for f in context["features"]} == {"outline", "river"}
+    assert _texts(crumbs) == ["Cần Thơ"]
+    assert "Cần Thơ" in _texts(panel)
+    assert demo_hidden is False  # the demo data set is labelled as such
+    assert "bounds" in viewport
+
+
+def test_a_district_in_the_url_shows_its_wards_breadcrumb_and_facts(demo_db) -> None:
+    units, _, crumbs, panel, _, viewport, _ = show_selection("?unit=916")
+    names = _names(units)
+    assert len(names) == 11 and "Cái Khế" in names
+    assert _texts(crumbs) == ["Cần Thơ", "›", "Ninh Kiều"]
+    texts = _texts(panel)
+    assert "Ninh Kiều" in texts and "Quận" in texts and "Cần Thơ" in texts
+    assert any(s.endswith("km²") for s in texts)
+    assert any(s.endswith("người/km²") for s in texts)
+    (ymin, xmin), (ymax, xmax) = viewport["bounds"]
+    assert 105.7 < xmin < xmax < 105.85 and 9.95 < ymin < ymax < 10.1
+
+
+def test_a_ward_shows_its_facts_among_its_siblings(demo_db) -> None:
+    units, _, crumbs, panel, *_ = show_selection("?unit=91601")
+    selected = [f["properties"]["name"] for f in units["features"] if f["properties"]["selected"]]
+    assert selected == ["Cái Khế"]
+    assert len(units["features"]) == 11  # the ward is drawn with the other wards of Ninh Kiều
+    assert _texts(crumbs) == ["Cần Thơ", "›", "Ninh Kiều", "›", "Cái Khế"]
+    texts = _texts(panel)
+    assert "Phường" in texts and "Ninh Kiều" in texts
+
+
+def test_the_url_remembers_the_users_zoom(demo_db) -> None:
+    *_, viewport, _ = show_selection("?unit=916&view=10.03,105.77,14.5")
+    assert viewport == {"center": [10.03, 105.77], "zoom": 14.5, "transition": "setView"}
+
+
+def test_an_unknown_unit_says_so_and_draws_nothing(demo_db) -> None:
+    units, _, crumbs, panel, *_ = show_selection("?unit=99999")
+    assert units["features"] == []
+    assert crumbs == []
+    assert any("99999" in s for s in _texts(panel))
+
+
+def test_a_date_before_the_units_existed_says_none_are_valid(demo_db) -> None:
+    units, _, _, panel, _, _, shown_date = show_selection("?date=1990-01-01")
+    assert units["features"] == []
+    assert any("Chưa có đơn vị" in s for s in _texts(panel))
+    assert shown_date == "1990-01-01"
+
+
+def test_hostile_parameters_are_ignored_not_trusted(demo_db) -> None:
+    units, *_ = show_selection("?unit=916';DROP TABLE admin_unit;--&date=yesterday&view=a,b")
+    assert len(units["features"]) == 9  # falls back to the city view
+
+
+def test_the_payload_is_geojson_with_six_decimals_at_most(demo_db) -> None:
+    units, *_ = show_selection("")
+    text = json.dumps(units)
+    numbers = re.findall(r"-?\d+\.\d+", json.dumps(units["features"][0]["geometry"]))
+    assert numbers and all(len(n.split(".")[1]) <= 6 for n in numbers)
+    assert len(text) < 60_000  # simplified for the city view, not full-resolution geometry

@@ -1,0 +1,79 @@
+"""The dashboard in a real headless Chromium: open, drill down by clicking, come back up, reload."""
+
+from __future__ import annotations
+
+import pytest
+from dash.testing.wait import until
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+
+pytestmark = pytest.mark.browser
+
+PORT = 18050
+
+
+def _wait_for_breadcrumb(dash_duo, *names: str) -> None:
+    """Wait until the breadcrumb reads ``names`` joined by "›" (layout whitespace ignored)."""
+    want = "›".join(names)
+    until(
+        lambda: "".join(dash_duo.find_element("#breadcrumb").text.split()) == want.replace(" ", ""),
+        timeout=15,
+        msg=f"breadcrumb never read {want!r}: {dash_duo.find_element('#breadcrumb').text!r}",
+    )
+
+
+def _label(dash_duo, name: str):
+    """The map label of a unit: a permanent tooltip placed inside the unit's polygon."""
+    xpath = f"//div[contains(@class,'unit-label')][normalize-space(.)='{name}']"
+    dash_duo.wait_for_element_by_css_selector(".unit-label")
+    return dash_duo.driver.find_element(By.XPATH, xpath)
+
+
+def _click_unit_on_map(dash_duo, name: str) -> None:
+    # Labels let clicks through to the polygon underneath, as a user's click would.
+    ActionChains(dash_duo.driver).move_to_element(_label(dash_duo, name)).click().perform()
+
+
+def test_open_click_a_district_see_its_wards_and_reload_the_deep_link(demo_db, dash_duo) -> None:
+    from app import app
+
+    dash_duo.start_server(app, port=PORT)
+    _wait_for_breadcrumb(dash_duo, "Cần Thơ")
+    dash_duo.wait_for_contains_text("#map", "Ninh Kiều")
+    dash_duo.wait_for_contains_text("#map", "Vĩnh Thạnh")
+    assert dash_duo.find_element("#demo-badge").text == "Dữ liệu minh họa"
+
+    _click_unit_on_map(dash_duo, "Ninh Kiều")
+    _wait_for_breadcrumb(dash_duo, "Cần Thơ", "Ninh Kiều")
+    dash_duo.wait_for_contains_text("#map", "Cái Khế")
+    dash_duo.wait_for_contains_text("#unit-panel", "Đơn vị trực thuộc (11)")
+    assert "unit=916" in dash_duo.driver.current_url
+
+    # A ward: its facts, the breadcrumb three deep.
+    _click_unit_on_map(dash_duo, "Cái Khế")
+    _wait_for_breadcrumb(dash_duo, "Cần Thơ", "Ninh Kiều", "Cái Khế")
+    dash_duo.wait_for_contains_text("#unit-panel", "Phường")
+
+    # Reload the shared link: the same selection comes back.
+    deep_link = dash_duo.driver.current_url
+    assert "unit=91601" in deep_link
+    dash_duo.driver.get(deep_link)
+    _wait_for_breadcrumb(dash_duo, "Cần Thơ", "Ninh Kiều", "Cái Khế")
+    dash_duo.wait_for_contains_text("#map", "An Cư")
+
+    # The breadcrumb leads back up.
+    dash_duo.driver.find_element(By.LINK_TEXT, "Cần Thơ").click()
+    _wait_for_breadcrumb(dash_duo, "Cần Thơ")
+    dash_duo.wait_for_contains_text("#map", "Thới Lai")
+    assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
+
+
+def test_the_child_list_drills_down_too(demo_db, dash_duo) -> None:
+    from app import app
+
+    dash_duo.start_server(app, port=PORT)
+    dash_duo.wait_for_contains_text("#unit-panel", "Cờ Đỏ")
+    dash_duo.driver.find_element(By.LINK_TEXT, "Cờ Đỏ").click()
+    _wait_for_breadcrumb(dash_duo, "Cần Thơ", "Cờ Đỏ")
+    dash_duo.wait_for_contains_text("#unit-panel", "Thị trấn")
+    assert "unit=925" in dash_duo.driver.current_url
