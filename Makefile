@@ -36,6 +36,9 @@ demo-data:
 	@DATABASE_URL=$(DBURL) $(PY) -m geodata sample --if-empty
 
 serve:
+	@if (exec 3<>/dev/tcp/$(subst :,/,$(BIND))) 2>/dev/null; then \
+		echo "==> something already listens on $(BIND): is the dashboard running? (BIND=… picks another)"; \
+		exit 1; fi
 	@echo "==> serving the dashboard on http://$(BIND) ($(WORKERS) workers); Ctrl-C stops it"
 	@DATABASE_URL=$(DBURL) .venv/bin/gunicorn --workers $(WORKERS) --bind $(BIND) \
 		--access-logfile - app:server

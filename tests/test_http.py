@@ -1,0 +1,137 @@
+"""The dashboard served by gunicorn (2 workers) on loopback, spoken to over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(engine) -> Iterator[str]:
+    """gunicorn with two workers against the test database; its base URL."""
+    port = _free_port()
+    env = {**os.environ, "CANTHO_TILE_URL": ""}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "app:server"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                if requests.get(base + "/", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        else:
+            proc.terminate()
+            pytest.fail(
+                f"gunicorn did not start: {proc.stderr.read().decode() if proc.stderr else ''}"
+            )
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+# The outputs of callbacks.drilldown.show_selection, in order.
+_OUTPUTS = [
+    ("units-layer", "data"), ("context-layer", "data"), ("breadcrumb", "children"),
+    ("unit-panel", "children"), ("demo-badge", "hidden"), ("map", "viewport"),
+    ("view-date", "value"),
+]  # fmt: skip
+
+
+def _update(base: str, search: str, cookies: dict[str, str] | None = None) -> dict:
+    """POST the drill-down callback as the browser does, for the given URL query."""
+    body = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in _OUTPUTS) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in _OUTPUTS],
+        "inputs": [{"id": "url", "property": "search", "value": search}],
+        "changedPropIds": ["url.search"],
+        "state": [],
+    }
+    response = requests.post(
+        base + "/_dash-update-component", json=body, cookies=cookies, timeout=30
+    )
+    assert response.status_code == 200, response.text[:500]
+    return response.json()["response"]
+
+
+def test_the_page_and_every_script_style_and_font_come_from_our_own_server(server) -> None:
+    page = requests.get(server + "/", timeout=10)
+    assert page.status_code == 200
+    assert '<html lang="vi">' in page.text
+    refs = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert refs, "the page references no assets at all"
+    assert all(not re.match(r"^(https?:)?//", r) for r in refs), refs
+    for ref in refs:
+        assert requests.get(server + ref, timeout=10).status_code == 200, ref
+    css = requests.get(server + "/assets/style.css", timeout=10).text
+    for font in re.findall(r"url\((fonts/[^)]+)\)", css):
+        assert requests.get(server + "/assets/" + font, timeout=10).status_code == 200, font
+
+
+def test_responses_are_compressed(server) -> None:
+    layout = requests.get(server + "/_dash-layout", headers={"Accept-Encoding": "gzip"}, timeout=10)
+    assert layout.headers.get("Content-Encoding") in {"gzip", "br"}
+
+
+def test_the_drill_down_callback_answers_over_http_from_either_worker(server, demo_db) -> None:
+    # Several calls, so both workers answer at least once in all likelihood; none keeps state.
+    for _ in range(6):
+        response = _update(server, "?unit=916")
+        names = {f["properties"]["name"] for f in response["units-layer"]["data"]["features"]}
+        assert len(names) == 11 and "Cái Khế" in names
+
+
+def test_the_language_cookie_switches_the_page_to_english(server, demo_db) -> None:
+    switch = requests.get(
+        server + "/lang/en",
+        headers={"Referer": server + "/?unit=916"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert switch.status_code == 302
+    assert switch.headers["Location"].endswith("/?unit=916")
+    cookie = switch.headers["Set-Cookie"]
+    assert "lang=en" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+    layout = requests.get(server + "/_dash-layout", cookies={"lang": "en"}, timeout=10).json()
+    assert "Cần Thơ city monitoring map" in json.dumps(layout, ensure_ascii=False)
+    panel = json.dumps(_update(server, "?unit=916", cookies={"lang": "en"})["unit-panel"])
+    assert "Population" in panel and "Urban district" in panel
+
+
+def test_the_language_switch_never_redirects_off_site(server) -> None:
+    switch = requests.get(
+        server + "/lang/vi",
+        headers={"Referer": "https://evil.example//phish"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert switch.headers["Location"] in {"/", server + "/"}
+
+
+def test_an_unknown_language_is_not_stored(server) -> None:
+    switch = requests.get(server + "/lang/xx", allow_redirects=False, timeout=10)
+    assert "Set-Cookie" not in switch.headers
