@@ -40,7 +40,7 @@ serve:
 		echo "==> something already listens on $(BIND): is the dashboard running? (BIND=… picks another)"; \
 		exit 1; fi
 	@echo "==> serving the dashboard on http://$(BIND) ($(WORKERS) workers); Ctrl-C stops it"
-	@DATABASE_URL=$(DBURL) .venv/bin/gunicorn --workers $(WORKERS) --bind $(BIND) \
+	@DATABASE_URL=$(DBURL) .venv/bin/gunicorn --workers $(WORKERS) --threads 4 --bind $(BIND) \
 		--access-logfile - app:server
 
 lint:

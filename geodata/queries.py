@@ -146,7 +146,7 @@ def children(conn: Connection, unit: Unit, on_date: dt.date) -> list[Unit]:
             WHERE u.parent_id IN (SELECT v.id FROM admin_unit v
                                   WHERE v.level = :level AND v.code = :code)
               AND {_VALID}
-            ORDER BY u.name_norm, u.code
+            ORDER BY u.name COLLATE vietnamese, u.code
             """
         ),
         {"level": unit.level, "code": unit.code, "on_date": on_date},
@@ -161,14 +161,14 @@ def _tolerance(bounds: tuple[float, float, float, float]) -> float:
 
 
 def units_geojson(
-    conn: Connection, unit_ids: list[int], tolerance: float, selected_id: int | None = None
+    conn: Connection, units: list[Unit], tolerance: float, selected_id: int | None = None
 ) -> dict[str, Any]:
     """The given units as a FeatureCollection built in PostGIS, simplified to ``tolerance`` deg.
 
     Each feature carries what the map needs to label, colour and drill: id, code, name, type,
     level, whether it has children, whether it is the selected one, and a label point inside it.
     """
-    if not unit_ids:
+    if not units:
         return {"type": "FeatureCollection", "features": []}
     payload = conn.scalar(
         text(
@@ -183,14 +183,17 @@ def units_geojson(
                   'id', u.id, 'code', u.code, 'name', u.name, 'type', u.unit_type,
                   'level', u.level, 'selected', u.id = :selected,
                   'label', ARRAY[round(ST_X(lp)::numeric, 6), round(ST_Y(lp)::numeric, 6)],
-                  'has_children', EXISTS (SELECT 1 FROM admin_unit c WHERE c.parent_id = u.id)
-                )) ORDER BY u.name_norm), '[]'::json))
-            FROM (SELECT * FROM admin_unit WHERE id = ANY(:ids) ORDER BY name_norm LIMIT :cap) u
+                  'has_children', u.id = ANY(:parents)
+                )) ORDER BY u.name COLLATE vietnamese), '[]'::json))
+            FROM (SELECT * FROM admin_unit WHERE id = ANY(:ids)
+                  ORDER BY name COLLATE vietnamese LIMIT :cap) u
             CROSS JOIN LATERAL ST_PointOnSurface(u.geom) AS lp
             """
         ),
         {
-            "ids": unit_ids,
+            "ids": [u.id for u in units],
+            # Whether a unit has children at the date was settled when it was read (child_count).
+            "parents": [u.id for u in units if u.child_count],
             "tol": tolerance,
             "selected": selected_id or -1,
             "cap": get_settings().max_features,
@@ -249,9 +252,7 @@ def drill_view(conn: Connection, code: str | None, on_date: dt.date) -> DrillVie
         shown_units, frame = children(conn, trail[-1], on_date), trail[-1]
     else:
         shown_units, frame = [unit], unit
-    shown = units_geojson(
-        conn, [u.id for u in shown_units], _tolerance(frame.bounds), selected_id=unit.id
-    )
+    shown = units_geojson(conn, shown_units, _tolerance(frame.bounds), selected_id=unit.id)
     top = trail[0] if trail else unit
     return DrillView(
         selected=unit,

@@ -262,8 +262,8 @@ def build_sample_city(seed: int = 2004) -> SampleCity:
         LineString(HAU_RIVER),
         lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])),
     ).buffer(1600, cap_style="flat")
-    city_metric = shapely.union_all(smoothed)
-    hau = wgs84(hau_metric.difference(city_metric))
+    # Cut on the stored (snapped) coordinates so the river touches the city without a sliver.
+    hau = _as_multipolygon(shapely.difference(wgs84(hau_metric), city_geom, grid_size=1e-7))
     rivers: list[tuple[str, BaseGeometry]] = [
         ("Sông Hậu", hau),
         ("Sông Cần Thơ", LineString(CAN_THO_RIVER)),

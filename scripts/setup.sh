@@ -17,6 +17,8 @@ dbuser="cantho"
 venv="$repo/.venv"
 python="${PYTHON:-python3}"
 
+export PGOPTIONS="-c client_min_messages=warning"  # no "already exists, skipping" notices
+
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
@@ -73,17 +75,17 @@ step_system_browser() {
 
 # --- Python environment ----------------------------------------------------------------------------
 venv_install() {
-  local reqs=("$@") stamp="$venv/.requirements.sha256" want
-  want=$(cat "${reqs[@]/#/$repo/}" | sha256sum | cut -d' ' -f1)
-  if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && grep -qx "$want" "$stamp"; then
-    return 0
-  fi
+  # One stamp per set of requirement files, so `make run` after `make test` installs nothing.
+  local reqs=("$@") want stamp
+  want=$(cat "${reqs[@]/#/$repo/}" | sha256sum | cut -c1-16)
+  stamp="$venv/.installed-$want"
+  [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && return 0
   [ -x "$venv/bin/python" ] || { say "creating .venv"; "$python" -m venv "$venv"; }
   say "installing Python packages from ${reqs[*]}"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
   local args=(); for r in "${reqs[@]}"; do args+=(-r "$repo/$r"); done
   "$venv/bin/python" -m pip install -q --disable-pip-version-check "${args[@]}"
-  echo "$want" > "$stamp"
+  touch "$stamp"
 }
 
 step_venv() { venv_install requirements.txt; }

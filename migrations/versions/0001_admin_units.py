@@ -22,6 +22,8 @@ def upgrade() -> None:
     # and a clear error when they do not.
     op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+    # Vietnamese alphabetical order (đ after d, ơ after ô) for every list of names we show.
+    op.execute("CREATE COLLATION IF NOT EXISTS vietnamese (provider = icu, locale = 'vi-VN')")
     op.create_table(
         "admin_unit",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -70,3 +72,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("map_feature")
     op.drop_table("admin_unit")
+    op.execute("DROP COLLATION IF EXISTS vietnamese")
