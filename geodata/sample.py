@@ -22,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, text
 
 from geodata.db import transaction
+from geodata.errors import GeodataError
 from geodata.names import normalize_name
 
 DEMO_SOURCE = "demo"
@@ -297,7 +298,23 @@ def delete_demo_data(conn: Connection) -> None:
             {"s": DEMO_SOURCE},
         ).rowcount
         if not deleted:
-            return
+            break
+    kept = conn.execute(
+        text(
+            """
+            SELECT count(*) AS demo, string_agg(DISTINCT c.source, ', ') AS names
+            FROM admin_unit u JOIN admin_unit c ON c.parent_id = u.id
+            WHERE u.source = :s AND c.source <> :s
+            """
+        ),
+        {"s": DEMO_SOURCE},
+    ).one()
+    if kept.demo:
+        raise GeodataError(
+            f"the demo data cannot be replaced: {kept.demo} imported unit(s) (source "
+            f"{kept.names}) have demo units as parents. Import their parents first, "
+            "or remove those units; nothing was changed."
+        )
 
 
 def write_sample(seed: int = 2004, if_empty: bool = False) -> int:

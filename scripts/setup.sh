@@ -154,7 +154,7 @@ ensure_database() {
   # Extensions need a superuser; the migrations only check that they are there.
   as_pg "/usr/lib/postgresql/$(pg_version)/bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$var/run" \
     -p "$pgport" -d "$name" -c "CREATE EXTENSION IF NOT EXISTS postgis" \
-    -c "CREATE EXTENSION IF NOT EXISTS btree_gist" -c "CREATE EXTENSION IF NOT EXISTS unaccent"
+    -c "CREATE EXTENSION IF NOT EXISTS btree_gist"
 }
 
 step_template() {

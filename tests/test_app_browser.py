@@ -77,3 +77,33 @@ def test_the_child_list_drills_down_too(demo_db, dash_duo) -> None:
     _wait_for_breadcrumb(dash_duo, "Cần Thơ", "Cờ Đỏ")
     dash_duo.wait_for_contains_text("#unit-panel", "Thị trấn")
     assert "unit=925" in dash_duo.driver.current_url
+
+
+def test_a_reload_keeps_the_zoom_the_user_chose(demo_db, dash_duo) -> None:
+    from app import app
+
+    dash_duo.start_server(app, port=PORT)
+    dash_duo.driver.get(dash_duo.server_url + "/?unit=916")
+    _wait_for_breadcrumb(dash_duo, "Cần Thơ", "Ninh Kiều")
+    until(lambda: "view=" in dash_duo.driver.current_url, timeout=10)
+    scale = ".leaflet-control-scale-line"
+    fitted = dash_duo.find_element(scale).text
+
+    # Zoom in twice as a user would; the scale bar and the URL follow.
+    for _ in range(2):
+        dash_duo.find_element(".leaflet-control-zoom-in").click()
+    until(lambda: dash_duo.find_element(scale).text not in {"", fitted}, timeout=10)
+    until(lambda: "view=" in dash_duo.driver.current_url, timeout=10)
+    chosen_scale = dash_duo.find_element(scale).text
+    chosen_url = dash_duo.driver.current_url
+    until(lambda: dash_duo.driver.current_url == chosen_url, timeout=5)
+
+    dash_duo.driver.refresh()
+    _wait_for_breadcrumb(dash_duo, "Cần Thơ", "Ninh Kiều")
+    until(
+        lambda: dash_duo.find_element(scale).text == chosen_scale,
+        timeout=10,
+        msg=f"after reload the scale reads {dash_duo.find_element(scale).text!r}, "
+        f"not the user's {chosen_scale!r} (fitted was {fitted!r})",
+    )
+    assert "unit=916" in dash_duo.driver.current_url

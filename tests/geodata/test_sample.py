@@ -9,6 +9,7 @@ import shapely
 from sqlalchemy import Engine, text
 
 from geodata.__main__ import main
+from geodata.errors import GeodataError
 from geodata.sample import (
     CITY_CODE,
     DISTRICTS,
@@ -338,3 +339,25 @@ def test_the_sample_command_explains_itself(capsys) -> None:
     assert exited.value.code == 0
     out = capsys.readouterr().out
     assert "--seed" in out and "--if-empty" in out
+
+
+def test_demo_data_with_imported_units_under_it_is_not_replaced_and_nothing_changes(
+    demo_db,
+) -> None:
+    with demo_db.begin() as conn:
+        conn.execute(
+            text(
+                """
+                INSERT INTO admin_unit (code, name, name_norm, level, parent_id, valid_from,
+                                        area_km2, source, geom)
+                SELECT '31117', 'Cái Khế', 'cai1 khê1', 'ward', parent_id, valid_from, area_km2,
+                       'agency.gpkg', geom
+                FROM admin_unit WHERE code = '91601'
+                """
+            )
+        )
+    snapshot = "SELECT id, code, source, valid_to, ST_AsBinary(geom) FROM admin_unit ORDER BY id"
+    before = _rows(demo_db, snapshot)
+    with pytest.raises(GeodataError, match=r"1 imported unit\(s\) \(source agency.gpkg\)"):
+        write_sample()
+    assert _rows(demo_db, snapshot) == before
