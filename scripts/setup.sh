@@ -3,14 +3,14 @@
 # is quick and harmless. Usage: scripts/setup.sh STEP...  (system | system-browser | venv | venv-dev |
 # db | dburl | template)
 #
-# The project-local PostgreSQL cluster lives under var/pgdata, listens on 127.0.0.1:$CANTHO_PGPORT only,
+# The project-local PostgreSQL cluster lives under var/pgdata (see cluster_root), listens on
+# 127.0.0.1:$CANTHO_PGPORT only,
 # and runs as the unprivileged `postgres` user when this script runs as root (PostgreSQL refuses root).
 # When DATABASE_URL is set the caller brings its own database and no cluster is started.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 var="$repo/var"
-pgdata="$var/pgdata"
 pgport="${CANTHO_PGPORT:-54329}"
 dbname="${CANTHO_DBNAME:-cantho}"
 dbuser="cantho"
@@ -94,14 +94,24 @@ step_venv_dev() { venv_install requirements.txt requirements-dev.txt; }
 # --- the project-local PostgreSQL cluster ----------------------------------------------------------
 pg_user() { if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi; }
 
+cluster_root() {
+  # Where the cluster's files live: var/ in the repo, unless we run as root and the postgres user
+  # cannot reach the repo (a clone under /root, say); then a folder of its own under /var/lib.
+  if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$repo"; then
+    echo "/var/lib/cantho-ioc/$(printf %s "$repo" | sha1sum | cut -c1-12)"
+  else
+    echo "$var"
+  fi
+}
+
 as_pg() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
 psql_admin() {
   # psql as the cluster's superuser over the private Unix socket.
-  as_pg "/usr/lib/postgresql/$(pg_version)/bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$var/run" \
-    -p "$pgport" -d postgres "$@"
+  as_pg "/usr/lib/postgresql/$(pg_version)/bin/psql" -X -q -v ON_ERROR_STOP=1 \
+    -h "$(cluster_root)/run" -p "$pgport" -d postgres "$@"
 }
 
 step_db() {
@@ -109,26 +119,27 @@ step_db() {
     say "DATABASE_URL is set: using it, no local cluster"
     return 0
   fi
-  local bin; bin="/usr/lib/postgresql/$(pg_version)/bin"
-  mkdir -p "$var/run"
+  local bin root pgdata
+  bin="/usr/lib/postgresql/$(pg_version)/bin"
+  root=$(cluster_root)
+  pgdata="$root/pgdata"
+  mkdir -p "$root/run" "$pgdata" "$var"
+  touch "$root/postgres.log"
   if [ "$(id -u)" -eq 0 ]; then
-    runuser -u postgres -- test -x "$repo" ||
-      die "the postgres user cannot reach $repo; clone the project somewhere it can (e.g. /srv or /opt)"
-    chown postgres: "$var/run"
+    chown postgres: "$root/run" "$pgdata" "$root/postgres.log"
   fi
+  chmod 700 "$pgdata"
   if [ ! -f "$pgdata/PG_VERSION" ]; then
-    say "creating the local PostgreSQL cluster in var/pgdata (port $pgport, 127.0.0.1 only)"
-    mkdir -p "$pgdata"
-    [ "$(id -u)" -eq 0 ] && chown postgres: "$pgdata"
-    chmod 700 "$pgdata"
+    say "creating the local PostgreSQL cluster in $pgdata (port $pgport, 127.0.0.1 only)"
     as_pg "$bin/initdb" -D "$pgdata" -U "$(pg_user)" --auth-local=peer --auth-host=scram-sha-256 \
       -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
   if ! as_pg "$bin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
     say "starting PostgreSQL on 127.0.0.1:$pgport"
-    [ "$(id -u)" -eq 0 ] && { touch "$var/postgres.log"; chown postgres: "$var/postgres.log"; }
-    as_pg "$bin/pg_ctl" -D "$pgdata" -l "$var/postgres.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $pgport -k $var/run" start >/dev/null
+    as_pg "$bin/pg_ctl" -D "$pgdata" -l "$root/postgres.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $pgport -k $root/run" start >/dev/null ||
+      die "PostgreSQL did not start (is port $pgport taken? CANTHO_PGPORT picks another):
+$(tail -n 5 "$root/postgres.log")"
   fi
   # The application's role and password, made once; the URL is kept in var/ (not in git).
   if [ ! -s "$var/database_url" ]; then
@@ -152,8 +163,8 @@ ensure_database() {
     psql_admin -c "CREATE DATABASE $name OWNER $dbuser"
   fi
   # Extensions need a superuser; the migrations only check that they are there.
-  as_pg "/usr/lib/postgresql/$(pg_version)/bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$var/run" \
-    -p "$pgport" -d "$name" -c "CREATE EXTENSION IF NOT EXISTS postgis" \
+  as_pg "/usr/lib/postgresql/$(pg_version)/bin/psql" -X -q -v ON_ERROR_STOP=1 \
+    -h "$(cluster_root)/run" -p "$pgport" -d "$name" -c "CREATE EXTENSION IF NOT EXISTS postgis" \
     -c "CREATE EXTENSION IF NOT EXISTS btree_gist"
 }
 
