@@ -4,8 +4,8 @@
 # db | dburl | template)
 #
 # The project-local PostgreSQL cluster lives under var/pgdata (see cluster_root), listens on
-# 127.0.0.1:$CANTHO_PGPORT only,
-# and runs as the unprivileged `postgres` user when this script runs as root (PostgreSQL refuses root).
+# 127.0.0.1:$CANTHO_PGPORT only, and runs as the unprivileged `postgres` user when this script runs
+# as root (PostgreSQL refuses root).
 # When DATABASE_URL is set the caller brings its own database and no cluster is started.
 set -euo pipefail
 
