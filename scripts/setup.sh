@@ -43,9 +43,12 @@ apt_install() {
   local stamp="$var/apt-updated"
   mkdir -p "$var"
   if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440 2>/dev/null)" ]; then
-    as_root apt-get update -qq && touch "$stamp"
+    as_root apt-get update -qq >"$var/apt.log" 2>&1 || { cat "$var/apt.log" >&2; die "apt-get update failed"; }
+    touch "$stamp"
   fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # dpkg's chatter goes to a log; on failure its end is shown.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >"$var/apt.log" 2>&1 || { tail -n 30 "$var/apt.log" >&2; die "apt-get failed"; }
 }
 
 pg_version() {
