@@ -21,7 +21,9 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
 def _cmd_sample(args: argparse.Namespace) -> int:
     from geodata.sample import write_sample
 
-    return write_sample(seed=args.seed, if_empty=args.if_empty)
+    return write_sample(
+        seed=args.seed, if_empty=args.if_empty, days=365 if args.year else args.days
+    )
 
 
 def _cmd_load_boundaries(args: argparse.Namespace) -> int:
@@ -67,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument(
         "--if-empty", action="store_true", help="do nothing when admin units already exist"
     )
+    sample.add_argument(
+        "--days",
+        type=int,
+        default=30,
+        help="days of 5-minute readings up to now (default: %(default)s; 0 for none)",
+    )
+    sample.add_argument("--year", action="store_true", help="a full year of readings")
     sample.set_defaults(handler=_cmd_sample)
 
     load = sub.add_parser("load", help="import agency files")

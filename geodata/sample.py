@@ -317,8 +317,12 @@ def delete_demo_data(conn: Connection) -> None:
         )
 
 
-def write_sample(seed: int = 2004, if_empty: bool = False) -> int:
-    """Write the demo city, replacing an earlier demo data set; one transaction."""
+def write_sample(seed: int = 2004, if_empty: bool = False, days: int = 0) -> int:
+    """Write the demo city (and ``days`` of monitoring data), replacing an earlier demo set.
+
+    One transaction: a failure leaves the database as it was.
+    """
+    from geodata.sample_monitoring import delete_monitoring_demo, write_monitoring_sample
     from geodata.settings import get_settings
 
     metric_srid = get_settings().metric_srid
@@ -327,6 +331,7 @@ def write_sample(seed: int = 2004, if_empty: bool = False) -> int:
             print("admin units already present: demo data not written")
             return 0
         city = build_sample_city(seed)
+        delete_monitoring_demo(conn)
         delete_demo_data(conn)
         ids: dict[str, int] = {}
         for unit in city.units:
@@ -354,6 +359,7 @@ def write_sample(seed: int = 2004, if_empty: bool = False) -> int:
                 ),
                 {"name": name, "source": DEMO_SOURCE, "wkb": shapely.to_wkb(geom)},
             )
+        monitoring = write_monitoring_sample(conn, seed=seed, days=days) if days else None
     by_level: dict[str, int] = {}
     for unit in city.units:
         by_level[unit.level] = by_level.get(unit.level, 0) + 1
@@ -362,4 +368,6 @@ def write_sample(seed: int = 2004, if_empty: bool = False) -> int:
         + ", ".join(f"{n} {level}" for level, n in by_level.items())
         + f", population {city.units[0].population:,}"
     )
+    if monitoring:
+        print(f"demo monitoring data ({days} days): {monitoring.describe()}")
     return 0

@@ -52,9 +52,23 @@ def engine() -> Iterator[Engine]:
         admin.dispose()
 
 
+# Reference tables filled by the migrations; every other table of ours holds data.
+_REFERENCE_TABLES = {"alembic_version", "quantity", "facility_kind", "spatial_ref_sys"}
+
+
 def _truncate(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE admin_unit, map_feature RESTART IDENTITY CASCADE"))
+        tables = [
+            name
+            for name in conn.scalars(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename NOT LIKE 'reading\\_2%'"
+                )
+            )
+            if name not in _REFERENCE_TABLES
+        ]
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture

@@ -1,0 +1,377 @@
+"""Writing sensor readings and keeping every rollup current as they arrive.
+
+A batch goes in with COPY into a temporary table, then into ``reading`` (duplicates of the same
+sensor, quantity and time are ignored: re-sending a batch is harmless). Only the hours and days the
+batch touched are then recomputed: per-sensor hourly and daily means, the per-sensor indicators
+(alert level, VN_AQI, congestion) and the per-unit indicators at every level. No click ever scans
+raw readings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from geodata import indicators
+
+CITY_TZ = "Asia/Ho_Chi_Minh"
+BAD_QUALITY = 2  # readings flagged bad are stored but left out of every rollup
+AQI_POLLUTANTS = ("pm25", "pm10", "no2", "o3", "co", "so2")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One observation of one quantity by one sensor."""
+
+    sensor_id: int
+    quantity_id: int
+    observed_at: dt.datetime  # timezone-aware
+    value: float
+    quality: int = 0
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """How many readings were new, and which periods were recomputed."""
+
+    inserted: int
+    hours: int
+    days: int
+
+
+def write_readings(conn: Connection, readings: Iterable[Reading]) -> WriteResult:
+    """Store a batch (COPY speed) and bring every rollup it touches up to date; one transaction."""
+    conn.execute(
+        text(
+            """
+            CREATE TEMP TABLE IF NOT EXISTS incoming (
+                sensor_id bigint, quantity_id smallint, observed_at timestamptz,
+                value double precision, quality smallint
+            ) ON COMMIT DELETE ROWS
+            """
+        )
+    )
+    conn.execute(text("TRUNCATE incoming"))
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with (
+        raw.cursor() as cur,
+        cur.copy(
+            "COPY incoming (sensor_id, quantity_id, observed_at, value, quality) FROM STDIN"
+        ) as copy,
+    ):
+        for r in readings:
+            copy.write_row((r.sensor_id, r.quantity_id, r.observed_at, r.value, r.quality))
+    return _merge_incoming(conn)
+
+
+def _merge_incoming(conn: Connection) -> WriteResult:
+    span = conn.execute(text("SELECT min(observed_at), max(observed_at) FROM incoming")).one()
+    if span[0] is None:
+        return WriteResult(0, 0, 0)
+    conn.execute(text("SELECT ensure_reading_partitions(:a, :b)"), {"a": span[0], "b": span[1]})
+    inserted = conn.execute(
+        text(
+            """
+            INSERT INTO reading (sensor_id, quantity_id, observed_at, value, quality)
+            SELECT DISTINCT ON (sensor_id, quantity_id, observed_at)
+                   sensor_id, quantity_id, observed_at, value, quality
+            FROM incoming ORDER BY sensor_id, quantity_id, observed_at
+            ON CONFLICT DO NOTHING
+            """
+        )
+    ).rowcount
+    hours, days = refresh_rollups(conn, "incoming")
+    return WriteResult(inserted=inserted, hours=hours, days=days)
+
+
+def refresh_rollups(conn: Connection, touched_table: str = "incoming") -> tuple[int, int]:
+    """Recompute the hourly/daily rollups and indicators for the periods in ``touched_table``.
+
+    ``touched_table`` is a trusted table name (never user input) with sensor_id, quantity_id and
+    observed_at columns.
+    """
+    conn.execute(text("DROP TABLE IF EXISTS touched_hour, touched_day"))
+    conn.execute(
+        text(
+            f"""
+            CREATE TEMP TABLE touched_hour ON COMMIT DROP AS
+            SELECT DISTINCT sensor_id, quantity_id, date_trunc('hour', observed_at) AS hour
+            FROM {touched_table}
+            """
+        )
+    )
+    hours = conn.execute(
+        text(
+            f"""
+            INSERT INTO reading_hourly AS h (sensor_id, quantity_id, hour, n, mean, min, max)
+            SELECT r.sensor_id, r.quantity_id, t.hour, count(*), avg(r.value), min(r.value),
+                   max(r.value)
+            FROM touched_hour t
+            JOIN reading r ON r.sensor_id = t.sensor_id AND r.quantity_id = t.quantity_id
+             AND r.observed_at >= t.hour AND r.observed_at < t.hour + interval '1 hour'
+            WHERE r.quality < {BAD_QUALITY}
+            GROUP BY r.sensor_id, r.quantity_id, t.hour
+            ON CONFLICT (sensor_id, quantity_id, hour) DO UPDATE
+              SET n = excluded.n, mean = excluded.mean, min = excluded.min, max = excluded.max
+            """
+        )
+    ).rowcount
+    # Days are local (UTC+7) days: what an official means by "yesterday".
+    conn.execute(
+        text(
+            f"""
+            CREATE TEMP TABLE touched_day ON COMMIT DROP AS
+            SELECT DISTINCT sensor_id, quantity_id,
+                   date_trunc('day', hour AT TIME ZONE '{CITY_TZ}') AT TIME ZONE '{CITY_TZ}'
+                     AS day
+            FROM touched_hour
+            """
+        )
+    )
+    days = conn.execute(
+        text(
+            """
+            INSERT INTO reading_daily AS d (sensor_id, quantity_id, day, n, mean, min, max)
+            SELECT h.sensor_id, h.quantity_id, t.day, sum(h.n), sum(h.mean * h.n) / sum(h.n),
+                   min(h.min), max(h.max)
+            FROM touched_day t
+            JOIN reading_hourly h ON h.sensor_id = t.sensor_id AND h.quantity_id = t.quantity_id
+             AND h.hour >= t.day AND h.hour < t.day + interval '1 day'
+            GROUP BY h.sensor_id, h.quantity_id, t.day
+            ON CONFLICT (sensor_id, quantity_id, day) DO UPDATE
+              SET n = excluded.n, mean = excluded.mean, min = excluded.min, max = excluded.max
+            """
+        )
+    ).rowcount
+    _refresh_alert_levels(conn)
+    _refresh_congestion(conn)
+    _refresh_aqi(conn)
+    _refresh_unit_indicators(conn)
+    return hours, days
+
+
+def _refresh_alert_levels(conn: Connection) -> None:
+    """Alert level per gauge and period: from the highest water level, against its own levels."""
+    for period, source, bucket in (
+        ("hour", "reading_hourly", "hour"),
+        ("day", "reading_daily", "day"),
+    ):
+        conn.execute(
+            text(
+                f"""
+                INSERT INTO sensor_indicator AS si
+                    (sensor_id, indicator, period, period_start, value, detail)
+                SELECT s.id, 'alert_level', :period, x.{bucket},
+                       CASE WHEN s.alert_3 IS NOT NULL AND x.max >= s.alert_3 THEN 3
+                            WHEN s.alert_2 IS NOT NULL AND x.max >= s.alert_2 THEN 2
+                            WHEN s.alert_1 IS NOT NULL AND x.max >= s.alert_1 THEN 1
+                            ELSE 0 END,
+                       jsonb_build_object('max_level_m', round(x.max::numeric, 3))
+                FROM (SELECT DISTINCT sensor_id, quantity_id, {bucket} FROM touched_{bucket}) t
+                JOIN {source} x USING (sensor_id, quantity_id, {bucket})
+                JOIN sensor s ON s.id = t.sensor_id
+                JOIN quantity q ON q.id = t.quantity_id AND q.code = 'water_level'
+                ON CONFLICT (indicator, period, period_start, sensor_id) DO UPDATE
+                  SET value = excluded.value, detail = excluded.detail
+                """
+            ),
+            {"period": period},
+        )
+
+
+def _refresh_congestion(conn: Connection) -> None:
+    """Speed ratio (observed / free-flow) per traffic detector and period."""
+    for period, source, bucket in (
+        ("hour", "reading_hourly", "hour"),
+        ("day", "reading_daily", "day"),
+    ):
+        conn.execute(
+            text(
+                f"""
+                INSERT INTO sensor_indicator AS si
+                    (sensor_id, indicator, period, period_start, value, detail)
+                SELECT s.id, 'speed_ratio', :period, x.{bucket}, x.mean / g.free_flow_kmh,
+                       jsonb_build_object('speed_kmh', round(x.mean::numeric, 1),
+                                          'segment_id', g.id)
+                FROM (SELECT DISTINCT sensor_id, quantity_id, {bucket} FROM touched_{bucket}) t
+                JOIN {source} x USING (sensor_id, quantity_id, {bucket})
+                JOIN sensor s ON s.id = t.sensor_id
+                JOIN road_segment g ON g.id = s.road_segment_id
+                JOIN quantity q ON q.id = t.quantity_id AND q.code = 'speed'
+                ON CONFLICT (indicator, period, period_start, sensor_id) DO UPDATE
+                  SET value = excluded.value, detail = excluded.detail
+                """
+            ),
+            {"period": period},
+        )
+
+
+def _refresh_aqi(conn: Connection) -> None:
+    """VN_AQI per air station: hourly (NowCast for PM) and daily, computed by geodata.indicators.
+
+    An hour's AQI depends on the 11 hours before it (NowCast), so a new hour also refreshes the
+    next 11 hours already stored (late data).
+    """
+    stations = conn.execute(
+        text(
+            """
+            SELECT DISTINCT t.sensor_id, t.hour FROM touched_hour t
+            JOIN quantity q ON q.id = t.quantity_id AND q.code = ANY(:pollutants)
+            """
+        ),
+        {"pollutants": list(AQI_POLLUTANTS)},
+    ).all()
+    if not stations:
+        return
+    touched: dict[int, set[dt.datetime]] = defaultdict(set)
+    for sensor_id, hour in stations:
+        for k in range(12):
+            touched[sensor_id].add(hour + dt.timedelta(hours=k))
+    rows: list[dict[str, object]] = []
+    for sensor_id, hours in touched.items():
+        first, last = min(hours), max(hours)
+        series = conn.execute(
+            text(
+                """
+                SELECT q.code, h.hour, h.mean FROM reading_hourly h
+                JOIN quantity q ON q.id = h.quantity_id
+                WHERE h.sensor_id = :s AND q.code = ANY(:pollutants)
+                  AND h.hour > :first - interval '12 hours' AND h.hour <= :last
+                """
+            ),
+            {"s": sensor_id, "pollutants": list(AQI_POLLUTANTS), "first": first, "last": last},
+        ).all()
+        means: dict[str, dict[dt.datetime, float]] = defaultdict(dict)
+        for code, hour, mean in series:
+            means[code][hour] = mean
+        latest = max((h for by_hour in means.values() for h in by_hour), default=None)
+        for hour in sorted(hours):
+            if latest is None or hour > latest:
+                continue
+            window = [hour - dt.timedelta(hours=k) for k in range(12)]  # most recent first
+            result = indicators.hourly_aqi(
+                {code: [by_hour.get(h) for h in window] for code, by_hour in means.items()}
+            )
+            rows.append(_aqi_row(sensor_id, "hour", hour, result))
+    days = conn.execute(
+        text(
+            """
+            SELECT d.sensor_id, d.day, jsonb_object_agg(q.code, d.mean) FROM reading_daily d
+            JOIN quantity q ON q.id = d.quantity_id AND q.code = ANY(:pollutants)
+            JOIN (SELECT DISTINCT sensor_id, day FROM touched_day) t USING (sensor_id, day)
+            GROUP BY d.sensor_id, d.day
+            """
+        ),
+        {"pollutants": list(AQI_POLLUTANTS)},
+    ).all()
+    for sensor_id, day, daily_means in days:
+        rows.append(_aqi_row(sensor_id, "day", day, indicators.daily_aqi(daily_means)))
+    if rows:
+        conn.execute(
+            text(
+                """
+                INSERT INTO sensor_indicator (sensor_id, indicator, period, period_start, value,
+                                              detail)
+                VALUES (:sensor_id, 'aqi', :period, :period_start, :value,
+                        CAST(:detail AS jsonb))
+                ON CONFLICT (indicator, period, period_start, sensor_id) DO UPDATE
+                  SET value = excluded.value, detail = excluded.detail
+                """
+            ),
+            rows,
+        )
+
+
+def _aqi_row(
+    sensor_id: int, period: str, start: dt.datetime, result: indicators.AqiResult | None
+) -> dict[str, object]:
+    detail = (
+        {"dominant": result.dominant_pollutant, "category": result.category.code}
+        if result is not None
+        else {"missing": "needs PM2.5 or PM10"}
+    )
+    return {
+        "sensor_id": sensor_id,
+        "period": period,
+        "period_start": start,
+        "value": result.value if result is not None else None,
+        "detail": json.dumps(detail),
+    }
+
+
+def _refresh_unit_indicators(conn: Connection) -> None:
+    """Per admin unit (every level valid at the period) and period: worst AQI, gauges above
+    alert, congested length share. Sensors belong to the units whose geometry covers them."""
+    for period, bucket in (("hour", "hour"), ("day", "day")):
+        params = {"period": period}
+        periods = f"(SELECT DISTINCT {bucket} AS start FROM touched_{bucket})"
+        units_at = f"""
+            admin_unit u ON u.valid_from <= (p.start AT TIME ZONE '{CITY_TZ}')::date
+              AND (u.valid_to IS NULL OR u.valid_to > (p.start AT TIME ZONE '{CITY_TZ}')::date)
+        """
+        conn.execute(
+            text(
+                f"""
+                INSERT INTO unit_indicator (admin_unit_id, indicator, period, period_start,
+                                            value, detail)
+                SELECT DISTINCT ON (u.id, p.start) u.id, 'aqi_max', :period, p.start, si.value,
+                       si.detail || jsonb_build_object('sensor_id', s.id, 'sensor', s.name)
+                FROM {periods} p
+                JOIN {units_at}
+                JOIN sensor s ON ST_Covers(u.geom, s.geom)
+                JOIN sensor_indicator si ON si.sensor_id = s.id AND si.indicator = 'aqi'
+                 AND si.period = :period AND si.period_start = p.start AND si.value IS NOT NULL
+                ORDER BY u.id, p.start, si.value DESC
+                ON CONFLICT (indicator, period, period_start, admin_unit_id) DO UPDATE
+                  SET value = excluded.value, detail = excluded.detail
+                """
+            ),
+            params,
+        )
+        conn.execute(
+            text(
+                f"""
+                INSERT INTO unit_indicator (admin_unit_id, indicator, period, period_start,
+                                            value, detail)
+                SELECT u.id, 'gauges_above_alert', :period, p.start,
+                       count(*) FILTER (WHERE si.value >= 1),
+                       jsonb_build_object('gauges', count(*), 'max_level', max(si.value))
+                FROM {periods} p
+                JOIN {units_at}
+                JOIN sensor s ON ST_Covers(u.geom, s.geom)
+                JOIN sensor_indicator si ON si.sensor_id = s.id AND si.indicator = 'alert_level'
+                 AND si.period = :period AND si.period_start = p.start
+                GROUP BY u.id, p.start
+                ON CONFLICT (indicator, period, period_start, admin_unit_id) DO UPDATE
+                  SET value = excluded.value, detail = excluded.detail
+                """
+            ),
+            params,
+        )
+        conn.execute(
+            text(
+                f"""
+                INSERT INTO unit_indicator (admin_unit_id, indicator, period, period_start,
+                                            value, detail)
+                SELECT u.id, 'congested_share', :period, p.start,
+                       sum(g.length_m) FILTER (WHERE si.value < 0.5) / sum(g.length_m),
+                       jsonb_build_object('measured_m', round(sum(g.length_m)))
+                FROM {periods} p
+                JOIN {units_at}
+                JOIN sensor s ON ST_Covers(u.geom, s.geom)
+                JOIN road_segment g ON g.id = s.road_segment_id
+                JOIN sensor_indicator si ON si.sensor_id = s.id AND si.indicator = 'speed_ratio'
+                 AND si.period = :period AND si.period_start = p.start
+                GROUP BY u.id, p.start
+                ON CONFLICT (indicator, period, period_start, admin_unit_id) DO UPDATE
+                  SET value = excluded.value, detail = excluded.detail
+                """
+            ),
+            params,
+        )
