@@ -22,7 +22,10 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     from geodata.sample import write_sample
 
     return write_sample(
-        seed=args.seed, if_empty=args.if_empty, days=365 if args.year else args.days
+        seed=args.seed,
+        if_empty=args.if_empty,
+        days=365 if args.year else args.days,
+        services=True,
     )
 
 

@@ -71,6 +71,7 @@ def write_readings(conn: Connection, readings: Iterable[Reading]) -> WriteResult
 
 
 def _merge_incoming(conn: Connection) -> WriteResult:
+    conn.execute(text("ANALYZE incoming"))
     span = conn.execute(text("SELECT min(observed_at), max(observed_at) FROM incoming")).one()
     if span[0] is None:
         return WriteResult(0, 0, 0)
@@ -106,17 +107,30 @@ def refresh_rollups(conn: Connection, touched_table: str = "incoming") -> tuple[
             """
         )
     )
+    # Temporary tables are never analysed automatically; without statistics the planner guesses
+    # their size and can pick a plan that scans the readings once per touched hour.
+    conn.execute(text("ANALYZE touched_hour"))
     hours = conn.execute(
         text(
             f"""
             INSERT INTO reading_hourly AS h (sensor_id, quantity_id, hour, n, mean, min, max)
-            SELECT r.sensor_id, r.quantity_id, t.hour, count(*), avg(r.value), min(r.value),
-                   max(r.value)
-            FROM touched_hour t
-            JOIN reading r ON r.sensor_id = t.sensor_id AND r.quantity_id = t.quantity_id
-             AND r.observed_at >= t.hour AND r.observed_at < t.hour + interval '1 hour'
-            WHERE r.quality < {BAD_QUALITY}
-            GROUP BY r.sensor_id, r.quantity_id, t.hour
+            WITH pair AS MATERIALIZED (
+                SELECT sensor_id, quantity_id, min(hour) AS first, max(hour) AS last
+                FROM touched_hour GROUP BY sensor_id, quantity_id
+            ), agg AS MATERIALIZED (
+                -- One index range scan per (sensor, quantity): the same cheap plan for a
+                -- 5-minute batch and for a month of back-fill.
+                SELECT r.sensor_id, r.quantity_id, date_trunc('hour', r.observed_at) AS hour,
+                       count(*) AS n, avg(r.value) AS mean, min(r.value) AS min,
+                       max(r.value) AS max
+                FROM pair p
+                JOIN reading r ON r.sensor_id = p.sensor_id AND r.quantity_id = p.quantity_id
+                 AND r.observed_at >= p.first AND r.observed_at < p.last + interval '1 hour'
+                WHERE r.quality < {BAD_QUALITY}
+                GROUP BY 1, 2, 3
+            )
+            SELECT a.sensor_id, a.quantity_id, a.hour, a.n, a.mean, a.min, a.max
+            FROM agg a JOIN touched_hour t USING (sensor_id, quantity_id, hour)
             ON CONFLICT (sensor_id, quantity_id, hour) DO UPDATE
               SET n = excluded.n, mean = excluded.mean, min = excluded.min, max = excluded.max
             """
@@ -134,6 +148,7 @@ def refresh_rollups(conn: Connection, touched_table: str = "incoming") -> tuple[
             """
         )
     )
+    conn.execute(text("ANALYZE touched_day"))
     days = conn.execute(
         text(
             """
@@ -360,7 +375,8 @@ def _refresh_unit_indicators(conn: Connection) -> None:
                 INSERT INTO unit_indicator (admin_unit_id, indicator, period, period_start,
                                             value, detail)
                 SELECT u.id, 'congested_share', :period, p.start,
-                       sum(g.length_m) FILTER (WHERE si.value < 0.5) / sum(g.length_m),
+                       coalesce(sum(g.length_m) FILTER (WHERE si.value < 0.5), 0)
+                         / sum(g.length_m),
                        jsonb_build_object('measured_m', round(sum(g.length_m)))
                 FROM {periods} p
                 JOIN {units_at}

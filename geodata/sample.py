@@ -317,12 +317,16 @@ def delete_demo_data(conn: Connection) -> None:
         )
 
 
-def write_sample(seed: int = 2004, if_empty: bool = False, days: int = 0) -> int:
-    """Write the demo city (and ``days`` of monitoring data), replacing an earlier demo set.
+def write_sample(
+    seed: int = 2004, if_empty: bool = False, days: int = 0, services: bool = False
+) -> int:
+    """Write the demo city, ``days`` of monitoring data and (with ``services``) facilities and a
+    population grid, replacing an earlier demo set.
 
     One transaction: a failure leaves the database as it was.
     """
     from geodata.sample_monitoring import delete_monitoring_demo, write_monitoring_sample
+    from geodata.sample_services import write_service_sample
     from geodata.settings import get_settings
 
     metric_srid = get_settings().metric_srid
@@ -360,6 +364,7 @@ def write_sample(seed: int = 2004, if_empty: bool = False, days: int = 0) -> int
                 {"name": name, "source": DEMO_SOURCE, "wkb": shapely.to_wkb(geom)},
             )
         monitoring = write_monitoring_sample(conn, seed=seed, days=days) if days else None
+        facilities = write_service_sample(conn, seed=seed) if services else None
     by_level: dict[str, int] = {}
     for unit in city.units:
         by_level[unit.level] = by_level.get(unit.level, 0) + 1
@@ -370,4 +375,6 @@ def write_sample(seed: int = 2004, if_empty: bool = False, days: int = 0) -> int
     )
     if monitoring:
         print(f"demo monitoring data ({days} days): {monitoring.describe()}")
+    if facilities:
+        print("demo services: " + ", ".join(f"{n:,} {what}" for what, n in facilities.items()))
     return 0

@@ -25,6 +25,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, Point
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 from sqlalchemy import Connection, text
 
@@ -183,14 +184,18 @@ def _to_metric() -> Transformer:
     return Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
 
 
-def _segments(line_lonlat: list[tuple[float, float]]) -> Iterator[LineString]:
-    """A road cut into pieces of about SEGMENT_M metres, in lon/lat."""
+def _segments(line_lonlat: list[tuple[float, float]], inside: BaseGeometry) -> Iterator[LineString]:
+    """The part of a road inside ``inside`` (lon/lat), cut into pieces of about SEGMENT_M metres."""
     fwd, back = _to_metric(), Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
-    line = LineString([fwd.transform(x, y) for x, y in line_lonlat])
-    pieces = max(1, round(line.length / SEGMENT_M))
-    for k in range(pieces):
-        part = substring(line, k * line.length / pieces, (k + 1) * line.length / pieces)
-        yield LineString([back.transform(x, y) for x, y in part.coords])
+    clipped = LineString(line_lonlat).intersection(inside)
+    for part in getattr(clipped, "geoms", [clipped]):
+        if not isinstance(part, LineString) or part.is_empty:
+            continue
+        line = LineString([fwd.transform(x, y) for x, y in part.coords])
+        pieces = max(1, round(line.length / SEGMENT_M))
+        for k in range(pieces):
+            piece = substring(line, k * line.length / pieces, (k + 1) * line.length / pieces)
+            yield LineString([back.transform(x, y) for x, y in piece.coords])
 
 
 def _local_roads(
@@ -289,10 +294,21 @@ def write_monitoring_sample(
     today = end.astimezone(LOCAL).date()
     delete_monitoring_demo(conn)
 
+    # The city a little inside its edge: roads and sensors stay on land, not in the river.
+    inner_city = shapely.from_wkb(
+        conn.scalar(
+            text(
+                "SELECT ST_AsBinary(ST_Buffer(geom::geography, -150)::geometry) "
+                "FROM admin_unit WHERE level = 'city' AND source = :s"
+            ),
+            {"s": DEMO_SOURCE},
+        )
+    )
+
     # Roads: arterials cut into ~500 m segments, then local streets.
     segments: list[dict[str, object]] = []
     for name, coords in ARTERIALS.items():
-        for k, part in enumerate(_segments(coords)):
+        for k, part in enumerate(_segments(coords, inner_city)):
             slug = "".join(ch for ch in name if ch.isalnum())[:12]
             segments.append(
                 {
@@ -347,6 +363,14 @@ def write_monitoring_sample(
             for c, n, x, y in RAIN_GAUGES
         ],
     )  # fmt: skip
+    # Gauges stand on the bank: a point given in the river moves to the nearest land.
+    conn.execute(
+        text(
+            "UPDATE sensor SET geom = ST_ClosestPoint(ST_GeomFromWKB(:inner, 4326), geom) "
+            "WHERE source = :s AND NOT ST_Covers(ST_GeomFromWKB(:inner, 4326), geom)"
+        ),
+        {"inner": inner_city.wkb, "s": DEMO_SOURCE},
+    )
     # Traffic detectors on every third arterial segment, at its middle.
     conn.execute(
         text(

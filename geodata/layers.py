@@ -1,0 +1,399 @@
+"""The monitoring layers as GeoJSON, the choropleth values, KPIs and series, all from PostGIS.
+
+Every function reads rollups (never raw readings), filters by the selected unit's geometry and a
+bounding box where the layer is dense, simplifies to the zoom, caps rows, and builds GeoJSON in
+the database. Times are ``timestamptz``; a layer shows the hour that contains the moment asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from geodata.settings import get_settings
+
+BBox = tuple[float, float, float, float]
+EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
+# Below this zoom the traffic layer draws arterials only (city view).
+ALL_ROADS_ZOOM = 13
+
+LAYERS = ("flood", "air", "traffic", "services")
+# Indicators a choropleth can show: rollup name → how its value reads.
+CHOROPLETH_INDICATORS = ("aqi_max", "gauges_above_alert", "congested_share", "coverage")
+
+
+def _collection(payload: Any) -> dict[str, Any]:
+    if payload is None:
+        return dict(EMPTY)
+    return payload if isinstance(payload, dict) else json.loads(payload)
+
+
+def latest_hour(conn: Connection, now: dt.datetime) -> dt.datetime | None:
+    """The most recent hour with any indicator, at or before ``now``: what "now" shows."""
+    value = conn.scalar(
+        text(
+            "SELECT max(period_start) FROM sensor_indicator "
+            "WHERE period = 'hour' AND period_start <= :now"
+        ),
+        {"now": now},
+    )
+    return value if isinstance(value, dt.datetime) else None
+
+
+def _hour(at: dt.datetime) -> dt.datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+_IN_UNIT = "ST_Covers((SELECT geom FROM admin_unit WHERE id = :unit_id), {geom})"
+
+
+def flood_gauges_geojson(conn: Connection, unit_id: int, at: dt.datetime) -> dict[str, Any]:
+    """River and canal gauges in the unit with the hour's highest level and its alert level."""
+    return _collection(
+        conn.scalar(
+            text(
+                f"""
+                SELECT json_build_object('type', 'FeatureCollection', 'features',
+                  coalesce(json_agg(json_build_object(
+                    'type', 'Feature', 'id', s.id,
+                    'geometry', ST_AsGeoJSON(s.geom, 6)::json,
+                    'properties', json_build_object(
+                      'id', s.id, 'code', s.code, 'name', s.name, 'kind', s.kind,
+                      'level', si.value, 'max_level_m', si.detail -> 'max_level_m',
+                      'alert_1', s.alert_1, 'alert_2', s.alert_2, 'alert_3', s.alert_3
+                    ))), '[]'::json))
+                FROM sensor s
+                LEFT JOIN sensor_indicator si ON si.sensor_id = s.id
+                 AND si.indicator = 'alert_level' AND si.period = 'hour'
+                 AND si.period_start = :hour
+                WHERE s.kind IN ('river_gauge', 'canal_gauge') AND s.active
+                  AND {_IN_UNIT.format(geom="s.geom")}
+                """
+            ),
+            {"unit_id": unit_id, "hour": _hour(at)},
+        )
+    )
+
+
+def inundation_geojson(
+    conn: Connection, unit_id: int, at: dt.datetime, tolerance: float
+) -> dict[str, Any]:
+    """Areas under water at ``at`` (started, not yet ended) that touch the unit."""
+    cap = get_settings().max_features
+    return _collection(
+        conn.scalar(
+            text(
+                """
+                SELECT json_build_object('type', 'FeatureCollection', 'features',
+                  coalesce(json_agg(json_build_object(
+                    'type', 'Feature', 'id', a.id,
+                    'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(a.geom, :tol), 6)::json,
+                    'properties', json_build_object(
+                      'id', a.id, 'kind', 'inundation', 'depth_m', a.depth_m,
+                      'started_at', a.started_at, 'ended_at', a.ended_at
+                    ))), '[]'::json))
+                FROM (SELECT * FROM inundation_area a
+                      WHERE a.started_at <= :at AND (a.ended_at IS NULL OR a.ended_at > :at)
+                        AND ST_Intersects((SELECT geom FROM admin_unit WHERE id = :unit_id),
+                                          a.geom)
+                      ORDER BY a.started_at DESC LIMIT :cap) a
+                """
+            ),
+            {"unit_id": unit_id, "at": at, "tol": tolerance, "cap": cap},
+        )
+    )
+
+
+def flood_reports_geojson(
+    conn: Connection, unit_id: int, at: dt.datetime, hours: int = 24
+) -> dict[str, Any]:
+    """Citizens' flood reports in the ``hours`` before ``at`` (no personal data is stored)."""
+    cap = get_settings().max_features
+    return _collection(
+        conn.scalar(
+            text(
+                f"""
+                SELECT json_build_object('type', 'FeatureCollection', 'features',
+                  coalesce(json_agg(json_build_object(
+                    'type', 'Feature', 'id', r.id,
+                    'geometry', ST_AsGeoJSON(r.geom, 6)::json,
+                    'properties', json_build_object(
+                      'id', r.id, 'kind', 'report', 'reported_at', r.reported_at,
+                      'depth_cm', r.depth_cm, 'description', r.description
+                    ))), '[]'::json))
+                FROM (SELECT * FROM flood_report r
+                      WHERE r.reported_at <= :at
+                        AND r.reported_at > :at - make_interval(hours => :hours)
+                        AND {_IN_UNIT.format(geom="r.geom")}
+                      ORDER BY r.reported_at DESC LIMIT :cap) r
+                """
+            ),
+            {"unit_id": unit_id, "at": at, "hours": hours, "cap": cap},
+        )
+    )
+
+
+def air_stations_geojson(conn: Connection, unit_id: int, at: dt.datetime) -> dict[str, Any]:
+    """Air stations in the unit with the hour's VN_AQI and the pollutants' hourly means."""
+    return _collection(
+        conn.scalar(
+            text(
+                f"""
+                SELECT json_build_object('type', 'FeatureCollection', 'features',
+                  coalesce(json_agg(json_build_object(
+                    'type', 'Feature', 'id', s.id,
+                    'geometry', ST_AsGeoJSON(s.geom, 6)::json,
+                    'properties', json_build_object(
+                      'id', s.id, 'code', s.code, 'name', s.name, 'aqi', si.value,
+                      'dominant', si.detail ->> 'dominant', 'category', si.detail ->> 'category',
+                      'means', (SELECT json_object_agg(q.code, round(h.mean::numeric, 1))
+                                FROM reading_hourly h JOIN quantity q ON q.id = h.quantity_id
+                                WHERE h.sensor_id = s.id AND h.hour = :hour)
+                    ))), '[]'::json))
+                FROM sensor s
+                LEFT JOIN sensor_indicator si ON si.sensor_id = s.id AND si.indicator = 'aqi'
+                 AND si.period = 'hour' AND si.period_start = :hour
+                WHERE s.kind = 'air_station' AND s.active AND {_IN_UNIT.format(geom="s.geom")}
+                """
+            ),
+            {"unit_id": unit_id, "hour": _hour(at)},
+        )
+    )
+
+
+def traffic_geojson(
+    conn: Connection, unit_id: int, at: dt.datetime, bbox: BBox, zoom: float, tolerance: float
+) -> dict[str, Any]:
+    """Road segments in the view (arterials only below ALL_ROADS_ZOOM) with the hour's speed
+    ratio where a detector measures it; capped at the feature limit, measured roads first."""
+    cap = get_settings().max_features
+    return _collection(
+        conn.scalar(
+            text(
+                """
+                SELECT json_build_object('type', 'FeatureCollection', 'features',
+                  coalesce(json_agg(json_build_object(
+                    'type', 'Feature', 'id', g.id,
+                    'geometry', ST_AsGeoJSON(ST_Simplify(g.geom, :tol), 6)::json,
+                    'properties', json_build_object(
+                      'id', g.id, 'name', g.name, 'road_class', g.road_class,
+                      'free_flow_kmh', g.free_flow_kmh, 'ratio', round(g.ratio::numeric, 3),
+                      'speed_kmh', g.speed
+                    ))), '[]'::json))
+                FROM (
+                  SELECT g.*, si.value AS ratio, si.detail -> 'speed_kmh' AS speed
+                  FROM road_segment g
+                  LEFT JOIN sensor s ON s.road_segment_id = g.id
+                  LEFT JOIN sensor_indicator si ON si.sensor_id = s.id
+                   AND si.indicator = 'speed_ratio' AND si.period = 'hour'
+                   AND si.period_start = :hour
+                  WHERE g.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4326)
+                    AND (:all_roads OR g.road_class = 'arterial')
+                    AND ST_Intersects((SELECT geom FROM admin_unit WHERE id = :unit_id), g.geom)
+                  ORDER BY si.value IS NULL, g.road_class = 'arterial' DESC, g.id
+                  LIMIT :cap) g
+                """
+            ),
+            {
+                "unit_id": unit_id,
+                "hour": _hour(at),
+                "xmin": bbox[0],
+                "ymin": bbox[1],
+                "xmax": bbox[2],
+                "ymax": bbox[3],
+                "all_roads": zoom >= ALL_ROADS_ZOOM,
+                "tol": tolerance,
+                "cap": cap,
+            },
+        )
+    )
+
+
+def traffic_points_geojson(conn: Connection, unit_id: int, at: dt.datetime) -> dict[str, Any]:
+    """Incidents open at ``at`` and the cameras, as points for one clustered layer."""
+    return _collection(
+        conn.scalar(
+            text(
+                f"""
+                SELECT json_build_object('type', 'FeatureCollection', 'features',
+                  coalesce(json_agg(f), '[]'::json))
+                FROM (
+                  SELECT json_build_object('type', 'Feature',
+                    'geometry', ST_AsGeoJSON(i.geom, 6)::json,
+                    'properties', json_build_object('kind', 'incident', 'id', i.id,
+                      'incident', i.kind, 'severity', i.severity, 'started_at', i.started_at))
+                    AS f
+                  FROM traffic_incident i
+                  WHERE i.started_at <= :at AND (i.ended_at IS NULL OR i.ended_at > :at)
+                    AND {_IN_UNIT.format(geom="i.geom")}
+                  UNION ALL
+                  SELECT json_build_object('type', 'Feature',
+                    'geometry', ST_AsGeoJSON(c.geom, 6)::json,
+                    'properties', json_build_object('kind', 'camera', 'id', c.id,
+                      'name', c.name))
+                  FROM camera c WHERE {_IN_UNIT.format(geom="c.geom")}
+                ) AS points
+                """
+            ),
+            {"unit_id": unit_id, "at": at},
+        )
+    )
+
+
+def facilities_geojson(conn: Connection, unit_id: int, kind: str | None) -> dict[str, Any]:
+    """Facilities in the unit (of one kind, or all), capped."""
+    cap = get_settings().max_features
+    return _collection(
+        conn.scalar(
+            text(
+                f"""
+                SELECT json_build_object('type', 'FeatureCollection', 'features',
+                  coalesce(json_agg(json_build_object(
+                    'type', 'Feature', 'id', f.id,
+                    'geometry', ST_AsGeoJSON(f.geom, 6)::json,
+                    'properties', json_build_object('id', f.id, 'kind', f.kind,
+                      'name', f.name, 'capacity', f.capacity))), '[]'::json))
+                FROM (SELECT * FROM facility f
+                      WHERE (CAST(:kind AS text) IS NULL OR f.kind = :kind)
+                        AND {_IN_UNIT.format(geom="f.geom")}
+                      ORDER BY f.id LIMIT :cap) f
+                """
+            ),
+            {"unit_id": unit_id, "kind": kind, "cap": cap},
+        )
+    )
+
+
+def choropleth_values(
+    conn: Connection,
+    unit_ids: list[int],
+    indicator: str,
+    at: dt.datetime,
+    facility_kind: str | None = None,
+) -> dict[int, float | None]:
+    """The indicator's value per unit for the hour of ``at`` (coverage: the latest computed)."""
+    if indicator == "coverage":
+        rows = conn.execute(
+            text(
+                """
+                SELECT admin_unit_id, CASE WHEN population > 0 THEN covered / population END
+                FROM coverage WHERE admin_unit_id = ANY(:ids) AND facility_kind = :kind
+                """
+            ),
+            {"ids": unit_ids, "kind": facility_kind or "health_station"},
+        ).all()
+    elif indicator in CHOROPLETH_INDICATORS:
+        rows = conn.execute(
+            text(
+                """
+                SELECT admin_unit_id, value FROM unit_indicator
+                WHERE admin_unit_id = ANY(:ids) AND indicator = :indicator
+                  AND period = 'hour' AND period_start = :hour
+                """
+            ),
+            {"ids": unit_ids, "indicator": indicator, "hour": _hour(at)},
+        ).all()
+    else:
+        raise ValueError(f"unknown indicator {indicator!r}")
+    values: dict[int, float | None] = dict.fromkeys(unit_ids)
+    values.update({int(i): (None if v is None else float(v)) for i, v in rows})
+    return values
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI card: the value now, the value a period before, and what it refers to."""
+
+    key: str
+    value: float | None
+    previous: float | None
+    detail: dict[str, Any]
+
+
+def unit_kpis(conn: Connection, unit_id: int, at: dt.datetime, hours_back: int = 24) -> list[Kpi]:
+    """Gauges above alert, worst AQI (and where), congested share, and coverage per service
+    kind for the unit, each with its value ``hours_back`` earlier for the change."""
+    hour = _hour(at)
+    before = hour - dt.timedelta(hours=hours_back)
+    rows = conn.execute(
+        text(
+            """
+            SELECT i.indicator, i.period_start, i.value, i.detail FROM unit_indicator i
+            WHERE i.admin_unit_id = :unit_id AND i.period = 'hour'
+              AND i.period_start IN (:hour, :before)
+            """
+        ),
+        {"unit_id": unit_id, "hour": hour, "before": before},
+    ).all()
+    now_values = {r.indicator: r for r in rows if r.period_start == hour}
+    old_values = {r.indicator: r for r in rows if r.period_start == before}
+    kpis = []
+    for key in ("gauges_above_alert", "aqi_max", "congested_share"):
+        current, old = now_values.get(key), old_values.get(key)
+        kpis.append(
+            Kpi(
+                key=key,
+                value=current.value if current else None,
+                previous=old.value if old else None,
+                detail=dict(current.detail) if current else {},
+            )
+        )
+    for kind, population, covered in conn.execute(
+        text(
+            """
+            SELECT k.code, c.population, c.covered FROM facility_kind k
+            LEFT JOIN coverage c ON c.facility_kind = k.code AND c.admin_unit_id = :unit_id
+            ORDER BY k.service_distance_m
+            """
+        ),
+        {"unit_id": unit_id},
+    ).all():
+        share = covered / population if population else None
+        kpis.append(Kpi(key=f"coverage:{kind}", value=share, previous=None, detail={}))
+    return kpis
+
+
+def sensor_series(
+    conn: Connection, sensor_id: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, list[tuple[dt.datetime, float]]]:
+    """Hourly means of every quantity a sensor measures between ``start`` and ``end``."""
+    rows = conn.execute(
+        text(
+            """
+            SELECT q.code, h.hour, h.mean FROM reading_hourly h
+            JOIN quantity q ON q.id = h.quantity_id
+            WHERE h.sensor_id = :s AND h.hour >= :start AND h.hour <= :end
+            ORDER BY q.code, h.hour
+            """
+        ),
+        {"s": sensor_id, "start": start, "end": end},
+    ).all()
+    series: dict[str, list[tuple[dt.datetime, float]]] = {}
+    for code, hour, mean in rows:
+        series.setdefault(code, []).append((hour, mean))
+    return series
+
+
+def unit_series(
+    conn: Connection, unit_id: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, list[tuple[dt.datetime, float | None]]]:
+    """Hourly unit indicators (worst AQI, gauges above alert, congested share) over a window."""
+    rows = conn.execute(
+        text(
+            """
+            SELECT indicator, period_start, value FROM unit_indicator
+            WHERE admin_unit_id = :u AND period = 'hour'
+              AND period_start >= :start AND period_start <= :end
+            ORDER BY indicator, period_start
+            """
+        ),
+        {"u": unit_id, "start": start, "end": end},
+    ).all()
+    series: dict[str, list[tuple[dt.datetime, float | None]]] = {}
+    for indicator, hour, value in rows:
+        series.setdefault(indicator, []).append((hour, value))
+    return series
