@@ -9,7 +9,8 @@ import dash
 import flask
 from flask_compress import Compress
 
-import callbacks.drilldown  # noqa: F401  (registers the callbacks)
+import callbacks.drilldown
+import callbacks.monitor  # noqa: F401
 from callbacks.request import LANG_COOKIE, current_language, today
 from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, t

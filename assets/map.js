@@ -2,13 +2,159 @@
  * small client-side callback that keeps the user's map view in the URL. Colours live here, data
  * comes from the server. */
 window.canthoMap = {
-  // Admin units: the selected one stands out; the others are quiet so labels read.
-  unitStyle: function (feature) {
+  // Admin units: coloured by the chosen indicator (hideout from the server), the selected one
+  // outlined in red; without an indicator, quiet so the labels read.
+  unitStyle: function (feature, context) {
     var p = feature.properties || {};
-    if (p.selected) {
-      return {color: "#b03a2e", weight: 3, fillColor: "#f1948a", fillOpacity: 0.35};
+    var h = (context && context.hideout) || {};
+    var fill = "#d6eaf8", opacity = 0.35;
+    if (h.indicator) {
+      var value = (h.values || {})[String(feature.id)];
+      fill = window.canthoMap.classColour(value, h.breaks, h.colours, h.no_data);
+      opacity = 0.55;
     }
-    return {color: "#1b4f72", weight: 1.5, fillColor: "#d6eaf8", fillOpacity: 0.35};
+    if (p.selected) {
+      return {color: "#b03a2e", weight: 3, fillColor: h.indicator ? fill : "#f1948a",
+              fillOpacity: opacity};
+    }
+    return {color: "#1b4f72", weight: 1.5, fillColor: fill, fillOpacity: opacity};
+  },
+  // The colour of the class a value falls in: breaks ascending, one colour per break.
+  classColour: function (value, breaks, colours, noData) {
+    if (value === null || value === undefined) { return noData; }
+    var colour = colours[0];
+    for (var i = 0; i < breaks.length; i++) {
+      if (value >= breaks[i]) { colour = colours[i]; }
+    }
+    return colour;
+  },
+  number: function (value, lang, digits) {
+    if (value === null || value === undefined) { return null; }
+    return new Intl.NumberFormat(lang, {maximumFractionDigits: digits || 0,
+                                        minimumFractionDigits: digits || 0}).format(value);
+  },
+  time: function (value, lang) {
+    if (!value) { return null; }
+    return new Intl.DateTimeFormat(lang, {dateStyle: "short", timeStyle: "short",
+                                          timeZone: "Asia/Ho_Chi_Minh"}).format(new Date(value));
+  },
+  aqiColour: function (aqi, h) {
+    if (aqi === null || aqi === undefined) { return h.no_data; }
+    var classes = h.aqi_classes;
+    for (var i = 0; i < classes.length; i++) {
+      if (aqi <= classes[i][1]) { return classes[i][2]; }
+    }
+    return classes[classes.length - 1][2];
+  },
+  congestion: function (ratio, h) {
+    if (ratio === null || ratio === undefined) { return null; }
+    for (var i = 0; i < h.congestion.length; i++) {
+      if (ratio >= h.congestion[i][0]) { return h.congestion[i]; }
+    }
+    return h.congestion[h.congestion.length - 1];
+  },
+  // Points of every layer: a coloured circle whose colour carries the reading.
+  pointToLayer: function (feature, latlng, context) {
+    var p = feature.properties || {};
+    var h = (context && context.hideout) || {};
+    var colour = h.no_data, radius = 7, weight = 1.5;
+    if (p.level !== undefined && p.alert_1 !== undefined) {
+      colour = p.level === null ? h.no_data : h.alert_colours[p.level];
+      radius = 9 + 2 * (p.level || 0);
+      weight = 2;
+    } else if (p.aqi !== undefined) {
+      colour = window.canthoMap.aqiColour(p.aqi, h);
+      radius = 10;
+    } else if (p.kind === "report") {
+      colour = "#1b4f72"; radius = 5;
+    } else if (p.kind === "incident") {
+      colour = "#6c3483"; radius = 8;
+    } else if (p.kind === "camera") {
+      colour = "#34495e"; radius = 4;
+    } else if (p.kind && h.facility_colours[p.kind]) {
+      colour = h.facility_colours[p.kind]; radius = 6;
+    }
+    return L.circleMarker(latlng, {radius: radius, color: "#17202a", weight: weight,
+                                   fillColor: colour, fillOpacity: 0.9});
+  },
+  inundationStyle: function (feature) {
+    var depth = (feature.properties || {}).depth_m || 0;
+    return {color: "#1b4f72", weight: 1, fillColor: "#2e86c1",
+            fillOpacity: Math.min(0.25 + depth, 0.8)};
+  },
+  trafficStyle: function (feature, context) {
+    var p = feature.properties || {};
+    var h = (context && context.hideout) || {};
+    var cls = window.canthoMap.congestion(p.ratio, h);
+    var arterial = p.road_class === "arterial";
+    return {color: cls ? cls[1] : h.no_data, weight: arterial ? 5 : 2.5,
+            opacity: cls ? 0.95 : 0.7, lineCap: "round"};
+  },
+  underservedStyle: function () {
+    return {color: "#e74c3c", weight: 1, dashArray: "4 3", fillColor: "#e74c3c",
+            fillOpacity: 0.25};
+  },
+  // Popups: labels and number/date formats from the server's catalog and the user's locale.
+  bindPopup: function (feature, layer, context) {
+    var p = feature.properties || {};
+    var h = (context && context.hideout) || {};
+    var l = h.labels || {}, lang = h.lang || "vi-VN", m = window.canthoMap;
+    var rows = [];
+    function row(label, value) {
+      if (value !== null && value !== undefined && value !== "") {
+        rows.push("<tr><th>" + m.escape(label) + "</th><td>" + m.escape(String(value)) +
+                  "</td></tr>");
+      }
+    }
+    var title = p.name || "";
+    if (p.alert_1 !== undefined) {
+      row(l.water_level, p.max_level_m !== null && p.max_level_m !== undefined ?
+          m.number(p.max_level_m, lang, 2) + " m" : l.no_data);
+      row("", p.level === null || p.level === undefined ? l.no_data : l.alert_names[p.level]);
+      row(l.alerts, [p.alert_1, p.alert_2, p.alert_3].map(function (v) {
+        return v === null ? "–" : m.number(v, lang, 2);
+      }).join(" / ") + " m");
+    } else if (p.aqi !== undefined) {
+      row(l.aqi, p.aqi === null ? l.no_data : m.number(p.aqi, lang));
+      row(l.dominant, p.dominant ? p.dominant.toUpperCase() : null);
+      var means = p.means || {};
+      Object.keys(means).sort().forEach(function (k) {
+        row(k.toUpperCase(), m.number(means[k], lang, 1) + " µg/m³");
+      });
+    } else if (p.road_class !== undefined) {
+      var cls = m.congestion(p.ratio, h);
+      title = p.name || "";
+      row("", cls ? l.congestion[cls[2]] : l.no_data);
+      row(l.speed, p.speed_kmh !== null && p.speed_kmh !== undefined ?
+          m.number(p.speed_kmh, lang) + " km/h" : null);
+      row(l.free_flow, m.number(p.free_flow_kmh, lang) + " km/h");
+    } else if (p.kind === "inundation") {
+      row(l.depth, m.number(p.depth_m, lang, 2) + " m");
+      row(l.since, m.time(p.started_at, lang));
+    } else if (p.kind === "report") {
+      title = p.description || "";
+      row(l.depth, p.depth_cm !== null ? m.number(p.depth_cm, lang) + " cm" : null);
+      row(l.reported, m.time(p.reported_at, lang));
+    } else if (p.kind === "incident") {
+      title = (l.incident || {})[p.incident] || p.incident;
+      row(l.severity, p.severity);
+      row(l.since, m.time(p.started_at, lang));
+    } else if (p.kind === "camera") {
+      title = p.name || l.camera;
+    } else if (p.population !== undefined) {
+      row(l.uncovered, m.number(p.population, lang));
+    } else if (p.kind) {
+      row("", (l.facility || {})[p.kind] || p.kind);
+      row(l.capacity, p.capacity !== null ? m.number(p.capacity, lang) : null);
+    }
+    if (p.cluster) { return; }
+    layer.bindPopup("<div class='popup'><strong>" + m.escape(title) + "</strong><table>" +
+                    rows.join("") + "</table></div>");
+  },
+  escape: function (text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
   },
   hoverStyle: function () {
     return {weight: 4, color: "#d35400", fillColor: "#f8c471", fillOpacity: 0.55};
@@ -52,6 +198,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var lng = Array.isArray(center) ? center[1] : center.lng;
       var params = new URLSearchParams(window.location.search);
       params.set("view", [lat.toFixed(5), lng.toFixed(5), Number(zoom).toFixed(2)].join(","));
+      window.history.replaceState(window.history.state, "", "?" + params.toString());
+      return window.dash_clientside.no_update;
+    },
+    // Keep the moment shown in the URL (history mode) so a shared link opens on it.
+    rememberTime: function (time) {
+      var params = new URLSearchParams(window.location.search);
+      if (time && time.at && !time.play) { params.set("at", time.at); } else { params.delete("at"); }
       window.history.replaceState(window.history.state, "", "?" + params.toString());
       return window.dash_clientside.no_update;
     },

@@ -13,7 +13,7 @@ from geodata.errors import UnknownUnit
 from geodata.queries import DrillView, drill_view
 from layouts import ids
 from layouts.i18n import fmt_date, t
-from layouts.panel import breadcrumb, error_panel, unit_panel
+from layouts.panel import breadcrumb, children_panel, error_panel, unit_panel
 
 _EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
 
@@ -32,6 +32,7 @@ def _viewport(view: DrillView, remembered: tuple[float, float, float] | None) ->
     Output(ids.CONTEXT, "data"),
     Output(ids.BREADCRUMB, "children"),
     Output(ids.PANEL, "children"),
+    Output(ids.CHILDREN, "children"),
     Output(ids.DEMO_BADGE, "hidden"),
     Output(ids.MAP, "viewport"),
     Output(ids.DATE, "value"),
@@ -48,17 +49,18 @@ def show_selection(search: str | None) -> tuple:
     except UnknownUnit:
         key = "error.unknown_unit" if req.unit else "error.no_units"
         message = t(key, lang, code=req.unit, date=fmt_date(req.on_date, lang))
-        return _EMPTY, no_update, [], error_panel(message), True, no_update, shown_date
+        return _EMPTY, no_update, [], error_panel(message), [], True, no_update, shown_date
     except DBAPIError:
         # Keep what is on screen; say why nothing changed.
-        return (no_update,) * 3 + (error_panel(t("error.database", lang)),) + (no_update,) * 3
+        return (no_update,) * 3 + (error_panel(t("error.database", lang)),) + (no_update,) * 4
     link_date = req.on_date if req.date_given else None
     parent = view.trail[-1] if view.trail else None
     return (
         view.shown,
         view.context,
         breadcrumb(view.trail, view.selected, link_date),
-        unit_panel(view.selected, parent, view.children, lang, link_date),
+        unit_panel(view.selected, parent, lang),
+        children_panel(view.children, lang, link_date),
         not view.is_demo,
         _viewport(view, req.view),
         shown_date,

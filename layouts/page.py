@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from layouts import ids
 from layouts.i18n import t
+from layouts.monitor import control_bar, overlays
 
 # Functions in assets/map.js that style and label features on the client.
 _JS = "canthoMap."
@@ -50,6 +51,10 @@ def base_map(tile_url: str, tile_attribution: str, lang: str) -> dl.Map:
             hoverStyle={"variable": _JS + "hoverStyle"},
             onEachFeature={"variable": _JS + "labelUnit"},
             attribution=t("map.attribution_none", lang),
+            hideout={"indicator": None},
+        ),
+        dl.LayersControl(
+            overlays(lang), id=ids.LAYERS_CONTROL, position="topright", collapsed=False
         ),
         dl.ScaleControl(position="bottomleft", imperial=False),
     ]
@@ -108,10 +113,29 @@ def page(lang: str, today: dt.date, tile_url: str, tile_attribution: str) -> htm
                 className="topbar",
             ),
             html.Nav(id=ids.BREADCRUMB, className="breadcrumb"),
+            control_bar(lang),
             html.Main(
                 [
-                    html.Div(base_map(tile_url, tile_attribution, lang), className="map-wrap"),
-                    html.Aside(id=ids.PANEL, className="panel"),
+                    html.Div(
+                        [
+                            base_map(tile_url, tile_attribution, lang),
+                            html.Div(id=ids.LEGEND, className="legend"),
+                        ],
+                        className="map-wrap",
+                    ),
+                    html.Aside(
+                        [
+                            html.Div(id=ids.PANEL),
+                            html.Div(id=ids.KPIS, className="kpis"),
+                            dcc.Graph(
+                                id=ids.CHART,
+                                config={"displaylogo": False, "responsive": True},
+                                className="chart",
+                            ),
+                            html.Div(id=ids.CHILDREN),
+                        ],
+                        className="panel",
+                    ),
                 ],
                 className="content",
             ),

@@ -28,10 +28,8 @@ def _fact(label: str, value: str) -> list:
     return [html.Dt(label), html.Dd(value)]
 
 
-def unit_panel(
-    unit: Unit, parent: Unit | None, kids: list[Unit], lang: str, on_date: dt.date | None
-) -> list:
-    """Name, type, parent, code, area, population, density, and the units within as links."""
+def unit_panel(unit: Unit, parent: Unit | None, lang: str) -> list:
+    """Name, type, parent, code, area, population and density of the selected unit."""
     facts = [
         *_fact(t("panel.type", lang), unit_type_label(unit.unit_type, lang)),
         *_fact(t("panel.parent", lang), parent.name if parent else "—"),
@@ -52,11 +50,16 @@ def unit_panel(
             else t("value.unknown", lang),
         ),
     ]
-    body: list = [
+    return [
         html.H2(unit.name, className="unit-name"),
         html.P(unit_type_label(unit.unit_type, lang), className="unit-type"),
         html.Dl(facts, className="facts"),
     ]
+
+
+def children_panel(kids: list[Unit], lang: str, on_date: dt.date | None) -> list:
+    """The units within the selected one, as links that drill down, with their population."""
+    body: list = []
     if kids:
         body += [
             html.H3(t("panel.children", lang, n=len(kids))),

@@ -46,7 +46,7 @@ def test_open_click_a_district_see_its_wards_and_reload_the_deep_link(demo_db, d
     _click_unit_on_map(dash_duo, "Ninh Kiều")
     _wait_for_breadcrumb(dash_duo, "Cần Thơ", "Ninh Kiều")
     dash_duo.wait_for_contains_text("#map", "Cái Khế")
-    dash_duo.wait_for_contains_text("#unit-panel", "Đơn vị trực thuộc (11)")
+    dash_duo.wait_for_contains_text("#unit-children", "Đơn vị trực thuộc (11)")
     assert "unit=916" in dash_duo.driver.current_url
 
     # A ward: its facts, the breadcrumb three deep.
@@ -72,10 +72,10 @@ def test_the_child_list_drills_down_too(demo_db, dash_duo) -> None:
     from app import app
 
     dash_duo.start_server(app, port=PORT)
-    dash_duo.wait_for_contains_text("#unit-panel", "Cờ Đỏ")
+    dash_duo.wait_for_contains_text("#unit-children", "Cờ Đỏ")
     dash_duo.driver.find_element(By.LINK_TEXT, "Cờ Đỏ").click()
     _wait_for_breadcrumb(dash_duo, "Cần Thơ", "Cờ Đỏ")
-    dash_duo.wait_for_contains_text("#unit-panel", "Thị trấn")
+    dash_duo.wait_for_contains_text("#unit-children", "Thị trấn")
     assert "unit=925" in dash_duo.driver.current_url
 
 

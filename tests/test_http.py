@@ -56,7 +56,8 @@ def server(engine) -> Iterator[str]:
 # The outputs of callbacks.drilldown.show_selection, in order.
 _OUTPUTS = [
     ("units-layer", "data"), ("context-layer", "data"), ("breadcrumb", "children"),
-    ("unit-panel", "children"), ("demo-badge", "hidden"), ("map", "viewport"),
+    ("unit-panel", "children"), ("unit-children", "children"), ("demo-badge", "hidden"),
+    ("map", "viewport"),
     ("view-date", "value"),
 ]  # fmt: skip
 

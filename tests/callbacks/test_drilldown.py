@@ -31,7 +31,7 @@ def _names(collection: dict[str, Any]) -> set[str]:
 
 
 def test_the_city_view_shows_the_nine_districts(demo_db) -> None:
-    units, context, crumbs, panel, demo_hidden, viewport, _ = show_selection("")
+    units, context, crumbs, panel, children, demo_hidden, viewport, _ = show_selection("")
     assert _names(units) == {
         "Ninh Kiều", "Ô Môn", "Bình Thủy", "Cái Răng", "Thốt Nốt",
         "Vĩnh Thạnh", "Cờ Đỏ", "Phong Điền", "Thới Lai",
@@ -39,12 +39,13 @@ def test_the_city_view_shows_the_nine_districts(demo_db) -> None:
     assert {f["properties"]["kind"] for f in context["features"]} == {"outline", "river"}
     assert _texts(crumbs) == ["Cần Thơ"]
     assert "Cần Thơ" in _texts(panel)
+    assert "Đơn vị trực thuộc (9)" in _texts(children)
     assert demo_hidden is False  # the demo data set is labelled as such
     assert "bounds" in viewport
 
 
 def test_a_district_in_the_url_shows_its_wards_breadcrumb_and_facts(demo_db) -> None:
-    units, _, crumbs, panel, _, viewport, _ = show_selection("?unit=916")
+    units, _, crumbs, panel, _, _, viewport, _ = show_selection("?unit=916")
     names = _names(units)
     assert len(names) == 11 and "Cái Khế" in names
     assert _texts(crumbs) == ["Cần Thơ", "›", "Ninh Kiều"]
@@ -79,7 +80,7 @@ def test_an_unknown_unit_says_so_and_draws_nothing(demo_db) -> None:
 
 
 def test_a_date_before_the_units_existed_says_none_are_valid(demo_db) -> None:
-    units, _, _, panel, _, _, shown_date = show_selection("?date=1990-01-01")
+    units, _, _, panel, _, _, _, shown_date = show_selection("?date=1990-01-01")
     assert units["features"] == []
     assert any("Chưa có đơn vị" in s for s in _texts(panel))
     assert shown_date == "1990-01-01"

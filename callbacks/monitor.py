@@ -1,0 +1,417 @@
+"""Monitoring callbacks: the four layers, the choropleth, legend, time control, KPIs and charts.
+
+Every callback reads the selection from the URL and the moment from the time store, decides on
+the server what to query, and reads rollups only. In live mode the refresh interval re-reads the
+data without touching the map's view or open popups (only layer data changes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    no_update,
+)
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+
+from callbacks.request import current_language, parse_search
+from geodata import coverage, layers
+from geodata.db import get_engine
+from geodata.errors import UnknownUnit
+from geodata.queries import Unit, root_unit, unit_by_code
+from layouts import ids
+from layouts.i18n import t
+from layouts.monitor import (
+    choropleth_hideout,
+    kpi_cards,
+    layer_name,
+    legend,
+    series_figure,
+)
+
+CITY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+EMPTY = layers.EMPTY
+PLAY_STEPS = {ids.PLAY_24H: (24, 1), ids.PLAY_7D: (7 * 24, 6)}  # hours back, hours per step
+
+
+# --- time -------------------------------------------------------------------------------------
+
+
+def parse_local(value: str | None) -> dt.datetime | None:
+    """A ``datetime-local`` value ("2026-11-26T14:00") as an aware time in Cần Thơ."""
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=CITY_TZ) if moment.tzinfo is None else moment
+
+
+def local_iso(moment: dt.datetime) -> str:
+    """The value a ``datetime-local`` input shows for an aware time."""
+    return moment.astimezone(CITY_TZ).strftime("%Y-%m-%dT%H:%M")
+
+
+def moment(conn: Connection, time: dict[str, Any] | None) -> tuple[dt.datetime | None, bool]:
+    """The moment to show and whether it is live: live means the latest hour with data."""
+    at = parse_local((time or {}).get("at"))
+    if at is None:
+        return layers.latest_hour(conn, dt.datetime.now(dt.UTC)), True
+    return at, False
+
+
+def selected_unit(conn: Connection, search: str | None) -> Unit:
+    """The unit the URL selects (the city when none), valid at the URL's date."""
+    req = parse_search(search)
+    return unit_by_code(conn, req.unit, req.on_date) if req.unit else root_unit(conn, req.on_date)
+
+
+@callback(
+    Output(ids.TIME_MODE, "value"),
+    Output(ids.TIME_AT, "value"),
+    Input(ids.URL, "search"),
+)
+def time_from_url(search: str | None) -> tuple[str, str | None]:
+    """A shared link with ``at=`` opens on that moment; without it, live."""
+    from urllib.parse import parse_qs
+
+    values = parse_qs((search or "").lstrip("?")).get("at") or [""]
+    at = parse_local(values[0])
+    return ("history", local_iso(at)) if at else ("live", None)
+
+
+def next_time_state(
+    trigger: str | None,
+    mode: str,
+    at_value: str | None,
+    state: dict[str, Any] | None,
+    latest: dt.datetime | None,
+) -> dict[str, Any]:
+    """The time store after a control changed: live, a fixed moment, or one step of play.
+
+    Play runs up to the moment shown (or the latest data when live) from 24 h or 7 days before.
+    """
+    state = dict(state or {"at": None, "play": None})
+    if trigger in PLAY_STEPS:
+        hours_back, step = PLAY_STEPS[trigger]
+        last = parse_local(at_value) if mode == "history" else latest
+        if last is None:
+            return state
+        start = last - dt.timedelta(hours=hours_back)
+        return {"at": local_iso(start), "play": {"end": local_iso(last), "step": step}}
+    if trigger == ids.PLAYER and state.get("play"):
+        play = state["play"]
+        current = parse_local(state.get("at"))
+        stop_at = parse_local(play["end"])
+        if current is None or stop_at is None:
+            return {"at": state.get("at"), "play": None}
+        nxt = current + dt.timedelta(hours=play["step"])
+        if nxt >= stop_at:
+            return {"at": local_iso(stop_at), "play": None}
+        return {"at": local_iso(nxt), "play": play}
+    if trigger == ids.STOP:
+        return {"at": state.get("at"), "play": None}
+    if mode == "live":
+        return {"at": None, "play": None}
+    return {"at": at_value if parse_local(at_value) else None, "play": None}
+
+
+@callback(
+    Output(ids.TIME, "data"),
+    Output(ids.PLAYER, "disabled"),
+    Output(ids.TIME_AT, "value", allow_duplicate=True),
+    Input(ids.TIME_MODE, "value"),
+    Input(ids.TIME_AT, "value"),
+    Input(ids.PLAY_24H, "n_clicks"),
+    Input(ids.PLAY_7D, "n_clicks"),
+    Input(ids.STOP, "n_clicks"),
+    Input(ids.PLAYER, "n_intervals"),
+    State(ids.TIME, "data"),
+    prevent_initial_call=True,
+)
+def update_time(mode, at_value, _p24, _p7, _stop, _tick, state):
+    """Keep the time store in step with the controls; play advances one step per tick."""
+    latest = None
+    if ctx.triggered_id in PLAY_STEPS:
+        with get_engine().connect() as conn:
+            latest = layers.latest_hour(conn, dt.datetime.now(dt.UTC))
+    new = next_time_state(ctx.triggered_id, mode, at_value, state, latest)
+    shown = new["at"] if new["at"] != at_value else no_update
+    return new, new["play"] is None, shown
+
+
+@callback(Output(ids.TIME_AT, "disabled"), Input(ids.TIME_MODE, "value"))
+def enable_moment(mode: str) -> bool:
+    """The moment can be picked in history mode only; live always shows the latest hour."""
+    return mode != "history"
+
+
+clientside_callback(
+    ClientsideFunction(namespace="cantho", function_name="rememberTime"),
+    Output(ids.TIME_SYNC, "data"),
+    Input(ids.TIME, "data"),
+    prevent_initial_call=True,
+)
+
+
+def _time_label(at: dt.datetime | None, live: bool, lang: str) -> str:
+    if at is None:
+        return t("time.no_data", lang)
+    shown = at.astimezone(CITY_TZ).strftime("%H:%M %d/%m/%Y")
+    return ("● " if live else "") + t("time.showing", lang, time=shown)
+
+
+# --- layers -----------------------------------------------------------------------------------
+
+
+def _active(overlays: list[str] | None, lang: str) -> list[str]:
+    names = {layer_name(k, lang): k for k in layers.LAYERS}
+    return [names[o] for o in overlays or [] if o in names]
+
+
+def _skip_refresh(time: dict[str, Any] | None) -> bool:
+    """The refresh interval only matters when live."""
+    return ctx.triggered_id == ids.REFRESH and bool((time or {}).get("at"))
+
+
+@callback(
+    Output(ids.GAUGES, "data"),
+    Output(ids.INUNDATION, "data"),
+    Output(ids.REPORTS, "data"),
+    Output(ids.AIR, "data"),
+    Output(ids.TIME_LABEL, "children"),
+    Input(ids.URL, "search"),
+    Input(ids.TIME, "data"),
+    Input(ids.REFRESH, "n_intervals"),
+    Input(ids.LAYERS_CONTROL, "overlays"),
+)
+def flood_and_air_layers(search, time, _refresh, overlays):
+    """Gauges, inundated areas, flood reports and air stations for the unit and moment."""
+    if _skip_refresh(time):
+        return (no_update,) * 5
+    lang = current_language()
+    active = _active(overlays, lang)
+    try:
+        with get_engine().connect() as conn:
+            unit = selected_unit(conn, search)
+            at, live = moment(conn, time)
+            if at is None:
+                return EMPTY, EMPTY, EMPTY, EMPTY, _time_label(None, live, lang)
+            tolerance = (unit.bounds[2] - unit.bounds[0]) / 1200
+            flood = "flood" in active
+            return (
+                layers.flood_gauges_geojson(conn, unit.id, at) if flood else EMPTY,
+                layers.inundation_geojson(conn, unit.id, at, tolerance) if flood else EMPTY,
+                layers.flood_reports_geojson(conn, unit.id, at) if flood else EMPTY,
+                layers.air_stations_geojson(conn, unit.id, at) if "air" in active else EMPTY,
+                _time_label(at, live, lang),
+            )
+    except (UnknownUnit, DBAPIError):
+        return (no_update,) * 4 + (t("error.database", lang),)
+
+
+@callback(
+    Output(ids.TRAFFIC, "data"),
+    Output(ids.TRAFFIC_POINTS, "data"),
+    Input(ids.URL, "search"),
+    Input(ids.TIME, "data"),
+    Input(ids.REFRESH, "n_intervals"),
+    Input(ids.LAYERS_CONTROL, "overlays"),
+    Input(ids.MAP, "bounds"),
+    Input(ids.MAP, "zoom"),
+)
+def traffic_layer(search, time, _refresh, overlays, bounds, zoom):
+    """Road segments in the view (arterials only at city zoom), incidents and cameras."""
+    if _skip_refresh(time):
+        return no_update, no_update
+    if "traffic" not in _active(overlays, current_language()):
+        return EMPTY, EMPTY
+    try:
+        with get_engine().connect() as conn:
+            unit = selected_unit(conn, search)
+            at, _ = moment(conn, time)
+            if at is None:
+                return EMPTY, EMPTY
+            box = _bbox(bounds) or unit.bounds
+            tolerance = (box[2] - box[0]) / 1600
+            return (
+                layers.traffic_geojson(conn, unit.id, at, box, float(zoom or 10), tolerance),
+                layers.traffic_points_geojson(conn, unit.id, at),
+            )
+    except (UnknownUnit, DBAPIError):
+        return no_update, no_update
+
+
+def _bbox(bounds: Any) -> layers.BBox | None:
+    """Leaflet's [[south, west], [north, east]] as (west, south, east, north), if well-formed."""
+    try:
+        (south, west), (north, east) = bounds
+        return float(west), float(south), float(east), float(north)
+    except (TypeError, ValueError):
+        return None
+
+
+@callback(
+    Output(ids.FACILITIES, "data"),
+    Output(ids.UNDERSERVED, "data"),
+    Input(ids.URL, "search"),
+    Input(ids.LAYERS_CONTROL, "overlays"),
+    Input(ids.SERVICE_KIND, "value"),
+)
+def services_layer(search, overlays, kind):
+    """Facilities of the chosen kind and the residents beyond their service distance."""
+    if "services" not in _active(overlays, current_language()):
+        return EMPTY, EMPTY
+    try:
+        with get_engine().connect() as conn:
+            unit = selected_unit(conn, search)
+            tolerance = (unit.bounds[2] - unit.bounds[0]) / 1200
+            return (
+                layers.facilities_geojson(conn, unit.id, kind),
+                coverage.underserved_geojson(
+                    conn, kind, unit.bounds, tolerance, layers.get_settings().max_features
+                ),
+            )
+    except (UnknownUnit, DBAPIError):
+        return no_update, no_update
+
+
+@callback(
+    Output(ids.UNITS, "hideout"),
+    Input(ids.UNITS, "data"),
+    Input(ids.CHOROPLETH, "value"),
+    Input(ids.SERVICE_KIND, "value"),
+    Input(ids.TIME, "data"),
+    Input(ids.REFRESH, "n_intervals"),
+)
+def choropleth(units, indicator, kind, time, _refresh):
+    """The chosen indicator per drawn unit, for the client-side style (data stays as it is)."""
+    if _skip_refresh(time):
+        return no_update
+    unit_ids = [f["id"] for f in (units or {}).get("features", []) if isinstance(f.get("id"), int)]
+    if not indicator or indicator not in layers.CHOROPLETH_INDICATORS or not unit_ids:
+        return choropleth_hideout(None, {})
+    try:
+        with get_engine().connect() as conn:
+            at, _ = moment(conn, time)
+            if at is None:
+                return choropleth_hideout(indicator, dict.fromkeys(unit_ids))
+            values = layers.choropleth_values(conn, unit_ids, indicator, at, kind)
+    except DBAPIError:
+        return no_update
+    return choropleth_hideout(indicator, values)
+
+
+@callback(
+    Output(ids.LEGEND, "children"),
+    Input(ids.LAYERS_CONTROL, "overlays"),
+    Input(ids.CHOROPLETH, "value"),
+)
+def show_legend(overlays, indicator):
+    """A legend for what is on the map, in the caller's language."""
+    lang = current_language()
+    chosen = indicator if indicator in layers.CHOROPLETH_INDICATORS else None
+    return legend(_active(overlays, lang), chosen, lang)
+
+
+# --- KPIs and charts --------------------------------------------------------------------------
+
+
+@callback(
+    Output(ids.KPIS, "children"),
+    Input(ids.URL, "search"),
+    Input(ids.TIME, "data"),
+    Input(ids.REFRESH, "n_intervals"),
+)
+def show_kpis(search, time, _refresh):
+    """KPI cards of the selected unit at the moment, with their change over 24 hours."""
+    if _skip_refresh(time):
+        return no_update
+    lang = current_language()
+    try:
+        with get_engine().connect() as conn:
+            unit = selected_unit(conn, search)
+            at, _ = moment(conn, time)
+            if at is None:
+                return []
+            return kpi_cards(layers.unit_kpis(conn, unit.id, at), lang)
+    except (UnknownUnit, DBAPIError):
+        return no_update
+
+
+@callback(
+    Output(ids.SENSOR, "data"),
+    Input(ids.GAUGES, "clickData"),
+    Input(ids.AIR, "clickData"),
+    Input(ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def select_sensor(gauge, air, _search):
+    """A click on a station shows its series; a new selection goes back to the unit's."""
+    if ctx.triggered_id == ids.URL:
+        return None
+    feature = gauge if ctx.triggered_id == ids.GAUGES else air
+    sensor_id = ((feature or {}).get("properties") or {}).get("id")
+    return sensor_id if isinstance(sensor_id, int) else None
+
+
+@callback(
+    Output(ids.CHART, "figure"),
+    Input(ids.URL, "search"),
+    Input(ids.TIME, "data"),
+    Input(ids.SENSOR, "data"),
+)
+def show_chart(search, time, sensor_id):
+    """Seven days up to the moment: the clicked station's series, else the unit's indicators."""
+    lang = current_language()
+    try:
+        with get_engine().connect() as conn:
+            unit = selected_unit(conn, search)
+            at, _ = moment(conn, time)
+            end = at or dt.datetime.now(dt.UTC)
+            start = end - dt.timedelta(days=7)
+            if isinstance(sensor_id, int):
+                return _sensor_figure(conn, sensor_id, start, end, lang)
+            series = layers.unit_series(conn, unit.id, start, end)
+            names = {k: t(f"choropleth.{k}", lang) for k in series}
+            return series_figure(t("chart.unit", lang, name=unit.name), series, names, lang)
+    except (UnknownUnit, DBAPIError):
+        return no_update
+
+
+def _sensor_figure(
+    conn: Connection, sensor_id: int, start: dt.datetime, end: dt.datetime, lang: str
+) -> Any:
+    from sqlalchemy import text
+
+    from geodata import indicators
+
+    sensor = conn.execute(
+        text("SELECT name, alert_1, alert_2, alert_3 FROM sensor WHERE id = :id"),
+        {"id": sensor_id},
+    ).one_or_none()
+    if sensor is None:
+        return no_update
+    series = layers.sensor_series(conn, sensor_id, start, end)
+    names = {k: t(f"quantity.{k}", lang) for k in series}
+    levels = [
+        (value, (a.name_vi if lang == "vi" else a.name_en), a.colour)
+        for value, a in zip(
+            (sensor.alert_1, sensor.alert_2, sensor.alert_3),
+            indicators.FLOOD_ALERT_LEVELS[1:],
+            strict=True,
+        )
+        if value is not None
+    ]
+    return series_figure(t("chart.sensor", lang, name=sensor.name), series, names, lang, levels)
