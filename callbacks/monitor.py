@@ -280,7 +280,12 @@ def services_layer(search, overlays, kind):
             return (
                 layers.facilities_geojson(conn, unit.id, kind),
                 coverage.underserved_geojson(
-                    conn, kind, unit.bounds, tolerance, layers.get_settings().max_features
+                    conn,
+                    kind,
+                    unit.bounds,
+                    tolerance,
+                    layers.get_settings().max_features,
+                    within_unit_id=unit.id,
                 ),
             )
     except (UnknownUnit, DBAPIError):

@@ -108,8 +108,11 @@ def underserved_geojson(
     tolerance: float,
     max_features: int,
     on_date: dt.date | None = None,
+    within_unit_id: int | None = None,
 ) -> dict[str, Any]:
     """The population cells not served by ``kind``, dissolved per lowest-level unit, as GeoJSON.
+
+    With ``within_unit_id``, only the lowest-level units inside that unit (a district) count.
 
     One feature per unit (those without children at ``on_date``, default today) holding the
     unserved cells of the unit that touch ``bbox`` (lon/lat), simplified to ``tolerance`` degrees;
@@ -124,6 +127,7 @@ def underserved_geojson(
         "tol": tolerance,
         "cap": max_features,
         "on_date": on_date or today_in_city(),
+        "within": within_unit_id,
     }
     if bbox:
         params.update(zip(("xmin", "ymin", "xmax", "ymax"), bbox, strict=True))
@@ -136,6 +140,9 @@ def underserved_geojson(
                 WHERE {_VALID.format(u="u")}
                   AND NOT EXISTS (SELECT 1 FROM admin_unit ch
                                   WHERE ch.parent_id = u.id AND {_VALID.format(u="ch")})
+                  AND (CAST(:within AS bigint) IS NULL
+                       OR ST_Covers((SELECT w.geom FROM admin_unit w WHERE w.id = :within),
+                                    ST_PointOnSurface(u.geom)))
             ),
             gap AS (
                 SELECT c.geom, c.population::float8 AS population, p.pt

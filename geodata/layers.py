@@ -185,16 +185,21 @@ def traffic_geojson(
                       'speed_kmh', g.speed
                     ))), '[]'::json))
                 FROM (
-                  SELECT g.*, si.value AS ratio, si.detail -> 'speed_kmh' AS speed
+                  SELECT g.*, m.ratio, m.speed
                   FROM road_segment g
-                  LEFT JOIN sensor s ON s.road_segment_id = g.id
-                  LEFT JOIN sensor_indicator si ON si.sensor_id = s.id
-                   AND si.indicator = 'speed_ratio' AND si.period = 'hour'
-                   AND si.period_start = :hour
+                  -- A segment may have several detectors (one per direction): one mean each.
+                  LEFT JOIN LATERAL (
+                    SELECT avg(si.value) AS ratio,
+                           round(avg((si.detail ->> 'speed_kmh')::numeric), 1) AS speed
+                    FROM sensor s JOIN sensor_indicator si ON si.sensor_id = s.id
+                     AND si.indicator = 'speed_ratio' AND si.period = 'hour'
+                     AND si.period_start = :hour
+                    WHERE s.road_segment_id = g.id AND s.active
+                  ) m ON true
                   WHERE g.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4326)
                     AND (:all_roads OR g.road_class = 'arterial')
                     AND ST_Intersects((SELECT geom FROM admin_unit WHERE id = :unit_id), g.geom)
-                  ORDER BY si.value IS NULL, g.road_class = 'arterial' DESC, g.id
+                  ORDER BY m.ratio IS NULL, g.road_class = 'arterial' DESC, g.id
                   LIMIT :cap) g
                 """
             ),
@@ -221,7 +226,7 @@ def traffic_points_geojson(conn: Connection, unit_id: int, at: dt.datetime) -> d
                 f"""
                 SELECT json_build_object('type', 'FeatureCollection', 'features',
                   coalesce(json_agg(f), '[]'::json))
-                FROM (
+                FROM (SELECT f FROM (
                   SELECT json_build_object('type', 'Feature',
                     'geometry', ST_AsGeoJSON(i.geom, 6)::json,
                     'properties', json_build_object('kind', 'incident', 'id', i.id,
@@ -236,10 +241,10 @@ def traffic_points_geojson(conn: Connection, unit_id: int, at: dt.datetime) -> d
                     'properties', json_build_object('kind', 'camera', 'id', c.id,
                       'name', c.name))
                   FROM camera c WHERE {_IN_UNIT.format(geom="c.geom")}
-                ) AS points
+                ) AS points LIMIT :cap) AS capped
                 """
             ),
-            {"unit_id": unit_id, "at": at},
+            {"unit_id": unit_id, "at": at, "cap": get_settings().max_features},
         )
     )
 

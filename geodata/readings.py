@@ -167,7 +167,7 @@ def refresh_rollups(conn: Connection, touched_table: str = "incoming") -> tuple[
     _refresh_alert_levels(conn)
     _refresh_congestion(conn)
     _refresh_aqi(conn)
-    _refresh_unit_indicators(conn)
+    refresh_unit_indicators(conn)
     return hours, days
 
 
@@ -320,9 +320,13 @@ def _aqi_row(
     }
 
 
-def _refresh_unit_indicators(conn: Connection) -> None:
+def refresh_unit_indicators(conn: Connection) -> None:
     """Per admin unit (every level valid at the period) and period: worst AQI, gauges above
-    alert, congested length share. Sensors belong to the units whose geometry covers them."""
+    alert, congested length share. Sensors belong to the units whose geometry covers them.
+
+    Recomputes the periods listed in the temporary tables ``touched_hour(hour)`` and
+    ``touched_day(day)`` of the current transaction.
+    """
     for period, bucket in (("hour", "hour"), ("day", "day")):
         params = {"period": period}
         periods = f"(SELECT DISTINCT {bucket} AS start FROM touched_{bucket})"
@@ -374,17 +378,23 @@ def _refresh_unit_indicators(conn: Connection) -> None:
                 f"""
                 INSERT INTO unit_indicator (admin_unit_id, indicator, period, period_start,
                                             value, detail)
-                SELECT u.id, 'congested_share', :period, p.start,
-                       coalesce(sum(g.length_m) FILTER (WHERE si.value < 0.5), 0)
-                         / sum(g.length_m),
-                       jsonb_build_object('measured_m', round(sum(g.length_m)))
-                FROM {periods} p
-                JOIN {units_at}
-                JOIN sensor s ON ST_Covers(u.geom, s.geom)
-                JOIN road_segment g ON g.id = s.road_segment_id
-                JOIN sensor_indicator si ON si.sensor_id = s.id AND si.indicator = 'speed_ratio'
-                 AND si.period = :period AND si.period_start = p.start
-                GROUP BY u.id, p.start
+                SELECT seg.unit_id, 'congested_share', :period, seg.start,
+                       coalesce(sum(seg.length_m) FILTER (WHERE seg.ratio < 0.5), 0)
+                         / sum(seg.length_m),
+                       jsonb_build_object('measured_m', round(sum(seg.length_m)))
+                FROM (
+                    -- One ratio per segment, however many detectors measure it.
+                    SELECT u.id AS unit_id, p.start, g.id, g.length_m, avg(si.value) AS ratio
+                    FROM {periods} p
+                    JOIN {units_at}
+                    JOIN sensor s ON ST_Covers(u.geom, s.geom) AND s.active
+                    JOIN road_segment g ON g.id = s.road_segment_id
+                    JOIN sensor_indicator si ON si.sensor_id = s.id
+                     AND si.indicator = 'speed_ratio'
+                     AND si.period = :period AND si.period_start = p.start
+                    GROUP BY u.id, p.start, g.id, g.length_m
+                ) seg
+                GROUP BY seg.unit_id, seg.start
                 ON CONFLICT (indicator, period, period_start, admin_unit_id) DO UPDATE
                   SET value = excluded.value, detail = excluded.detail
                 """

@@ -29,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 from sqlalchemy import Connection, text
 
-from geodata.readings import Reading, write_readings
+from geodata.readings import Reading, refresh_unit_indicators, write_readings
 from geodata.sample import DEMO_SOURCE, METRIC_CRS
 
 STEP = dt.timedelta(minutes=5)
@@ -151,14 +151,21 @@ def _season(hours: np.ndarray) -> np.ndarray:
     return 0.38 * np.cos(2 * np.pi * (day_of_year - 290) / 365.25)
 
 
+# A spring tide: two days after the new moon of 10 October 2026 (the Mekong's tide lags the
+# moon by a day or two). The constituents are phased to peak together then, so spring and neap
+# tides keep step with the moon: springs after each new and full moon, about every 14.77 days.
+SPRING_TIDE_HOURS = dt.datetime(2026, 10, 12, tzinfo=dt.UTC).timestamp() / 3600.0
+# (amplitude m, period h): M2 and S2 (semi-diurnal; their beat is the spring-neap cycle), and
+# K1 and O1 (the diurnal inequality between the two daily highs).
+TIDE_CONSTITUENTS = ((0.78, 12.4206), (0.30, 12.0), (0.18, 23.9345), (0.10, 25.8193))
+
+
 def tide_level(hours: np.ndarray, gain: float = 1.0, lag_h: float = 0.0) -> np.ndarray:
     """Water level (m above the Hòn Dấu datum) at the Cần Thơ station, shaped by gain and lag."""
     t = hours - lag_h
-    m2 = 0.78 * np.cos(2 * np.pi * t / 12.4206 + 0.3)
-    s2 = 0.30 * np.cos(2 * np.pi * t / 12.0 + 1.1)
-    k1 = 0.22 * np.cos(2 * np.pi * t / 23.9345 + 0.7)
-    o1 = 0.12 * np.cos(2 * np.pi * t / 25.8193 + 2.0)
-    return 0.48 + _season(t) + gain * (m2 + s2 + k1 + o1)
+    since_spring = t - SPRING_TIDE_HOURS
+    tide = sum(a * np.cos(2 * np.pi * since_spring / period) for a, period in TIDE_CONSTITUENTS)
+    return 0.48 + _season(t) + gain * tide
 
 
 def _rain_series(rng: np.random.Generator, hours: np.ndarray) -> np.ndarray:
@@ -274,13 +281,33 @@ def assign_admin_units(conn: Connection, table: str, on_date: dt.date) -> None:
 
 
 def delete_monitoring_demo(conn: Connection) -> None:
-    """Remove the demo monitoring data (readings and rollups go with their sensors)."""
+    """Remove the demo monitoring data; per-sensor rollups go with their sensors, and the
+    per-unit indicators of the periods they covered are recomputed from the sensors left."""
     demo_sensors = "SELECT id FROM sensor WHERE source = :s"
-    conn.execute(text(f"DELETE FROM reading WHERE sensor_id IN ({demo_sensors})"), {"s": "demo"})
+    params = {"s": DEMO_SOURCE}
+    conn.execute(text("DROP TABLE IF EXISTS touched_hour, touched_day"))
+    for bucket in ("hour", "day"):
+        conn.execute(
+            text(
+                f"""
+                CREATE TEMP TABLE touched_{bucket} ON COMMIT DROP AS
+                SELECT DISTINCT period_start AS {bucket} FROM sensor_indicator
+                WHERE period = '{bucket}' AND sensor_id IN ({demo_sensors})
+                """
+            ),
+            params,
+        )
+        conn.execute(
+            text(
+                f"DELETE FROM unit_indicator WHERE period = '{bucket}' "
+                f"AND period_start IN (SELECT {bucket} FROM touched_{bucket})"
+            )
+        )
+    conn.execute(text(f"DELETE FROM reading WHERE sensor_id IN ({demo_sensors})"), params)
     for table in ("sensor", "traffic_incident", "camera", "flood_report", "inundation_area",
                   "road_segment"):  # fmt: skip
-        conn.execute(text(f"DELETE FROM {table} WHERE source = :s"), {"s": DEMO_SOURCE})
-    conn.execute(text("DELETE FROM unit_indicator"))
+        conn.execute(text(f"DELETE FROM {table} WHERE source = :s"), params)
+    refresh_unit_indicators(conn)
 
 
 def write_monitoring_sample(
@@ -490,9 +517,11 @@ def _readings(
     """One sensor's series; about 0.5 % of readings are missing, as with real telemetry."""
     quantity_id = QUANTITY_IDS[quantity]
     keep = rng.random(len(stamps)) > 0.005
+    # Water levels are heights above a datum and may be negative; the others may not.
+    floor = -math.inf if quantity == "water_level" else 0.0
     for stamp, value, ok in zip(stamps, values.tolist(), keep.tolist(), strict=True):
         if ok:
-            yield Reading(sensor_id, quantity_id, stamp, round(max(value, 0.0), 3))
+            yield Reading(sensor_id, quantity_id, stamp, round(max(value, floor), 3))
 
 
 def _floods(

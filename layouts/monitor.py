@@ -31,6 +31,7 @@ NO_DATA = "#bfc9ca"
 INCIDENT_COLOUR = "#6c3483"
 CAMERA_COLOUR = "#34495e"
 INUNDATION_COLOUR = "#2e86c1"
+DEFAULT_LAYERS = ("flood", "air")  # on when the page opens
 
 
 def layer_name(layer: str, lang: str) -> str:
@@ -94,12 +95,12 @@ def overlays(lang: str) -> list[dl.Overlay]:
                 ]
             ),
             name=layer_name("flood", lang),
-            checked=True,
+            checked="flood" in DEFAULT_LAYERS,
         ),
         dl.Overlay(
             geojson(ids.AIR, pointToLayer=point, onEachFeature=popup),
             name=layer_name("air", lang),
-            checked=True,
+            checked="air" in DEFAULT_LAYERS,
         ),
         dl.Overlay(
             dl.LayerGroup(
@@ -111,7 +112,7 @@ def overlays(lang: str) -> list[dl.Overlay]:
                 ]
             ),
             name=layer_name("traffic", lang),
-            checked=False,
+            checked="traffic" in DEFAULT_LAYERS,
         ),
         dl.Overlay(
             dl.LayerGroup(
@@ -123,7 +124,7 @@ def overlays(lang: str) -> list[dl.Overlay]:
                 ]
             ),
             name=layer_name("services", lang),
-            checked=False,
+            checked="services" in DEFAULT_LAYERS,
         ),
     ]  # fmt: skip
 

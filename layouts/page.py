@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from layouts import ids
 from layouts.i18n import t
-from layouts.monitor import control_bar, overlays
+from layouts.monitor import DEFAULT_LAYERS, control_bar, layer_name, overlays
 
 # Functions in assets/map.js that style and label features on the client.
 _JS = "canthoMap."
@@ -54,7 +54,12 @@ def base_map(tile_url: str, tile_attribution: str, lang: str) -> dl.Map:
             hideout={"indicator": None},
         ),
         dl.LayersControl(
-            overlays(lang), id=ids.LAYERS_CONTROL, position="topright", collapsed=False
+            overlays(lang),
+            id=ids.LAYERS_CONTROL,
+            position="topright",
+            collapsed=False,
+            # The checked overlays, so callbacks know them before the first toggle.
+            overlays=[layer_name(k, lang) for k in DEFAULT_LAYERS],
         ),
         dl.ScaleControl(position="bottomleft", imperial=False),
     ]

@@ -7,12 +7,14 @@ The suite needs DATABASE_URL pointing at a PostgreSQL server whose role may crea
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 _BASE_URL = os.environ.get("DATABASE_URL")
 if not _BASE_URL:
@@ -47,9 +49,25 @@ def engine() -> Iterator[Engine]:
         yield get_engine()
     finally:
         get_engine().dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{_TEST_DB}" WITH (FORCE)'))
+        _drop_test_database(admin)
         admin.dispose()
+
+
+def _drop_test_database(admin: Engine) -> None:
+    """Drop the throw-away database, whatever is still connected to it.
+
+    FORCE ends our own stray sessions (servers started by tests); it may not end an autovacuum
+    worker, which belongs to the superuser, but a plain DROP cancels those itself: try both.
+    """
+    for _ in range(40):
+        for force in (" WITH (FORCE)", ""):
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{_TEST_DB}"{force}'))
+                return
+            except DBAPIError:
+                time.sleep(0.25)
+    raise RuntimeError(f"could not drop the test database {_TEST_DB}")
 
 
 # Reference tables filled by the migrations; every other table of ours holds data.
