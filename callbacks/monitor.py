@@ -21,6 +21,7 @@ from dash import (
     ctx,
     no_update,
 )
+from dash.exceptions import MissingCallbackContextException
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -143,10 +144,10 @@ def next_time_state(
 def update_time(mode, at_value, _p24, _p7, _stop, _tick, state):
     """Keep the time store in step with the controls; play advances one step per tick."""
     latest = None
-    if ctx.triggered_id in PLAY_STEPS:
+    if _trigger() in PLAY_STEPS:
         with get_engine().connect() as conn:
             latest = layers.latest_hour(conn, dt.datetime.now(dt.UTC))
-    new = next_time_state(ctx.triggered_id, mode, at_value, state, latest)
+    new = next_time_state(_trigger(), mode, at_value, state, latest)
     shown = new["at"] if new["at"] != at_value else no_update
     return new, new["play"] is None, shown
 
@@ -180,9 +181,17 @@ def _active(overlays: list[str] | None, lang: str) -> list[str]:
     return [names[o] for o in overlays or [] if o in names]
 
 
+def _trigger() -> Any:
+    """The id of the input that fired, or None when called as a plain function (tests)."""
+    try:
+        return ctx.triggered_id
+    except MissingCallbackContextException:
+        return None
+
+
 def _skip_refresh(time: dict[str, Any] | None) -> bool:
     """The refresh interval only matters when live."""
-    return ctx.triggered_id == ids.REFRESH and bool((time or {}).get("at"))
+    return _trigger() == ids.REFRESH and bool((time or {}).get("at"))
 
 
 @callback(
@@ -364,9 +373,10 @@ def show_kpis(search, time, _refresh):
 )
 def select_sensor(gauge, air, _search):
     """A click on a station shows its series; a new selection goes back to the unit's."""
-    if ctx.triggered_id == ids.URL:
+    trigger = _trigger()
+    if trigger == ids.URL:
         return None
-    feature = gauge if ctx.triggered_id == ids.GAUGES else air
+    feature = gauge if trigger == ids.GAUGES else air
     sensor_id = ((feature or {}).get("properties") or {}).get("id")
     return sensor_id if isinstance(sensor_id, int) else None
 

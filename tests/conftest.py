@@ -106,6 +106,16 @@ def demo_db(engine: Engine) -> Engine:
     return engine
 
 
+@pytest.fixture
+def monitored_db(engine: Engine) -> Engine:
+    """The demo city with two days of monitoring data, facilities and coverage, ending now."""
+    from geodata.sample import write_sample
+
+    _truncate(engine)
+    write_sample(days=2, services=True)
+    return engine
+
+
 def pytest_setup_options():  # type: ignore[no-untyped-def]
     """Headless Chromium options for dash_duo (the machines have no screen)."""
     from selenium.webdriver.chrome.options import Options

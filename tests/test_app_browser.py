@@ -107,3 +107,61 @@ def test_a_reload_keeps_the_zoom_the_user_chose(demo_db, dash_duo) -> None:
         f"not the user's {chosen_scale!r} (fitted was {fitted!r})",
     )
     assert "unit=916" in dash_duo.driver.current_url
+
+
+def _toggle_layer(dash_duo, name: str) -> None:
+    labels = dash_duo.driver.find_elements(
+        By.CSS_SELECTOR, ".leaflet-control-layers-overlays label"
+    )
+    next(label for label in labels if name in label.text).click()
+
+
+def _drawn_shapes(dash_duo) -> int:
+    return len(dash_duo.driver.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive"))
+
+
+def test_layers_toggle_drill_down_and_time_control(monitored_db, dash_duo) -> None:
+    from app import app
+
+    dash_duo.start_server(app, port=PORT)
+    _wait_for_breadcrumb(dash_duo, "Cần Thơ")
+    # Flooding and air quality are on at first: gauges and stations, and their legends.
+    dash_duo.wait_for_contains_text("#legend", "Trạm đo mực nước")
+    dash_duo.wait_for_contains_text("#legend", "Chỉ số VN_AQI")
+    dash_duo.wait_for_contains_text("#kpis", "Trạm vượt báo động")
+    until(lambda: _drawn_shapes(dash_duo) > 9 + 8, timeout=10)  # districts + gauges + stations
+
+    # Traffic on: road segments are drawn and the legend explains their colours.
+    before = _drawn_shapes(dash_duo)
+    _toggle_layer(dash_duo, "Giao thông")
+    dash_duo.wait_for_contains_text("#legend", "Tình trạng giao thông")
+    until(lambda: _drawn_shapes(dash_duo) > before + 50, timeout=10, msg="no roads drawn")
+
+    # Public services on: facilities and the underserved areas.
+    before = _drawn_shapes(dash_duo)
+    _toggle_layer(dash_duo, "Dịch vụ công")
+    dash_duo.wait_for_contains_text("#legend", "Khu dân cư ngoài bán kính phục vụ")
+    until(lambda: _drawn_shapes(dash_duo) > before, timeout=10, msg="no services drawn")
+
+    # Flooding and air quality off: their legends go.
+    _toggle_layer(dash_duo, "Ngập lụt")
+    _toggle_layer(dash_duo, "Chất lượng không khí")
+    until(lambda: "Trạm đo mực nước" not in dash_duo.find_element("#legend").text, timeout=10)
+    until(lambda: "VN_AQI" not in dash_duo.find_element("#legend").text, timeout=10)
+
+    # Drill into Ninh Kiều (from the list: the map is covered by other layers now); the KPIs
+    # and the chart follow.
+    dash_duo.driver.find_element(By.LINK_TEXT, "Ninh Kiều").click()
+    _wait_for_breadcrumb(dash_duo, "Cần Thơ", "Ninh Kiều")
+    dash_duo.wait_for_contains_text("#chart", "Ninh Kiều")
+
+    # Play the last 24 hours: the moment shown moves, then stop.
+    live = dash_duo.find_element("#time-label").text
+    assert live.startswith("●")  # live
+    dash_duo.find_element("#play-24h").click()
+    until(lambda: not dash_duo.find_element("#time-label").text.startswith("●"), timeout=10)
+    first = dash_duo.find_element("#time-label").text
+    until(lambda: dash_duo.find_element("#time-label").text != first, timeout=10)
+    dash_duo.find_element("#play-stop").click()
+    assert "at=" in dash_duo.driver.current_url  # the moment shown can be shared
+    assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []

@@ -1,0 +1,139 @@
+"""The monitoring callbacks, called as plain functions on the demo city with monitoring data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+
+from callbacks import monitor
+from callbacks.drilldown import show_selection
+from callbacks.monitor import (
+    choropleth,
+    flood_and_air_layers,
+    local_iso,
+    next_time_state,
+    parse_local,
+    services_layer,
+    show_chart,
+    show_kpis,
+    traffic_layer,
+)
+from layouts import ids
+
+ALL_LAYERS = ["Ngập lụt", "Chất lượng không khí", "Giao thông", "Dịch vụ công"]
+CITY_BOUNDS = [[9.9, 105.2], [10.4, 105.9]]
+
+
+def _texts(node: Any) -> str:
+    return json.dumps(node.to_plotly_json() if hasattr(node, "to_plotly_json") else node,
+                      ensure_ascii=False, default=str)  # fmt: skip
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+
+def test_a_local_moment_reads_as_can_tho_time_and_back() -> None:
+    moment = parse_local("2026-11-26T14:00")
+    assert moment == dt.datetime(2026, 11, 26, 7, 0, tzinfo=dt.UTC)
+    assert local_iso(moment) == "2026-11-26T14:00"
+    assert parse_local("yesterday") is None and parse_local(None) is None
+
+
+def test_live_mode_shows_the_latest_data_and_history_a_chosen_moment() -> None:
+    assert next_time_state(ids.TIME_MODE, "live", "2026-11-26T14:00", None, None) == {
+        "at": None, "play": None,
+    }  # fmt: skip
+    assert next_time_state(ids.TIME_AT, "history", "2026-11-26T14:00", None, None) == {
+        "at": "2026-11-26T14:00", "play": None,
+    }  # fmt: skip
+    assert next_time_state(ids.TIME_AT, "history", "not a time", None, None)["at"] is None
+
+
+def test_play_runs_through_the_last_24_hours_hour_by_hour_and_stops_at_the_end() -> None:
+    latest = dt.datetime(2026, 11, 26, 7, 0, tzinfo=dt.UTC)  # 14:00 in Cần Thơ
+    state = next_time_state(ids.PLAY_24H, "live", None, None, latest)
+    assert state == {"at": "2026-11-25T14:00", "play": {"end": "2026-11-26T14:00", "step": 1}}
+    moments = []
+    while state["play"]:
+        state = next_time_state(ids.PLAYER, "live", None, state, latest)
+        moments.append(state["at"])
+    assert len(moments) == 24 and moments[-1] == "2026-11-26T14:00"
+
+
+def test_play_through_7_days_steps_six_hours_and_stop_keeps_the_moment() -> None:
+    state = next_time_state(ids.PLAY_7D, "history", "2026-11-20T12:00", None, None)
+    assert state["at"] == "2026-11-13T12:00" and state["play"]["step"] == 6
+    state = next_time_state(ids.PLAYER, "history", None, state, None)
+    assert state["at"] == "2026-11-13T18:00"
+    assert next_time_state(ids.STOP, "history", None, state, None) == {
+        "at": "2026-11-13T18:00", "play": None,
+    }  # fmt: skip
+
+
+# --- layers -------------------------------------------------------------------------------------
+
+
+LIVE = {"at": None, "play": None}
+
+
+def test_flood_and_air_layers_follow_the_selected_unit(monitored_db) -> None:
+    gauges, _, _, air, label = flood_and_air_layers("", LIVE, 0, ALL_LAYERS)
+    assert len(gauges["features"]) == 8 and len(air["features"]) == 9
+    assert label.startswith("● Số liệu lúc")
+    in_ninh_kieu, *_ = flood_and_air_layers("?unit=916", LIVE, 0, ALL_LAYERS)
+    names = {f["properties"]["name"] for f in in_ninh_kieu["features"]}
+    assert names and all(f["properties"]["level"] is not None for f in in_ninh_kieu["features"])
+    assert names < {f["properties"]["name"] for f in gauges["features"]}
+
+
+def test_hidden_layers_send_no_features(monitored_db) -> None:
+    gauges, inundation, reports, air, _ = flood_and_air_layers("", LIVE, 0, [])
+    assert reports["features"] == []
+    assert gauges["features"] == air["features"] == inundation["features"] == []
+    assert traffic_layer("", LIVE, 0, [], CITY_BOUNDS, 11) == (monitor.EMPTY, monitor.EMPTY)
+
+
+def test_the_city_view_draws_arterials_only_and_a_close_view_all_roads(monitored_db) -> None:
+    city, points = traffic_layer("", LIVE, 0, ALL_LAYERS, CITY_BOUNDS, 11)
+    classes = {f["properties"]["road_class"] for f in city["features"]}
+    assert classes == {"arterial"}
+    close, _ = traffic_layer("?unit=916", LIVE, 0, ALL_LAYERS, [[10.0, 105.72], [10.06, 105.8]], 15)
+    assert {"arterial", "local"} <= {f["properties"]["road_class"] for f in close["features"]}
+    assert {f["properties"]["kind"] for f in points["features"]} >= {"camera"}
+
+
+def test_services_show_the_chosen_kind_and_who_it_does_not_reach(monitored_db) -> None:
+    facilities, underserved = services_layer("?unit=925", ALL_LAYERS, "health_station")
+    assert facilities["features"]
+    assert {f["properties"]["kind"] for f in facilities["features"]} == {"health_station"}
+    assert underserved["features"]  # Cờ Đỏ has communes without a health station nearby
+
+
+def test_the_choropleth_colours_every_drawn_unit_from_its_indicator(monitored_db) -> None:
+    units = show_selection("")[0]
+    hideout = choropleth(units, "aqi_max", "health_station", LIVE, 0)
+    assert hideout["indicator"] == "aqi_max"
+    assert set(hideout["values"]) == {str(f["id"]) for f in units["features"]}
+    assert any(v is not None for v in hideout["values"].values())
+    coverage = choropleth(units, "coverage", "health_station", LIVE, 0)
+    assert all(0 <= v <= 1 for v in coverage["values"].values())
+    assert choropleth(units, None, "health_station", LIVE, 0) == {"indicator": None}
+    assert choropleth(units, "'; DROP TABLE x; --", "x", LIVE, 0) == {"indicator": None}
+
+
+def test_kpis_and_chart_follow_the_drill_down(monitored_db) -> None:
+    city = _texts(show_kpis("", LIVE, 0))
+    assert "Trạm vượt báo động" in city and "AQI cao nhất" in city and "Độ phủ" in city
+    figure = show_chart("?unit=916", LIVE, None)
+    assert "Ninh Kiều" in figure.layout.title.text
+    assert {trace.name for trace in figure.data} >= {"AQI cao nhất"}
+
+
+@pytest.mark.parametrize("search", ["?unit=99999", "?unit=916&date=1990-01-01"])
+def test_an_unknown_unit_changes_nothing(monitored_db, search: str) -> None:
+    from dash import no_update
+
+    assert show_kpis(search, LIVE, 0) is no_update
