@@ -52,6 +52,13 @@ def _cmd_load_boundaries(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from geodata.bench import BenchSize, run
+
+    size = BenchSize(days=args.days, segments=args.segments, facilities=args.facilities)
+    return run(reuse=args.reuse, rounds=args.rounds, size=size)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -80,6 +87,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--year", action="store_true", help="a full year of readings")
     sample.set_defaults(handler=_cmd_sample)
+
+    bench = sub.add_parser(
+        "bench",
+        help="build a city-scale data set in <db>_bench and time the dashboard's callbacks",
+    )
+    bench.add_argument("--days", type=int, default=365, help="days of readings (default: a year)")
+    bench.add_argument("--segments", type=int, default=25_000, help="road segments")
+    bench.add_argument("--facilities", type=int, default=2_000, help="facilities")
+    bench.add_argument("--rounds", type=int, default=50, help="calls per measurement")
+    bench.add_argument(
+        "--reuse", action="store_true", help="measure the bench database already built"
+    )
+    bench.set_defaults(handler=_cmd_bench)
 
     load = sub.add_parser("load", help="import agency files")
     load_sub = load.add_subparsers(dest="load_command", required=True, metavar="KIND")

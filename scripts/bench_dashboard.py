@@ -1,0 +1,139 @@
+"""Time the dashboard's callbacks (the real code paths) on the database in DATABASE_URL.
+
+Usage: DATABASE_URL=... .venv/bin/python scripts/bench_dashboard.py [ROUNDS]
+``python -m geodata bench`` runs it against the city-scale bench database. Reports p50/p95 server
+time per callback and each layer's payload at city view, raw and gzipped. A measurement, not a
+test: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import text
+
+from callbacks import monitor
+from callbacks.drilldown import show_selection
+from geodata.db import get_engine
+
+ALL_LAYERS = ["Ngập lụt", "Chất lượng không khí", "Giao thông", "Dịch vụ công"]
+CITY_BOUNDS = [[9.92, 105.23], [10.33, 105.84]]
+
+
+def timed(fn: Callable[[], Any], rounds: int) -> tuple[list[float], Any]:
+    """Milliseconds per call over ``rounds`` calls (after one warm-up), and the last result."""
+    result = fn()
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return sorted(times), result
+
+
+def pct(times: list[float], q: float) -> float:
+    return times[min(len(times) - 1, max(0, round(q * len(times)) - 1))]
+
+
+def size(payload: Any) -> tuple[int, int]:
+    raw = json.dumps(payload, separators=(",", ":"), default=str).encode()
+    return len(raw), len(gzip.compress(raw, 6))
+
+
+def line(name: str, times: list[float]) -> None:
+    print(f"{name:36} p50 {statistics.median(times):7.1f} ms  p95 {pct(times, 0.95):7.1f} ms")
+
+
+def payload_line(name: str, payload: dict[str, Any]) -> None:
+    raw, packed = size(payload)
+    features = len(payload.get("features", []))
+    print(f"{name:36} {features:6,} features {raw / 1024:8.1f} KB raw {packed / 1024:7.1f} KB gzip")
+
+
+def main(rounds: int) -> None:
+    with get_engine().connect() as conn:
+        counts = conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM sensor), (SELECT count(*) FROM reading), "
+                "(SELECT count(*) FROM road_segment), (SELECT count(*) FROM facility), "
+                "(SELECT min(observed_at) FROM reading), (SELECT max(observed_at) FROM reading)"
+            )
+        ).one()
+        districts = list(conn.scalars(text("SELECT code FROM admin_unit WHERE level = 'district'")))
+        wards = list(conn.scalars(text("SELECT code FROM admin_unit WHERE level = 'ward'")))
+    print(
+        f"data: {counts[0]:,} sensors, {counts[1]:,} readings ({counts[4]:%Y-%m-%d} … "
+        f"{counts[5]:%Y-%m-%d}), {counts[2]:,} road segments, {counts[3]:,} facilities"
+    )
+    print(f"{rounds} rounds per line; server time of the callback, in this process\n")
+    rng = random.Random(2004)
+    first, last = counts[4], counts[5]
+    span_h = int((last - first).total_seconds() // 3600) - 1
+
+    def moment() -> dict[str, Any]:
+        at = first + dt.timedelta(hours=rng.randrange(24, span_h))
+        return {"at": monitor.local_iso(at), "play": None}
+
+    line("drill-down: city", timed(lambda: show_selection(""), rounds)[0])
+    line(
+        "drill-down: a district",
+        timed(lambda: show_selection(f"?unit={rng.choice(districts)}"), rounds)[0],
+    )
+    line(
+        "drill-down: a ward", timed(lambda: show_selection(f"?unit={rng.choice(wards)}"), rounds)[0]
+    )
+    units = show_selection("")[0]
+
+    def time_change() -> None:
+        at = moment()
+        monitor.flood_and_air_layers("", at, 0, ALL_LAYERS)
+        monitor.traffic_layer("", at, 0, ALL_LAYERS, CITY_BOUNDS, 11)
+        monitor.choropleth(units, "aqi_max", "health_station", at, 0)
+        monitor.show_kpis("", at, 0)
+
+    line("time change (4 callbacks, summed)", timed(time_change, rounds)[0])
+    line(
+        "  chart (7 days, on time change)",
+        timed(lambda: monitor.show_chart("", moment(), None), rounds)[0],
+    )
+
+    live = {"at": None, "play": None}
+    times, (gauges, inundation, reports, air, _) = timed(
+        lambda: monitor.flood_and_air_layers("", live, 0, ALL_LAYERS), rounds
+    )
+    line("layers: flood + air (one callback)", times)
+    payload_line("  flood: gauges", gauges)
+    payload_line("  flood: inundated areas", inundation)
+    payload_line("  flood: reports", reports)
+    payload_line("  air: stations", air)
+    times, (roads, points) = timed(
+        lambda: monitor.traffic_layer("", live, 0, ALL_LAYERS, CITY_BOUNDS, 11), rounds
+    )
+    line("layer: traffic (city view)", times)
+    payload_line("  traffic: arterials", roads)
+    payload_line("  traffic: incidents + cameras", points)
+    times, (facilities, underserved) = timed(
+        lambda: monitor.services_layer("", ALL_LAYERS, "health_station"), rounds
+    )
+    line("layer: services (city view)", times)
+    payload_line("  services: facilities", facilities)
+    payload_line("  services: underserved areas", underserved)
+    line(
+        "choropleth (live)",
+        timed(lambda: monitor.choropleth(units, "aqi_max", "x", live, 0), rounds)[0],
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
