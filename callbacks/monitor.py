@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 from dash import (
@@ -22,11 +23,11 @@ from dash import (
     no_update,
 )
 from dash.exceptions import MissingCallbackContextException
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from callbacks.request import current_language, parse_search
-from geodata import coverage, layers
+from geodata import coverage, indicators, layers
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
 from geodata.queries import Unit, root_unit, unit_by_code
@@ -85,8 +86,6 @@ def selected_unit(conn: Connection, search: str | None) -> Unit:
 )
 def time_from_url(search: str | None) -> tuple[str, str | None]:
     """A shared link with ``at=`` opens on that moment; without it, live."""
-    from urllib.parse import parse_qs
-
     values = parse_qs((search or "").lstrip("?")).get("at") or [""]
     at = parse_local(values[0])
     return ("history", local_iso(at)) if at else ("live", None)
@@ -408,10 +407,6 @@ def show_chart(search, time, sensor_id):
 def _sensor_figure(
     conn: Connection, sensor_id: int, start: dt.datetime, end: dt.datetime, lang: str
 ) -> Any:
-    from sqlalchemy import text
-
-    from geodata import indicators
-
     sensor = conn.execute(
         text("SELECT name, alert_1, alert_2, alert_3 FROM sensor WHERE id = :id"),
         {"id": sensor_id},
