@@ -172,7 +172,7 @@ def _swatch(colour: str, label: str, shape: str = "box") -> html.Div:
 
 def legend(active: list[str], indicator: str | None, lang: str) -> list[Any]:
     """One section per visible theme, plus the choropleth classes: readable at a glance."""
-    sections: list[Any] = [html.H4(t("legend.title", lang))]
+    sections: list[Any] = [html.Summary(t("legend.title", lang))]
     if indicator:
         classes = CHOROPLETH_CLASSES[indicator]
         rows = [
@@ -255,7 +255,8 @@ def legend(active: list[str], indicator: str | None, lang: str) -> list[Any]:
                 className="legend-section",
             )
         )
-    return sections
+    # A <details> element, so a phone user can fold the legend away from the map.
+    return [html.Details(sections, open=True)]
 
 
 # --- controls ---------------------------------------------------------------------------------
