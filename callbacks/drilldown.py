@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import flask
 from dash import ClientsideFunction, Input, Output, callback, clientside_callback, no_update
 from sqlalchemy.exc import DBAPIError
 
@@ -24,7 +25,20 @@ def _viewport(view: DrillView, remembered: tuple[float, float, float] | None) ->
         lat, lon, zoom = remembered
         return {"center": [lat, lon], "zoom": zoom, "transition": "setView"}
     xmin, ymin, xmax, ymax = view.selected.bounds
-    return {"bounds": [[ymin, xmin], [ymax, xmax]], "transition": "fitBounds"}
+    return {
+        "bounds": [[ymin, xmin], [ymax, xmax]],
+        "transition": "fitBounds",
+        "options": _fit_padding(),
+    }
+
+
+def _fit_padding() -> dict[str, list[int]]:
+    """Keep the unit clear of the legend (bottom left) and the layers control (top right) on a
+    wide screen; a phone's map is too narrow to spare the room."""
+    agent = flask.request.headers.get("User-Agent", "") if flask.has_request_context() else ""
+    if "Mobi" in agent:
+        return {"paddingTopLeft": [10, 10], "paddingBottomRight": [10, 10]}
+    return {"paddingTopLeft": [230, 10], "paddingBottomRight": [200, 10]}
 
 
 @callback(

@@ -163,5 +163,6 @@ def test_layers_toggle_drill_down_and_time_control(monitored_db, dash_duo) -> No
     first = dash_duo.find_element("#time-label").text
     until(lambda: dash_duo.find_element("#time-label").text != first, timeout=10)
     dash_duo.find_element("#play-stop").click()
-    assert "at=" in dash_duo.driver.current_url  # the moment shown can be shared
+    # The moment shown can be shared: it is in the URL once playing stops.
+    until(lambda: "at=" in dash_duo.driver.current_url, timeout=10)
     assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
