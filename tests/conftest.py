@@ -16,6 +16,8 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from tests.dbutil import truncate_all
+
 _BASE_URL = os.environ.get("DATABASE_URL")
 if not _BASE_URL:
     raise pytest.UsageError("DATABASE_URL is not set: run the suite with `make test`")
@@ -70,29 +72,10 @@ def _drop_test_database(admin: Engine) -> None:
     raise RuntimeError(f"could not drop the test database {_TEST_DB}")
 
 
-# Reference tables filled by the migrations; every other table of ours holds data.
-_REFERENCE_TABLES = {"alembic_version", "quantity", "facility_kind", "spatial_ref_sys"}
-
-
-def _truncate(engine: Engine) -> None:
-    with engine.begin() as conn:
-        tables = [
-            name
-            for name in conn.scalars(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename NOT LIKE 'reading\\_2%'"
-                )
-            )
-            if name not in _REFERENCE_TABLES
-        ]
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture
 def empty_db(engine: Engine) -> Engine:
     """The database with no data in it."""
-    _truncate(engine)
+    truncate_all(engine)
     return engine
 
 
@@ -101,7 +84,7 @@ def demo_db(engine: Engine) -> Engine:
     """The database holding exactly the default demo data set."""
     from geodata.sample import write_sample
 
-    _truncate(engine)
+    truncate_all(engine)
     write_sample()
     return engine
 
@@ -111,7 +94,7 @@ def monitored_db(engine: Engine) -> Engine:
     """The demo city with two days of monitoring data, facilities and coverage, ending now."""
     from geodata.sample import write_sample
 
-    _truncate(engine)
+    truncate_all(engine)
     write_sample(days=2, services=True)
     return engine
 

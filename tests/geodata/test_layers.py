@@ -30,6 +30,7 @@ from geodata.coverage import compute_coverage
 from geodata.readings import Reading, write_readings
 from geodata.sample import write_sample
 from geodata.settings import get_settings
+from tests.dbutil import truncate_all
 
 UTC = dt.UTC
 H = dt.timedelta(hours=1)
@@ -50,23 +51,6 @@ class Town:
     co_do: int
     ward: int  # the Ninh Kiều ward everything there stands in
     ids: dict[str, int]
-
-
-def _truncate(engine: Engine) -> None:
-    """Empty every data table (as the suite's fixtures do), keeping the reference tables."""
-    keep = {"alembic_version", "quantity", "facility_kind", "spatial_ref_sys"}
-    with engine.begin() as conn:
-        tables = [
-            name
-            for name in conn.scalars(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename NOT LIKE 'reading\\_2%'"
-                )
-            )
-            if name not in keep
-        ]
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 
 def _point(conn: Connection, table: str, code: str, lon: float, lat: float, **cols: Any) -> int:
@@ -139,7 +123,7 @@ def _unit_id(conn: Connection, code: str) -> int:
 
 @pytest.fixture(scope="module")
 def town(engine: Engine) -> Town:
-    _truncate(engine)
+    truncate_all(engine)
     write_sample()
     ids: dict[str, int] = {}
     with engine.begin() as conn:

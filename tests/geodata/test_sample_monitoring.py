@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, text
 from geodata.readings import Reading, write_readings
 from geodata.sample import write_sample
 from geodata.sample_monitoring import LOCAL, tide_level, write_monitoring_sample
+from tests.dbutil import truncate_all
 
 UTC = dt.UTC
 SEED = 2004
@@ -33,23 +34,6 @@ CANTHO = "demo-gauge-cantho"
 M2_HOURS = 12.4206  # the principal lunar semi-diurnal tide
 
 
-def _truncate(engine: Engine) -> None:
-    """Empty every data table (as the suite's fixtures do), keeping the reference tables."""
-    keep = {"alembic_version", "quantity", "facility_kind", "spatial_ref_sys"}
-    with engine.begin() as conn:
-        tables = [
-            name
-            for name in conn.scalars(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename NOT LIKE 'reading\\_2%'"
-                )
-            )
-            if name not in keep
-        ]
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-
-
 def _write_demo(engine: Engine) -> None:
     write_sample()
     with engine.begin() as conn:
@@ -59,7 +43,7 @@ def _write_demo(engine: Engine) -> None:
 @pytest.fixture(scope="module")
 def demo(engine: Engine) -> Engine:
     """The demo city with three days of demo monitoring data up to END."""
-    _truncate(engine)
+    truncate_all(engine)
     _write_demo(engine)
     return engine
 
