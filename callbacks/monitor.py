@@ -8,6 +8,8 @@ data without touching the map's view or open popups (only layer data changes).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from typing import Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
@@ -193,21 +195,38 @@ def _skip_refresh(time: dict[str, Any] | None) -> bool:
     return _trigger() == ids.REFRESH and bool((time or {}).get("at"))
 
 
+def only_changed(payloads: list[Any], sent: list[str] | None) -> tuple[list[Any], list[str]]:
+    """``no_update`` for every layer whose data the browser already has, so a refresh that
+    brings nothing new leaves those layers (and their open popups) alone; plus the digests."""
+    digests = [
+        hashlib.sha1(json.dumps(p, sort_keys=True, default=str).encode()).hexdigest()
+        for p in payloads
+    ]
+    previous = sent or []
+    shown = [
+        no_update if k < len(previous) and previous[k] == d else p
+        for k, (p, d) in enumerate(zip(payloads, digests, strict=True))
+    ]
+    return shown, digests
+
+
 @callback(
     Output(ids.GAUGES, "data"),
     Output(ids.INUNDATION, "data"),
     Output(ids.REPORTS, "data"),
     Output(ids.AIR, "data"),
     Output(ids.TIME_LABEL, "children"),
+    Output(ids.FLOOD_AIR_SENT, "data"),
     Input(ids.URL, "search"),
     Input(ids.TIME, "data"),
     Input(ids.REFRESH, "n_intervals"),
     Input(ids.LAYERS_CONTROL, "overlays"),
+    State(ids.FLOOD_AIR_SENT, "data"),
 )
-def flood_and_air_layers(search, time, _refresh, overlays):
+def flood_and_air_layers(search, time, _refresh, overlays, sent=None):
     """Gauges, inundated areas, flood reports and air stations for the unit and moment."""
     if _skip_refresh(time):
-        return (no_update,) * 5
+        return (no_update,) * 6
     lang = current_language()
     active = _active(overlays, lang)
     try:
@@ -215,50 +234,56 @@ def flood_and_air_layers(search, time, _refresh, overlays):
             unit = selected_unit(conn, search)
             at, live = moment(conn, time)
             if at is None:
-                return EMPTY, EMPTY, EMPTY, EMPTY, _time_label(None, live, lang)
-            tolerance = (unit.bounds[2] - unit.bounds[0]) / 1200
-            flood = "flood" in active
-            return (
-                layers.flood_gauges_geojson(conn, unit.id, at) if flood else EMPTY,
-                layers.inundation_geojson(conn, unit.id, at, tolerance) if flood else EMPTY,
-                layers.flood_reports_geojson(conn, unit.id, at) if flood else EMPTY,
-                layers.air_stations_geojson(conn, unit.id, at) if "air" in active else EMPTY,
-                _time_label(at, live, lang),
-            )
+                data = [EMPTY, EMPTY, EMPTY, EMPTY]
+            else:
+                tolerance = (unit.bounds[2] - unit.bounds[0]) / 1200
+                flood = "flood" in active
+                data = [
+                    layers.flood_gauges_geojson(conn, unit.id, at) if flood else EMPTY,
+                    layers.inundation_geojson(conn, unit.id, at, tolerance) if flood else EMPTY,
+                    layers.flood_reports_geojson(conn, unit.id, at) if flood else EMPTY,
+                    layers.air_stations_geojson(conn, unit.id, at) if "air" in active else EMPTY,
+                ]
     except (UnknownUnit, DBAPIError):
-        return (no_update,) * 4 + (t("error.database", lang),)
+        return (no_update,) * 4 + (t("error.database", lang), no_update)
+    shown, digests = only_changed(data, sent)
+    return (*shown, _time_label(at, live, lang), digests)
 
 
 @callback(
     Output(ids.TRAFFIC, "data"),
     Output(ids.TRAFFIC_POINTS, "data"),
+    Output(ids.TRAFFIC_SENT, "data"),
     Input(ids.URL, "search"),
     Input(ids.TIME, "data"),
     Input(ids.REFRESH, "n_intervals"),
     Input(ids.LAYERS_CONTROL, "overlays"),
     Input(ids.MAP, "bounds"),
     Input(ids.MAP, "zoom"),
+    State(ids.TRAFFIC_SENT, "data"),
 )
-def traffic_layer(search, time, _refresh, overlays, bounds, zoom):
+def traffic_layer(search, time, _refresh, overlays, bounds, zoom, sent=None):
     """Road segments in the view (arterials only at city zoom), incidents and cameras."""
     if _skip_refresh(time):
-        return no_update, no_update
-    if "traffic" not in _active(overlays, current_language()):
-        return EMPTY, EMPTY
-    try:
-        with get_engine().connect() as conn:
-            unit = selected_unit(conn, search)
-            at, _ = moment(conn, time)
-            if at is None:
-                return EMPTY, EMPTY
-            box = _bbox(bounds) or unit.bounds
-            tolerance = (box[2] - box[0]) / 1600
-            return (
-                layers.traffic_geojson(conn, unit.id, at, box, float(zoom or 10), tolerance),
-                layers.traffic_points_geojson(conn, unit.id, at),
-            )
-    except (UnknownUnit, DBAPIError):
-        return no_update, no_update
+        return no_update, no_update, no_update
+    data = [EMPTY, EMPTY]
+    if "traffic" in _active(overlays, current_language()):
+        try:
+            with get_engine().connect() as conn:
+                unit = selected_unit(conn, search)
+                at, _ = moment(conn, time)
+                if at is not None:
+                    box = _bbox(bounds) or unit.bounds
+                    tolerance = (box[2] - box[0]) / 1600
+                    zoom_level = float(zoom or 10)
+                    data = [
+                        layers.traffic_geojson(conn, unit.id, at, box, zoom_level, tolerance),
+                        layers.traffic_points_geojson(conn, unit.id, at),
+                    ]
+        except (UnknownUnit, DBAPIError):
+            return no_update, no_update, no_update
+    shown, digests = only_changed(data, sent)
+    return (*shown, digests)
 
 
 def _bbox(bounds: Any) -> layers.BBox | None:

@@ -347,6 +347,7 @@ def unit_kpis(conn: Connection, unit_id: int, at: dt.datetime, hours_back: int =
                 detail=dict(current.detail) if current else {},
             )
         )
+    kpis += flood_kpis(conn, unit_id, at, at - dt.timedelta(hours=hours_back))
     for kind, population, covered in conn.execute(
         text(
             """
@@ -360,6 +361,36 @@ def unit_kpis(conn: Connection, unit_id: int, at: dt.datetime, hours_back: int =
         share = covered / population if population else None
         kpis.append(Kpi(key=f"coverage:{kind}", value=share, previous=None, detail={}))
     return kpis
+
+
+def flood_kpis(conn: Connection, unit_id: int, at: dt.datetime, before: dt.datetime) -> list[Kpi]:
+    """The area under water in the unit (km²) and the flood reports of the last 24 hours, at
+    ``at`` and at ``before``. Computed in PostGIS from the (small, indexed) flood tables."""
+    row = conn.execute(
+        text(
+            """
+            SELECT
+              (SELECT coalesce(sum(ST_Area(ST_Intersection(a.geom, u.geom)::geography)), 0)
+               FROM inundation_area a WHERE a.geom && u.geom AND a.started_at <= :at
+                 AND (a.ended_at IS NULL OR a.ended_at > :at)) / 1e6 AS area_now,
+              (SELECT coalesce(sum(ST_Area(ST_Intersection(a.geom, u.geom)::geography)), 0)
+               FROM inundation_area a WHERE a.geom && u.geom AND a.started_at <= :before
+                 AND (a.ended_at IS NULL OR a.ended_at > :before)) / 1e6 AS area_before,
+              (SELECT count(*) FROM flood_report r WHERE ST_Covers(u.geom, r.geom)
+                 AND r.reported_at <= :at AND r.reported_at > :at - interval '24 hours')
+                AS reports_now,
+              (SELECT count(*) FROM flood_report r WHERE ST_Covers(u.geom, r.geom)
+                 AND r.reported_at <= :before
+                 AND r.reported_at > :before - interval '24 hours') AS reports_before
+            FROM admin_unit u WHERE u.id = :unit_id
+            """
+        ),
+        {"unit_id": unit_id, "at": at, "before": before},
+    ).one()
+    return [
+        Kpi("flooded_km2", float(row.area_now), float(row.area_before), {}),
+        Kpi("flood_reports", float(row.reports_now), float(row.reports_before), {}),
+    ]
 
 
 def sensor_series(

@@ -107,6 +107,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "kpi.gauges_of": {"vi": "trên {n} trạm", "en": "of {n} gauges"},
     "kpi.aqi_max": {"vi": "AQI cao nhất", "en": "Worst AQI"},
     "kpi.congested_share": {"vi": "Đường ùn tắc", "en": "Congested roads"},
+    "kpi.flooded": {"vi": "Diện tích đang ngập", "en": "Area under water"},
+    "kpi.reports": {"vi": "{n} phản ánh ngập trong 24 giờ", "en": "{n} flood reports in 24 h"},
     "kpi.coverage": {"vi": "Độ phủ: {kind}", "en": "Coverage: {kind}"},
     "kpi.change": {"vi": "{sign}{value} so với 24 giờ trước", "en": "{sign}{value} vs 24 h ago"},
     "kpi.no_change": {"vi": "không đổi so với 24 giờ trước", "en": "unchanged vs 24 h ago"},

@@ -36,3 +36,5 @@ TIME_SYNC = "time-sync"  # dummy output of the client-side callback that keeps `
 KPIS = "kpis"
 CHART = "chart"
 SENSOR = "selected-sensor"
+FLOOD_AIR_SENT = "flood-air-sent"  # digests of the layer data the browser has
+TRAFFIC_SENT = "traffic-sent"

@@ -269,6 +269,8 @@ def control_bar(lang: str) -> html.Div:
             dcc.Store(id=ids.TIME, data={"at": None, "play": None}),
             dcc.Store(id=ids.TIME_SYNC),
             dcc.Store(id=ids.SENSOR),
+            dcc.Store(id=ids.FLOOD_AIR_SENT),
+            dcc.Store(id=ids.TRAFFIC_SENT),
             dcc.Interval(id=ids.REFRESH, interval=60_000),
             dcc.Interval(id=ids.PLAYER, interval=1_500, disabled=True),
             dcc.RadioItems(
@@ -380,6 +382,17 @@ def kpi_cards(kpis: list[Kpi], lang: str) -> list[Any]:
                 f"{label} · {where}" if where else t("legend.no_data", lang),
                 _change(aqi, lang),
                 category.hex if category else None,
+            )
+        )
+    flooded, reports = by_key.get("flooded_km2"), by_key.get("flood_reports")
+    if flooded is not None and reports is not None:
+        cards.append(
+            _card(
+                t("kpi.flooded", lang),
+                t("unit.km2", lang, value=fmt_number(flooded.value, lang, 2)),
+                t("kpi.reports", lang, n=fmt_number(reports.value, lang)),
+                _change(flooded, lang),
+                INUNDATION_COLOUR if flooded.value else None,
             )
         )
     congested = by_key.get("congested_share")

@@ -109,7 +109,7 @@ def main(rounds: int) -> None:
     )
 
     live = {"at": None, "play": None}
-    times, (gauges, inundation, reports, air, _) = timed(
+    times, (gauges, inundation, reports, air, _, _) = timed(
         lambda: monitor.flood_and_air_layers("", live, 0, ALL_LAYERS), rounds
     )
     line("layers: flood + air (one callback)", times)
@@ -117,7 +117,7 @@ def main(rounds: int) -> None:
     payload_line("  flood: inundated areas", inundation)
     payload_line("  flood: reports", reports)
     payload_line("  air: stations", air)
-    times, (roads, points) = timed(
+    times, (roads, points, _) = timed(
         lambda: monitor.traffic_layer("", live, 0, ALL_LAYERS, CITY_BOUNDS, 11), rounds
     )
     line("layer: traffic (city view)", times)

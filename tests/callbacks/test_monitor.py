@@ -80,7 +80,7 @@ LIVE = {"at": None, "play": None}
 
 
 def test_flood_and_air_layers_follow_the_selected_unit(monitored_db) -> None:
-    gauges, _, _, air, label = flood_and_air_layers("", LIVE, 0, ALL_LAYERS)
+    gauges, _, _, air, label, _ = flood_and_air_layers("", LIVE, 0, ALL_LAYERS)
     assert len(gauges["features"]) == 8 and len(air["features"]) == 9
     assert label.startswith("● Số liệu lúc")
     in_ninh_kieu, *_ = flood_and_air_layers("?unit=916", LIVE, 0, ALL_LAYERS)
@@ -90,17 +90,19 @@ def test_flood_and_air_layers_follow_the_selected_unit(monitored_db) -> None:
 
 
 def test_hidden_layers_send_no_features(monitored_db) -> None:
-    gauges, inundation, reports, air, _ = flood_and_air_layers("", LIVE, 0, [])
+    gauges, inundation, reports, air, _, _ = flood_and_air_layers("", LIVE, 0, [])
     assert reports["features"] == []
     assert gauges["features"] == air["features"] == inundation["features"] == []
-    assert traffic_layer("", LIVE, 0, [], CITY_BOUNDS, 11) == (monitor.EMPTY, monitor.EMPTY)
+    assert traffic_layer("", LIVE, 0, [], CITY_BOUNDS, 11)[:2] == (monitor.EMPTY, monitor.EMPTY)
 
 
 def test_the_city_view_draws_arterials_only_and_a_close_view_all_roads(monitored_db) -> None:
-    city, points = traffic_layer("", LIVE, 0, ALL_LAYERS, CITY_BOUNDS, 11)
+    city, points, _ = traffic_layer("", LIVE, 0, ALL_LAYERS, CITY_BOUNDS, 11)
     classes = {f["properties"]["road_class"] for f in city["features"]}
     assert classes == {"arterial"}
-    close, _ = traffic_layer("?unit=916", LIVE, 0, ALL_LAYERS, [[10.0, 105.72], [10.06, 105.8]], 15)
+    close, *_ = traffic_layer(
+        "?unit=916", LIVE, 0, ALL_LAYERS, [[10.0, 105.72], [10.06, 105.8]], 15
+    )
     assert {"arterial", "local"} <= {f["properties"]["road_class"] for f in close["features"]}
     assert {f["properties"]["kind"] for f in points["features"]} >= {"camera"}
 
@@ -137,3 +139,22 @@ def test_an_unknown_unit_changes_nothing(monitored_db, search: str) -> None:
     from dash import no_update
 
     assert show_kpis(search, LIVE, 0) is no_update
+
+
+def test_a_refresh_that_brings_nothing_new_leaves_the_layers_and_their_popups_alone(
+    monitored_db,
+) -> None:
+    from dash import no_update
+
+    *first, sent = flood_and_air_layers("", LIVE, 0, ALL_LAYERS)
+    *again, _ = flood_and_air_layers("", LIVE, 1, ALL_LAYERS, sent)
+    assert again[:4] == [no_update] * 4  # the browser has exactly this data already
+    assert again[4] == first[4]  # the time label is always sent
+    changed = [sent[0], "something else", sent[2], sent[3]]
+    *partly, _ = flood_and_air_layers("", LIVE, 2, ALL_LAYERS, changed)
+    assert partly[1] == first[1] and partly[0] is no_update  # only the changed layer is sent
+
+
+def test_the_kpis_include_the_area_under_water_and_the_flood_reports(monitored_db) -> None:
+    kpis = _texts(show_kpis("?unit=916", LIVE, 0))
+    assert "Diện tích đang ngập" in kpis and "phản ánh ngập trong 24 giờ" in kpis
