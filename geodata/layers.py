@@ -33,13 +33,10 @@ def _collection(payload: Any) -> dict[str, Any]:
 
 
 def latest_hour(conn: Connection, now: dt.datetime) -> dt.datetime | None:
-    """The most recent hour with any indicator, at or before ``now``: what "now" shows."""
+    """The most recent hour with any reading, at or before ``now``: what "now" shows."""
+    # reading_hourly is indexed on the hour: one step down the index, however long the history.
     value = conn.scalar(
-        text(
-            "SELECT max(period_start) FROM sensor_indicator "
-            "WHERE period = 'hour' AND period_start <= :now"
-        ),
-        {"now": now},
+        text("SELECT max(hour) FROM reading_hourly WHERE hour <= :now"), {"now": now}
     )
     return value if isinstance(value, dt.datetime) else None
 

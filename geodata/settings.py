@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     # The root unit the map opens on (GSO code of Cần Thơ).
     root_unit_code: str = "92"
     # Feature cap per map request, so one click cannot ask for an unbounded payload.
-    max_features: int = 2000
+    max_features: int = 5000
 
 
 @lru_cache(maxsize=1)
