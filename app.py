@@ -8,9 +8,13 @@ from urllib.parse import urlsplit
 import dash
 import flask
 from flask_compress import Compress
+from flask_wtf.csrf import generate_csrf
 
 import callbacks.drilldown
 import callbacks.monitor  # noqa: F401
+from callbacks.access import current_caller
+from callbacks.auth import init_auth
+from callbacks.kiosk import kiosk_layout
 from callbacks.request import LANG_COOKIE, current_language, today
 from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, t
@@ -27,8 +31,19 @@ class IOCDash(dash.Dash):
 
 def serve_layout() -> object:
     """The page in the caller's language, built per request (no per-user state in the process)."""
+    # The public kiosk, /kiosk, needs no sign-in: Dash serves its index at any path, and the
+    # layout request that follows names the page it came from in its Referer.
+    kiosk = urlsplit(flask.request.referrer or "") if flask.has_request_context() else None
+    if kiosk and kiosk.path.rstrip("/") == "/kiosk":
+        return kiosk_layout(kiosk.query)
     settings = get_settings()
-    return page(current_language(), today(), settings.tile_url, settings.tile_attribution)
+    caller = current_caller()
+    account = (
+        {"name": caller.username, "role": caller.role, "csrf": generate_csrf()}
+        if caller.signed_in
+        else None
+    )
+    return page(current_language(), today(), settings.tile_url, settings.tile_attribution, account)
 
 
 app = IOCDash(
@@ -38,9 +53,12 @@ app = IOCDash(
     serve_locally=True,  # every script from this server: IOC rooms and kiosks may be offline
     meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
 )
+# Dash checks the callbacks against one layout: both pages (the kiosk's ids are its own).
+app.validation_layout = dash.html.Div([serve_layout(), kiosk_layout(None)])  # type: ignore[assignment,list-item]
 app.layout = serve_layout
 server = app.server
 Compress(server)
+init_auth(server)
 
 
 @server.route("/lang/<code>")

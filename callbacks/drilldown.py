@@ -8,6 +8,15 @@ import flask
 from dash import ClientsideFunction, Input, Output, callback, clientside_callback, no_update
 from sqlalchemy.exc import DBAPIError
 
+from callbacks.access import (
+    AccessDenied,
+    current_caller,
+    home_code,
+    may_see_unit,
+    refuse,
+    trail_for,
+    visible_unit_ids,
+)
 from callbacks.request import current_language, parse_search
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
@@ -56,10 +65,27 @@ def show_selection(search: str | None) -> tuple:
     """Everything that depends on the selected unit and date, from one query of PostGIS."""
     req = parse_search(search)
     lang = current_language()
+    caller = current_caller()
     shown_date = req.on_date.isoformat() if req.date_given else no_update
     try:
         with get_engine().connect() as conn:
-            view = drill_view(conn, req.unit, req.on_date)
+            code = req.unit or home_code(conn, caller, req.on_date)
+            view = drill_view(conn, code, req.on_date)
+            if not may_see_unit(conn, caller, view.selected):
+                raise refuse(caller, "view_unit", {"unit": code})
+            # Ward staff get only their own units drawn, even beside a selected ward.
+            visible = set(visible_unit_ids(conn, caller, [f["id"] for f in view.shown["features"]]))
+    except AccessDenied:
+        return (
+            _EMPTY,
+            no_update,
+            [],
+            error_panel(t("error.denied", lang)),
+            [],
+            True,
+            no_update,
+            shown_date,
+        )
     except UnknownUnit:
         key = "error.unknown_unit" if req.unit else "error.no_units"
         message = t(key, lang, code=req.unit, date=fmt_date(req.on_date, lang))
@@ -69,10 +95,11 @@ def show_selection(search: str | None) -> tuple:
         return (no_update,) * 3 + (error_panel(t("error.database", lang)),) + (no_update,) * 4
     link_date = req.on_date if req.date_given else None
     parent = view.trail[-1] if view.trail else None
+    shown = {**view.shown, "features": [f for f in view.shown["features"] if f["id"] in visible]}
     return (
-        view.shown,
+        shown,
         view.context,
-        breadcrumb(view.trail, view.selected, link_date),
+        breadcrumb(trail_for(caller, view.trail), view.selected, link_date),
         unit_panel(view.selected, parent, lang),
         children_panel(view.children, lang, link_date),
         not view.is_demo,

@@ -28,11 +28,19 @@ from dash.exceptions import MissingCallbackContextException
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from callbacks.request import current_language, parse_search
+from callbacks.access import (
+    AccessDenied,
+    authorised_unit,
+    current_caller,
+    may_see_sensor,
+    refuse,
+    visible_unit_ids,
+)
+from callbacks.request import current_language
 from geodata import coverage, indicators, layers
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
-from geodata.queries import Unit, root_unit, unit_by_code
+from geodata.queries import Unit
 from layouts import ids
 from layouts.i18n import t
 from layouts.monitor import (
@@ -76,9 +84,8 @@ def moment(conn: Connection, time: dict[str, Any] | None) -> tuple[dt.datetime |
 
 
 def selected_unit(conn: Connection, search: str | None) -> Unit:
-    """The unit the URL selects (the city when none), valid at the URL's date."""
-    req = parse_search(search)
-    return unit_by_code(conn, req.unit, req.on_date) if req.unit else root_unit(conn, req.on_date)
+    """The unit the URL selects (the caller's home unit when none), if the caller may see it."""
+    return authorised_unit(conn, current_caller(), search)
 
 
 @callback(
@@ -241,10 +248,12 @@ def flood_and_air_layers(search, time, _refresh, overlays, sent=None):
                 data = [
                     layers.flood_gauges_geojson(conn, unit.id, at) if flood else EMPTY,
                     layers.inundation_geojson(conn, unit.id, at, tolerance) if flood else EMPTY,
-                    layers.flood_reports_geojson(conn, unit.id, at) if flood else EMPTY,
+                    layers.flood_reports_geojson(conn, unit.id, at)
+                    if flood and current_caller().sees_personal_data
+                    else EMPTY,
                     layers.air_stations_geojson(conn, unit.id, at) if "air" in active else EMPTY,
                 ]
-    except (UnknownUnit, DBAPIError):
+    except (UnknownUnit, AccessDenied, DBAPIError):
         return (no_update,) * 4 + (t("error.database", lang), no_update)
     shown, digests = only_changed(data, sent)
     return (*shown, _time_label(at, live, lang), digests)
@@ -280,7 +289,7 @@ def traffic_layer(search, time, _refresh, overlays, bounds, zoom, sent=None):
                         layers.traffic_geojson(conn, unit.id, at, box, zoom_level, tolerance),
                         layers.traffic_points_geojson(conn, unit.id, at),
                     ]
-        except (UnknownUnit, DBAPIError):
+        except (UnknownUnit, AccessDenied, DBAPIError):
             return no_update, no_update, no_update
     shown, digests = only_changed(data, sent)
     return (*shown, digests)
@@ -321,7 +330,7 @@ def services_layer(search, overlays, kind):
                     within_unit_id=unit.id,
                 ),
             )
-    except (UnknownUnit, DBAPIError):
+    except (UnknownUnit, AccessDenied, DBAPIError):
         return no_update, no_update
 
 
@@ -342,6 +351,8 @@ def choropleth(units, indicator, kind, time, _refresh):
         return choropleth_hideout(None, {})
     try:
         with get_engine().connect() as conn:
+            # The ids come from the browser: only those the caller may see are answered.
+            unit_ids = visible_unit_ids(conn, current_caller(), unit_ids)
             at, _ = moment(conn, time)
             if at is None:
                 return choropleth_hideout(indicator, dict.fromkeys(unit_ids))
@@ -384,7 +395,7 @@ def show_kpis(search, time, _refresh):
             if at is None:
                 return []
             return kpi_cards(layers.unit_kpis(conn, unit.id, at), lang)
-    except (UnknownUnit, DBAPIError):
+    except (UnknownUnit, AccessDenied, DBAPIError):
         return no_update
 
 
@@ -421,11 +432,14 @@ def show_chart(search, time, sensor_id):
             end = at or dt.datetime.now(dt.UTC)
             start = end - dt.timedelta(days=7)
             if isinstance(sensor_id, int):
+                caller = current_caller()
+                if not may_see_sensor(conn, caller, sensor_id):
+                    raise refuse(caller, "view_sensor", {"sensor": sensor_id})
                 return _sensor_figure(conn, sensor_id, start, end, lang)
             series = layers.unit_series(conn, unit.id, start, end)
             names = {k: t(f"choropleth.{k}", lang) for k in series}
             return series_figure(t("chart.unit", lang, name=unit.name), series, names, lang)
-    except (UnknownUnit, DBAPIError):
+    except (UnknownUnit, AccessDenied, DBAPIError):
         return no_update
 
 

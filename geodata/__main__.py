@@ -59,6 +59,43 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return run(reuse=args.reuse, rounds=args.rounds, size=size)
 
 
+def _cmd_users(args: argparse.Namespace) -> int:
+    import getpass
+    import os
+
+    from geodata import users
+    from geodata.db import transaction
+
+    with transaction() as conn:
+        if args.action == "list":
+            for u in users.list_users(conn):
+                state = "disabled" if u.disabled else "active"
+                print(f"{u.username:24} {u.role:11} {state:8} {','.join(u.unit_codes)}")
+        elif args.action == "add":
+            # The password comes from the environment or a prompt, never from the command line
+            # (it would sit in the shell history and the process list).
+            password = os.environ.get("CANTHO_NEW_PASSWORD")
+            if not password:
+                try:
+                    password = getpass.getpass("Password: ")
+                except EOFError:
+                    raise users.UserError(
+                        "no password: set CANTHO_NEW_PASSWORD or run in a terminal"
+                    ) from None
+            users.add_user(conn, args.username, password, args.role, args.units)
+            print(f"user {args.username} added ({args.role})")
+        elif args.action == "disable":
+            users.set_disabled(conn, args.username, not args.enable)
+            print(f"user {args.username} {'enabled' if args.enable else 'disabled'}")
+        elif args.action == "set-role":
+            users.set_role(conn, args.username, args.role)
+            print(f"user {args.username} is now {args.role}")
+        elif args.action == "set-units":
+            users.set_units(conn, args.username, args.units)
+            print(f"user {args.username} bound to {', '.join(args.units)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -100,6 +137,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--reuse", action="store_true", help="measure the bench database already built"
     )
     bench.set_defaults(handler=_cmd_bench)
+
+    usr = sub.add_parser("users", help="manage accounts: add, list, disable, set-role, set-units")
+    usr_sub = usr.add_subparsers(dest="action", required=True, metavar="ACTION")
+    roles = ("admin", "official", "ward_staff")
+    add = usr_sub.add_parser(
+        "add", help="add an account (password from CANTHO_NEW_PASSWORD or a prompt)"
+    )
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=roles)
+    add.add_argument("--units", nargs="*", default=[], help="admin unit codes (ward_staff)")
+    usr_sub.add_parser("list", help="list the accounts")
+    dis = usr_sub.add_parser("disable", help="disable an account (--enable to undo)")
+    dis.add_argument("username")
+    dis.add_argument("--enable", action="store_true")
+    role = usr_sub.add_parser("set-role", help="change an account's role")
+    role.add_argument("username")
+    role.add_argument("role", choices=roles)
+    units = usr_sub.add_parser("set-units", help="bind an account to admin unit codes")
+    units.add_argument("username")
+    units.add_argument("units", nargs="+")
+    usr.set_defaults(handler=_cmd_users)
 
     load = sub.add_parser("load", help="import agency files")
     load_sub = load.add_subparsers(dest="load_command", required=True, metavar="KIND")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 
 from pydantic import Field
@@ -30,8 +31,20 @@ class Settings(BaseSettings):
     default_language: str = "vi"
     # The root unit the map opens on (GSO code of Cần Thơ).
     root_unit_code: str = "92"
+    # Signs session cookies; the same on every worker and machine. Empty: derived from the
+    # database URL (secret too), so a fresh set-up works without another secret to manage.
+    secret_key: str = ""
+    # Mark cookies Secure (set when the site is served over HTTPS).
+    cookie_secure: bool = False
     # Feature cap per map request, so one click cannot ask for an unbounded payload.
     max_features: int = 5000
+
+
+def session_secret(settings: Settings) -> str:
+    """The key that signs session cookies."""
+    if settings.secret_key:
+        return settings.secret_key
+    return hashlib.sha256(b"cantho-ioc-session:" + settings.database_url.encode()).hexdigest()
 
 
 @lru_cache(maxsize=1)

@@ -59,6 +59,32 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Không tìm thấy đơn vị có mã {code} vào ngày {date}.",
         "en": "No unit with code {code} on {date}.",
     },
+    "error.denied": {
+        "vi": "Bạn không có quyền xem đơn vị này.",
+        "en": "You may not view this unit.",
+    },
+    "auth.sign_in": {"vi": "Đăng nhập", "en": "Sign in"},
+    "auth.sign_out": {"vi": "Đăng xuất", "en": "Sign out"},
+    "auth.username": {"vi": "Tên đăng nhập", "en": "Username"},
+    "auth.password": {"vi": "Mật khẩu", "en": "Password"},
+    "auth.title": {"vi": "Đăng nhập hệ thống IOC", "en": "Sign in to the IOC"},
+    "auth.failed": {
+        "vi": "Tên đăng nhập hoặc mật khẩu không đúng.",
+        "en": "Wrong username or password.",
+    },
+    "auth.disabled": {"vi": "Tài khoản đã bị khóa.", "en": "This account is disabled."},
+    "auth.rate_limited": {
+        "vi": "Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau {minutes} phút.",
+        "en": "Too many failed sign-ins. Please try again in {minutes} minutes.",
+    },
+    "auth.csrf": {
+        "vi": "Phiên làm việc đã hết hạn, vui lòng thử lại.",
+        "en": "The form expired; please try again.",
+    },
+    "auth.public": {"vi": "Khách (dữ liệu công khai)", "en": "Guest (public data)"},
+    "role.admin": {"vi": "Quản trị", "en": "Administrator"},
+    "role.official": {"vi": "Cán bộ IOC", "en": "IOC official"},
+    "role.ward_staff": {"vi": "Cán bộ phường/xã", "en": "Ward staff"},
     "error.database": {
         "vi": "Không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau.",
         "en": "The database cannot be reached. Please try again later.",
@@ -153,6 +179,16 @@ CATALOG: dict[str, dict[str, str]] = {
     "level.city": {"vi": "Thành phố", "en": "City"},
     "level.district": {"vi": "Quận/Huyện", "en": "District"},
     "level.ward": {"vi": "Phường/Xã", "en": "Ward/commune"},
+    # The public kiosk (/kiosk).
+    "kiosk.updated": {"vi": "Cập nhật lúc {time}", "en": "Updated at {time}"},
+    "kiosk.offline": {
+        "vi": "Mất kết nối — dữ liệu lúc {time}",
+        "en": "Connection lost — data from {time}",
+    },
+    "kiosk.offline_no_data": {
+        "vi": "Mất kết nối — đang thử kết nối lại",
+        "en": "Connection lost — trying again",
+    },
 }
 
 # Unit types as Vietnamese sources write them → English.

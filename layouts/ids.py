@@ -38,3 +38,25 @@ CHART = "chart"
 SENSOR = "selected-sensor"
 FLOOD_AIR_SENT = "flood-air-sent"  # digests of the layer data the browser has
 TRAFFIC_SENT = "traffic-sent"
+
+# The public kiosk page (/kiosk): its own ids, so no callback of the main page fires there.
+KIOSK_PAGE = "kiosk-page"
+KIOSK_URL = "kiosk-url"
+KIOSK_CONFIG = "kiosk-config"  # {"rotate": seconds per step}, from the page's URL
+KIOSK_TICK = "kiosk-tick"  # the rotation interval, re-aimed at each step boundary
+KIOSK_STEP = "kiosk-step"  # the step number: floor(epoch seconds / rotate)
+KIOSK_LAST_GOOD = "kiosk-last-good"  # the last step shown with fresh data (replaced, not appended)
+KIOSK_MAP = "kiosk-map"
+KIOSK_CONTEXT = "kiosk-context-layer"
+KIOSK_UNITS = "kiosk-units-layer"
+KIOSK_INUNDATION = "kiosk-inundation-layer"
+KIOSK_GAUGES = "kiosk-gauges-layer"
+KIOSK_AIR = "kiosk-air-layer"
+KIOSK_TRAFFIC = "kiosk-traffic-layer"
+KIOSK_FACILITIES = "kiosk-facilities-layer"
+KIOSK_UNIT = "kiosk-unit"
+KIOSK_LAYER = "kiosk-layer"
+KIOSK_KPIS = "kiosk-kpis"
+KIOSK_LEGEND = "kiosk-legend"
+KIOSK_STATUS = "kiosk-status"
+KIOSK_BANNER = "kiosk-banner"

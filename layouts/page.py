@@ -75,7 +75,42 @@ def base_map(tile_url: str, tile_attribution: str, lang: str) -> dl.Map:
     )
 
 
-def page(lang: str, today: dt.date, tile_url: str, tile_attribution: str) -> html.Div:
+def account_box(account: dict[str, str] | None, lang: str) -> html.Div:
+    """Who is signed in, with a sign-out button (a POST form with its CSRF token); or a link."""
+    if account is None:
+        return html.Div(
+            [
+                html.Span(t("auth.public", lang), className="account-name"),
+                html.A(t("auth.sign_in", lang), href="/login", className="lang-switch"),
+            ],
+            className="account",
+        )
+    return html.Div(
+        [
+            html.Span(
+                f"{account['name']} · {t('role.' + account['role'], lang)}",
+                className="account-name",
+            ),
+            html.Form(
+                [
+                    dcc.Input(type="hidden", name="csrf_token", value=account["csrf"]),
+                    html.Button(t("auth.sign_out", lang), type="submit", className="lang-switch"),
+                ],
+                action="/logout",
+                method="post",
+            ),
+        ],
+        className="account",
+    )
+
+
+def page(
+    lang: str,
+    today: dt.date,
+    tile_url: str,
+    tile_attribution: str,
+    account: dict[str, str] | None = None,
+) -> html.Div:
     """The whole page for ``lang``; data arrives through callbacks keyed on the URL."""
     return html.Div(
         [
@@ -114,6 +149,7 @@ def page(lang: str, today: dt.date, tile_url: str, tile_attribution: str) -> htm
                     html.A(
                         t("lang.switch", lang), href=language_href(lang), className="lang-switch"
                     ),
+                    account_box(account, lang),
                 ],
                 className="topbar",
             ),

@@ -166,3 +166,47 @@ def test_layers_toggle_drill_down_and_time_control(monitored_db, dash_duo) -> No
     # The moment shown can be shared: it is in the URL once playing stops.
     until(lambda: "at=" in dash_duo.driver.current_url, timeout=10)
     assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
+
+
+def test_the_kiosk_turns_through_units_and_layers_by_itself_on_a_lobby_screen(
+    monitored_db, dash_duo
+) -> None:
+    import datetime as dt
+    import re
+
+    from app import app
+    from callbacks.request import CITY_TZ
+
+    dash_duo.start_server(app, port=PORT)
+    dash_duo.driver.set_window_size(1920, 1080)
+    dash_duo.driver.get(dash_duo.server_url + "/kiosk?rotate=3&layers=flood,air")
+    dash_duo.wait_for_contains_text("#kiosk-status", "Cập nhật lúc", timeout=15)
+    dash_duo.wait_for_contains_text("#kiosk-status", "Dữ liệu minh họa")
+    dash_duo.wait_for_contains_text("#kiosk-legend", "Chú giải")
+
+    def title() -> tuple[str, str]:
+        return (
+            dash_duo.find_element("#kiosk-unit h1").text,
+            dash_duo.find_element("#kiosk-layer").text,
+        )
+
+    until(lambda: title()[0] != "", timeout=10)
+    first = title()
+    assert first[1] in {"Ngập lụt", "Chất lượng không khí"}
+    # The clock: Cần Thơ time, whatever the machine's zone.
+    until(lambda: re.fullmatch(r"\d\d:\d\d", dash_duo.find_element(".kiosk-time").text), 3)
+    clock = dash_duo.find_element(".kiosk-time").text
+    now = dt.datetime.now(CITY_TZ)
+    assert clock in {(now - dt.timedelta(minutes=m)).strftime("%H:%M") for m in (0, 1)}
+    assert "/" in dash_duo.find_element(".kiosk-date").text
+
+    # Nothing to press or drag: no zoom or layers control, no inputs.
+    for selector in (".leaflet-control-zoom", ".leaflet-control-layers", "input", "button"):
+        assert dash_duo.driver.find_elements(By.CSS_SELECTOR, selector) == []
+
+    # One rotation (3 s) later the unit or the layer has changed, without a click or a reload.
+    until(lambda: title() != first, timeout=10, msg=f"the kiosk stayed on {first}")
+    second = title()
+    until(lambda: title() != second, timeout=10, msg=f"the kiosk stayed on {second}")
+    assert dash_duo.find_element("#kiosk-banner").get_attribute("hidden") is not None
+    assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []

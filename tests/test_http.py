@@ -3,55 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 import requests
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(engine) -> Iterator[str]:
-    """gunicorn with two workers against the test database; its base URL."""
-    port = _free_port()
-    env = {**os.environ, "CANTHO_TILE_URL": ""}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "app:server"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if requests.get(base + "/", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        else:
-            proc.terminate()
-            pytest.fail(
-                f"gunicorn did not start: {proc.stderr.read().decode() if proc.stderr else ''}"
-            )
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-
 
 # The outputs of callbacks.drilldown.show_selection, in order.
 _OUTPUTS = [

@@ -1,0 +1,151 @@
+"""Who is asking and what they may see, decided on the server for every callback and route.
+
+Identity comes only from the signed session (Flask-Login). Officials and admins see everything;
+ward staff see the admin units they are bound to and what lies inside them; the public sees the
+public layers, without personal data (citizens' flood reports). A callback is a public POST
+endpoint: whatever unit or sensor a request names is checked here, and refusals are audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import flask
+from flask_login import current_user
+from sqlalchemy import Connection, text
+
+from callbacks.request import parse_search
+from geodata.db import get_engine
+from geodata.queries import Unit, root_unit, unit_by_code
+from geodata.users import audit
+
+PUBLIC = "public"
+
+
+class AccessDenied(Exception):
+    """The caller may not see what the request asks for."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The person behind a request."""
+
+    username: str | None
+    role: str  # admin, official, ward_staff or public
+    unit_codes: tuple[str, ...] = ()
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in {"admin", "official"}
+
+    @property
+    def signed_in(self) -> bool:
+        return self.role != PUBLIC
+
+    @property
+    def sees_personal_data(self) -> bool:
+        """Citizens' reports are for staff who act on them, not for the public."""
+        return self.signed_in
+
+
+def current_caller() -> Caller:
+    """The caller of this request, from the signed session only."""
+    if flask.has_request_context() and current_user.is_authenticated:
+        user = current_user.user
+        return Caller(user.username, user.role, user.unit_codes)
+    return Caller(None, PUBLIC)
+
+
+def _address() -> str | None:
+    return flask.request.remote_addr if flask.has_request_context() else None
+
+
+def refuse(caller: Caller, what: str, detail: dict[str, object]) -> AccessDenied:
+    """Audit a refusal (in its own transaction, so it is kept) and return the exception."""
+    with get_engine().begin() as conn:
+        audit(conn, what, "denied", caller.username, _address(), detail)
+    return AccessDenied(what)
+
+
+def _scope_covers(conn: Connection, caller: Caller, geom_sql: str, params: dict) -> bool:
+    """Whether the point ``geom_sql`` (a SQL expression) lies in one of the caller's units."""
+    return bool(
+        conn.scalar(
+            text(
+                f"""
+                SELECT EXISTS (
+                    SELECT 1 FROM admin_unit s
+                    WHERE s.code = ANY(:codes) AND ST_Covers(s.geom, {geom_sql}))
+                """
+            ),
+            {"codes": list(caller.unit_codes), **params},
+        )
+    )
+
+
+def may_see_unit(conn: Connection, caller: Caller, unit: Unit) -> bool:
+    """Everyone but ward staff may see any unit; ward staff their units and what is inside."""
+    if caller.role != "ward_staff":
+        return True
+    if unit.code in caller.unit_codes:
+        return True
+    return _scope_covers(
+        conn, caller, "(SELECT ST_PointOnSurface(geom) FROM admin_unit WHERE id = :id)",
+        {"id": unit.id},
+    )  # fmt: skip
+
+
+def home_code(conn: Connection, caller: Caller, on_date: dt.date) -> str:
+    """Where the map opens: the city, or a ward_staff's (first) unit."""
+    if caller.role == "ward_staff" and caller.unit_codes:
+        return sorted(caller.unit_codes)[0]
+    return root_unit(conn, on_date).code
+
+
+def authorised_unit(conn: Connection, caller: Caller, search: str | None) -> Unit:
+    """The unit the URL selects, if the caller may see it; else AccessDenied (audited)."""
+    req = parse_search(search)
+    code = req.unit or home_code(conn, caller, req.on_date)
+    unit = unit_by_code(conn, code, req.on_date)
+    if not may_see_unit(conn, caller, unit):
+        raise refuse(caller, "view_unit", {"unit": code})
+    return unit
+
+
+def visible_unit_ids(conn: Connection, caller: Caller, unit_ids: list[int]) -> list[int]:
+    """The ids among ``unit_ids`` the caller may see (a request may name any)."""
+    if caller.role != "ward_staff":
+        return unit_ids
+    return list(
+        conn.scalars(
+            text(
+                """
+                SELECT u.id FROM admin_unit u WHERE u.id = ANY(:ids) AND (
+                    u.code = ANY(:codes) OR EXISTS (
+                        SELECT 1 FROM admin_unit s WHERE s.code = ANY(:codes)
+                          AND ST_Covers(s.geom, ST_PointOnSurface(u.geom))))
+                """
+            ),
+            {"ids": unit_ids, "codes": list(caller.unit_codes)},
+        )
+    )
+
+
+def may_see_sensor(conn: Connection, caller: Caller, sensor_id: int) -> bool:
+    """Ward staff see the sensors inside their units; others every sensor."""
+    if caller.role != "ward_staff":
+        return True
+    return _scope_covers(
+        conn, caller, "(SELECT geom FROM sensor WHERE id = :id)", {"id": sensor_id}
+    )
+
+
+def trail_for(caller: Caller, trail: list[Unit]) -> list[Unit]:
+    """The breadcrumb above a unit, cut at the top of a ward_staff's scope."""
+    if caller.role != "ward_staff":
+        return trail
+    for k, unit in enumerate(trail):
+        if unit.code in caller.unit_codes:
+            return trail[k:]
+    return []

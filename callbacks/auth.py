@@ -1,0 +1,170 @@
+"""Sign-in and sign-out: Flask routes on the app's server, sessions by Flask-Login.
+
+The session cookie is signed, HttpOnly, SameSite=Lax and Secure when the setting says the site is
+served over HTTPS. Forms carry a CSRF token (Flask-WTF); Dash's own POSTs must be JSON, which a
+page on another site cannot send without a CORS pre-flight this server never grants. Every
+sign-in (success, failure, refusal) is audited; failures are rate limited per account and per
+address through the audit log, so the limit holds across workers.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from urllib.parse import urlsplit
+
+import flask
+from flask_login import LoginManager, UserMixin, login_user, logout_user
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+
+from callbacks.request import current_language
+from geodata.db import get_engine, transaction
+from geodata.settings import get_settings, session_secret
+from geodata.users import SignInRefused, User, audit, authenticate, get_user
+from layouts.i18n import t
+
+
+class SessionUser(UserMixin):
+    """The Flask-Login wrapper of an account."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    def get_id(self) -> str:
+        return str(self.user.id)
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="{{ lang }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title><link rel="stylesheet" href="/assets/style.css"></head>
+<body class="signin-page"><main class="signin">
+<h1>{{ title }}</h1>
+{% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
+<form method="post" action="/login">
+<input type="hidden" name="csrf_token" value="{{ csrf }}">
+<input type="hidden" name="next" value="{{ next }}">
+<label>{{ username_label }}<input name="username" autocomplete="username" required autofocus
+  value="{{ username }}"></label>
+<label>{{ password_label }}<input name="password" type="password"
+  autocomplete="current-password" required></label>
+<button type="submit">{{ submit }}</button>
+</form>
+<p><a href="/">← Cần Thơ IOC</a></p>
+</main></body></html>"""
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path on this site: a sign-in link must not send anyone elsewhere."""
+    parts = urlsplit(value or "/")
+    if parts.scheme or parts.netloc or not (parts.path or "/").startswith("/"):
+        return "/"
+    path = parts.path or "/"
+    if path.startswith("//"):
+        return "/"
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
+def _render(error: str | None = None, username: str = "", status: int = 200) -> Any:
+    lang = current_language()
+    html = flask.render_template_string(
+        _PAGE,
+        lang=lang,
+        title=t("auth.title", lang),
+        error=error,
+        csrf=generate_csrf(),
+        next=_safe_next(flask.request.values.get("next")),
+        username=username,
+        username_label=t("auth.username", lang),
+        password_label=t("auth.password", lang),
+        submit=t("auth.sign_in", lang),
+    )
+    return flask.Response(html, status=status, mimetype="text/html")
+
+
+def sign_in() -> Any:
+    """GET: the form. POST: check the token and the password, then start a fresh session."""
+    if flask.request.method == "GET":
+        return _render()
+    lang = current_language()
+    try:
+        validate_csrf(flask.request.form.get("csrf_token"))
+    except CSRFError:
+        return _render(t("auth.csrf", lang), status=400)
+    except Exception:  # flask-wtf raises ValidationError for a missing or wrong token
+        return _render(t("auth.csrf", lang), status=400)
+    username = flask.request.form.get("username", "")
+    refused: SignInRefused | None = None
+    with transaction() as conn:  # the audit entry is kept whatever the outcome
+        try:
+            user = authenticate(
+                conn, username, flask.request.form.get("password", ""), flask.request.remote_addr
+            )
+        except SignInRefused as exc:
+            refused = exc
+    if refused is not None:
+        if refused.reason == "rate_limited":
+            message = t("auth.rate_limited", lang, minutes=math.ceil(refused.retry_after_s / 60))
+            response = _render(message, username, status=429)
+            response.headers["Retry-After"] = str(refused.retry_after_s)
+            return response
+        disabled = refused.reason == "disabled"
+        message = t("auth.disabled", lang) if disabled else t("auth.failed", lang)
+        return _render(message, username, status=401)
+    # A new session for the new identity: nothing from before sign-in carries over (fixation).
+    flask.session.clear()
+    login_user(SessionUser(user))
+    return flask.redirect(_safe_next(flask.request.form.get("next")))
+
+
+def sign_out() -> Any:
+    """End the session (POST with the form's CSRF token)."""
+    try:
+        validate_csrf(flask.request.form.get("csrf_token"))
+    except Exception:
+        return flask.Response("CSRF token missing or invalid", status=400)
+    with transaction() as conn:
+        name = flask.session.get("_user_id")
+        audit(conn, "sign_out", "success", str(name), flask.request.remote_addr)
+    logout_user()
+    flask.session.clear()
+    return flask.redirect("/")
+
+
+def _dash_posts_are_json() -> Any:
+    """Refuse a Dash callback POST that is not JSON: a cross-site form cannot send JSON."""
+    request = flask.request
+    is_callback = request.method == "POST" and request.path.endswith("/_dash-update-component")
+    if is_callback and request.mimetype != "application/json":
+        return flask.Response("callbacks take JSON", status=415)
+    return None
+
+
+def init_auth(server: flask.Flask) -> None:
+    """Configure sessions, Flask-Login and the sign-in routes on the app's Flask server."""
+    settings = get_settings()
+    server.config.update(
+        SECRET_KEY=session_secret(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.cookie_secure,
+        WTF_CSRF_TIME_LIMIT=3600,
+    )
+    manager = LoginManager()
+    manager.init_app(server)
+
+    @manager.user_loader
+    def load_user(user_id: str) -> SessionUser | None:
+        # Read on every request: a disabled account or a changed role takes effect at once.
+        if not user_id.isdigit():
+            return None
+        with get_engine().connect() as conn:
+            user = get_user(conn, int(user_id))
+        return SessionUser(user) if user else None
+
+    server.add_url_rule("/login", "sign_in", sign_in, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "sign_out", sign_out, methods=["POST"])
+    server.before_request(_dash_posts_are_json)

@@ -1,0 +1,307 @@
+"""Who sees what, over real HTTP against gunicorn: sign-in, sessions, and the role × layer × unit
+matrix of callbacks, including hand-made (forged) callback requests."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import text
+
+from geodata import users
+from geodata.sample import write_sample
+from tests.dbutil import truncate_all
+
+PASSWORD = "a long password 1"
+ALL_LAYERS = ["Ngập lụt", "Chất lượng không khí", "Giao thông", "Dịch vụ công"]
+LIVE = {"at": None, "play": None}
+NINH_KIEU, CO_DO = "916", "925"
+
+
+@pytest.fixture(scope="module")
+def city(engine):
+    """Two days of demo monitoring data, one official and one Ninh Kiều ward_staff."""
+    truncate_all(engine)
+    write_sample(days=2, services=True)
+    with engine.begin() as conn:
+        users.add_user(conn, "official", PASSWORD, "official", [])
+        users.add_user(conn, "nk.staff", PASSWORD, "ward_staff", [NINH_KIEU])
+    return engine
+
+
+def _csrf(session: requests.Session, base: str) -> str:
+    page = session.get(base + "/login", timeout=10)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, page.text[:300]
+    return match.group(1)
+
+
+def _sign_in(base: str, username: str, password: str = PASSWORD) -> requests.Session:
+    session = requests.Session()
+    token = _csrf(session, base)
+    response = session.post(
+        base + "/login",
+        data={"csrf_token": token, "username": username, "password": password, "next": "/"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 302, response.text[:300]
+    return session
+
+
+def _callback(
+    session: requests.Session,
+    base: str,
+    outputs: list[tuple[str, str]],
+    inputs: list[tuple[str, str, Any]],
+    state: list[tuple[str, str, Any]] = (),  # type: ignore[assignment]
+) -> requests.Response:
+    """POST a callback request exactly as the browser would (or as a forger could)."""
+    many = len(outputs) > 1  # Dash writes one output without the ".." multi-output wrapping
+    body = {
+        "output": (".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..")
+        if many
+        else f"{outputs[0][0]}.{outputs[0][1]}",
+        "outputs": [{"id": i, "property": p} for i, p in outputs]
+        if many
+        else {"id": outputs[0][0], "property": outputs[0][1]},
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+    }
+    return session.post(base + "/_dash-update-component", json=body, timeout=30)
+
+
+def _layers(session: requests.Session, base: str, unit: str) -> dict[str, Any]:
+    response = _callback(
+        session,
+        base,
+        [("gauges-layer", "data"), ("inundation-layer", "data"), ("reports-layer", "data"),
+         ("air-layer", "data"), ("time-label", "children"), ("flood-air-sent", "data")],
+        [("url", "search", f"?unit={unit}"), ("time-store", "data", LIVE),
+         ("refresh-interval", "n_intervals", 0), ("layers-control", "overlays", ALL_LAYERS)],
+        [("flood-air-sent", "data", None)],
+    )  # fmt: skip
+    assert response.status_code in (200, 204), response.text[:300]
+    return response.json().get("response", {}) if response.status_code == 200 else {}
+
+
+def _kpis(session: requests.Session, base: str, unit: str) -> requests.Response:
+    return _callback(
+        session,
+        base,
+        [("kpis", "children")],
+        [("url", "search", f"?unit={unit}"), ("time-store", "data", LIVE),
+         ("refresh-interval", "n_intervals", 0)],
+    )  # fmt: skip
+
+
+# The outputs of callbacks.drilldown.show_selection, in order.
+DRILL_OUTPUTS = [
+    ("units-layer", "data"), ("context-layer", "data"), ("breadcrumb", "children"),
+    ("unit-panel", "children"), ("unit-children", "children"), ("demo-badge", "hidden"),
+    ("map", "viewport"), ("view-date", "value"),
+]  # fmt: skip
+
+
+def _layout_csrf(node: Any) -> str | None:
+    """The sign-out form's CSRF token in a Dash layout (JSON)."""
+    if isinstance(node, dict):
+        props = node.get("props", {})
+        if isinstance(props, dict) and props.get("name") == "csrf_token":
+            return str(props["value"])
+        children = list(node.values())
+    elif isinstance(node, list):
+        children = node
+    else:
+        return None
+    for child in children:
+        found = _layout_csrf(child)
+        if found:
+            return found
+    return None
+
+
+def _denials(engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(text("SELECT count(*) FROM audit_log WHERE outcome = 'denied'")))
+
+
+# --- sign-in ------------------------------------------------------------------------------------
+
+
+def test_sign_in_needs_the_forms_csrf_token(server, city) -> None:
+    session = requests.Session()
+    response = session.post(
+        server + "/login", data={"username": "official", "password": PASSWORD}, timeout=10
+    )
+    assert response.status_code == 400
+
+
+def test_a_wrong_password_is_refused_clearly_and_audited(server, city) -> None:
+    session = requests.Session()
+    token = _csrf(session, server)
+    response = session.post(
+        server + "/login",
+        data={"csrf_token": token, "username": "official", "password": "wrong one"},
+        timeout=10,
+    )
+    assert response.status_code == 401
+    assert "Tên đăng nhập hoặc mật khẩu không đúng" in response.text
+    with city.connect() as conn:
+        assert conn.scalar(
+            text(
+                "SELECT count(*) FROM audit_log WHERE username = 'official' AND outcome = 'failed'"
+            )
+        )
+
+
+def test_repeated_failures_are_rate_limited_with_retry_after(server, city) -> None:
+    with city.begin() as conn:
+        users.add_user(conn, "target", PASSWORD, "official", [])
+    session = requests.Session()
+    for _ in range(users.MAX_FAILURES_PER_ACCOUNT):
+        token = _csrf(session, server)
+        session.post(server + "/login", data={"csrf_token": token, "username": "target",
+                                              "password": "guess"}, timeout=10)  # fmt: skip
+    token = _csrf(session, server)
+    response = session.post(
+        server + "/login",
+        data={"csrf_token": token, "username": "target", "password": PASSWORD},
+        timeout=10,
+    )
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Quá nhiều lần đăng nhập sai" in response.text
+
+
+def test_the_session_cookie_is_httponly_samesite_and_renewed_at_sign_in(server, city) -> None:
+    session = requests.Session()
+    token = _csrf(session, server)
+    before = session.cookies.get("session")
+    response = session.post(
+        server + "/login",
+        data={"csrf_token": token, "username": "official", "password": PASSWORD},
+        allow_redirects=False,
+        timeout=10,
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    after = session.cookies.get("session")
+    assert after and after != before
+    # A cookie from before sign-in (what a fixation attack would plant) identifies nobody.
+    planted = requests.Session()
+    planted.cookies.set("session", before)
+    assert "official" not in planted.get(server + "/_dash-layout", timeout=10).text
+
+
+def test_sign_out_needs_its_token_and_ends_the_session(server, city) -> None:
+    session = _sign_in(server, "official")
+    assert "Cán bộ IOC" in json.dumps(
+        session.get(server + "/_dash-layout", timeout=10).json(), ensure_ascii=False
+    )
+    assert session.post(server + "/logout", timeout=10).status_code == 400
+    token = _layout_csrf(session.get(server + "/_dash-layout", timeout=10).json())
+    assert token
+    session.post(server + "/logout", data={"csrf_token": token}, timeout=10)
+    layout = json.dumps(
+        session.get(server + "/_dash-layout", timeout=10).json(), ensure_ascii=False
+    )
+    assert "Khách (dữ liệu công khai)" in layout
+
+
+def test_a_callback_post_that_is_not_json_is_refused(server, city) -> None:
+    response = requests.post(
+        server + "/_dash-update-component", data="output=x", timeout=10,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    assert response.status_code == 415
+
+
+# --- the role × layer × unit matrix --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "unit", "sees_unit", "sees_reports"),
+    [
+        ("public", NINH_KIEU, True, False),
+        ("public", CO_DO, True, False),
+        ("official", NINH_KIEU, True, True),
+        ("official", CO_DO, True, True),
+        ("ward_staff", NINH_KIEU, True, True),
+        ("ward_staff", CO_DO, False, False),
+    ],
+)
+def test_role_layer_unit_matrix(
+    server, city, role: str, unit: str, sees_unit: bool, sees_reports: bool
+) -> None:
+    session = {
+        "public": requests.Session,
+        "official": lambda: _sign_in(server, "official"),
+        "ward_staff": lambda: _sign_in(server, "nk.staff"),
+    }[role]()
+    denied_before = _denials(city)
+    response = _layers(session, server, unit)
+    gauges = (response.get("gauges-layer") or {}).get("data", {}).get("features", [])
+    air = (response.get("air-layer") or {}).get("data", {}).get("features", [])
+    reports = (response.get("reports-layer") or {}).get("data", {}).get("features", [])
+    if sees_unit:
+        assert gauges or air, "the unit's public layers are served"
+    else:
+        assert not gauges and not air and not reports, "nothing of another district leaks"
+        assert _denials(city) > denied_before, "the refusal is audited"
+    if not sees_reports:
+        assert reports == []  # citizens' reports never reach the public
+    kpis = _kpis(session, server, unit)
+    text_of_kpis = json.dumps(kpis.json(), ensure_ascii=False) if kpis.status_code == 200 else ""
+    assert ("Trạm vượt báo động" in text_of_kpis) is sees_unit
+
+
+def test_ward_staff_cannot_read_another_districts_units_via_a_forged_callback(server, city) -> None:
+    staff = _sign_in(server, "nk.staff")
+    response = _callback(staff, server, DRILL_OUTPUTS, [("url", "search", f"?unit={CO_DO}")])
+    body = response.json()["response"]
+    assert body["units-layer"]["data"]["features"] == []
+    assert "Bạn không có quyền xem đơn vị này" in json.dumps(body, ensure_ascii=False)
+    # The city view asked for by a forger gives ward staff their own district, nothing more.
+    home = _callback(staff, server, DRILL_OUTPUTS, [("url", "search", "")])
+    names = {
+        f["properties"]["name"] for f in home.json()["response"]["units-layer"]["data"]["features"]
+    }
+    assert "Cái Khế" in names and "Trung An" not in names
+
+
+def test_ward_staff_get_no_choropleth_values_or_chart_of_other_districts(server, city) -> None:
+    with city.connect() as conn:
+        co_do_wards = list(conn.scalars(text(
+            "SELECT id FROM admin_unit WHERE parent_id = (SELECT id FROM admin_unit "
+            "WHERE code = '925')")))  # fmt: skip
+        own = list(conn.scalars(text(
+            "SELECT id FROM admin_unit WHERE parent_id = (SELECT id FROM admin_unit "
+            "WHERE code = '916')")))  # fmt: skip
+        outside_sensor = conn.scalar(text(
+            "SELECT s.id FROM sensor s, admin_unit u WHERE u.code = '925' "
+            "AND ST_Covers(u.geom, s.geom) LIMIT 1"))  # fmt: skip
+    staff = _sign_in(server, "nk.staff")
+    forged_units = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": i, "properties": {}, "geometry": None}
+        for i in co_do_wards + own]}  # fmt: skip
+    response = _callback(
+        staff, server, [("units-layer", "hideout")],
+        [("units-layer", "data", forged_units), ("choropleth-indicator", "value", "coverage"),
+         ("service-kind", "value", "health_station"), ("time-store", "data", LIVE),
+         ("refresh-interval", "n_intervals", 0)],
+    )  # fmt: skip
+    values = response.json()["response"]["units-layer"]["hideout"]["values"]
+    assert set(values) == {str(i) for i in own}
+    denied_before = _denials(city)
+    chart = _callback(
+        staff, server, [("chart", "figure")],
+        [("url", "search", f"?unit={NINH_KIEU}"), ("time-store", "data", LIVE),
+         ("selected-sensor", "data", outside_sensor)],
+    )  # fmt: skip
+    assert chart.status_code == 204 or "figure" not in chart.text
+    assert _denials(city) > denied_before
