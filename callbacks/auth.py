@@ -140,6 +140,23 @@ def _dash_posts_are_json() -> Any:
     return None
 
 
+def _hardening_headers(response: flask.Response) -> flask.Response:
+    """Headers every response carries. The layout depends on the session, the language cookie
+    and the page it was asked from (/kiosk), so no cache may share it."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Same-origin referrers only: the kiosk's layout request needs its own page's address.
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    kiosk = flask.request.path.rstrip("/") == "/kiosk"
+    if not (kiosk and get_settings().kiosk_embeddable):
+        headers.setdefault("X-Frame-Options", "DENY")
+    if flask.request.path.endswith(("/_dash-layout", "/_dash-update-component", "/login")):
+        headers["Cache-Control"] = "no-store"
+        headers["Vary"] = "Cookie, Referer"
+    return response
+
+
 def init_auth(server: flask.Flask) -> None:
     """Configure sessions, Flask-Login and the sign-in routes on the app's Flask server."""
     settings = get_settings()
@@ -168,3 +185,4 @@ def init_auth(server: flask.Flask) -> None:
     server.add_url_rule("/login", "sign_in", sign_in, methods=["GET", "POST"])
     server.add_url_rule("/logout", "sign_out", sign_out, methods=["POST"])
     server.before_request(_dash_posts_are_json)
+    server.after_request(_hardening_headers)

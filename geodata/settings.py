@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     secret_key: str = ""
     # Mark cookies Secure (set when the site is served over HTTPS).
     cookie_secure: bool = False
+    # Let other sites embed /kiosk in a frame (a lobby screen's own portal, say).
+    kiosk_embeddable: bool = False
     # Feature cap per map request, so one click cannot ask for an unbounded payload.
     max_features: int = 5000
 

@@ -90,3 +90,12 @@ def test_the_language_switch_never_redirects_off_site(server) -> None:
 def test_an_unknown_language_is_not_stored(server) -> None:
     switch = requests.get(server + "/lang/xx", allow_redirects=False, timeout=10)
     assert "Set-Cookie" not in switch.headers
+
+
+def test_every_response_carries_the_hardening_headers(server) -> None:
+    page = requests.get(server + "/", timeout=10)
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    layout = requests.get(server + "/_dash-layout", timeout=10)
+    assert layout.headers["Cache-Control"] == "no-store"  # it depends on who is asking
