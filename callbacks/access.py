@@ -17,6 +17,7 @@ from sqlalchemy import Connection, text
 
 from callbacks.request import parse_search
 from geodata.db import get_engine
+from geodata.errors import UnknownUnit
 from geodata.queries import Unit, root_unit, unit_by_code
 from geodata.users import audit
 
@@ -107,7 +108,14 @@ def authorised_unit(conn: Connection, caller: Caller, search: str | None) -> Uni
     """The unit the URL selects, if the caller may see it; else AccessDenied (audited)."""
     req = parse_search(search)
     code = req.unit or home_code(conn, caller, req.on_date)
-    unit = unit_by_code(conn, code, req.on_date)
+    try:
+        unit = unit_by_code(conn, code, req.on_date)
+    except UnknownUnit:
+        # Row-level security hides other districts from ward staff: for them "unknown" may
+        # mean "not yours", and is refused (and audited) as such.
+        if caller.role == "ward_staff":
+            raise refuse(caller, "view_unit", {"unit": code}) from None
+        raise
     if not may_see_unit(conn, caller, unit):
         raise refuse(caller, "view_unit", {"unit": code})
     return unit

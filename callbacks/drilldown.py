@@ -70,7 +70,13 @@ def show_selection(search: str | None) -> tuple:
     try:
         with get_engine().connect() as conn:
             code = req.unit or home_code(conn, caller, req.on_date)
-            view = drill_view(conn, code, req.on_date)
+            try:
+                view = drill_view(conn, code, req.on_date)
+            except UnknownUnit:
+                # Hidden by row-level security from ward staff: refused, and audited.
+                if caller.role == "ward_staff" and req.unit:
+                    raise refuse(caller, "view_unit", {"unit": code}) from None
+                raise
             if not may_see_unit(conn, caller, view.selected):
                 raise refuse(caller, "view_unit", {"unit": code})
             # Ward staff get only their own units drawn, even beside a selected ward.
