@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from dash.testing.wait import until
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
@@ -16,10 +19,21 @@ def _wait_for_breadcrumb(dash_duo, *names: str) -> None:
     """Wait until the breadcrumb reads ``names`` joined by "›" (layout whitespace ignored)."""
     want = "›".join(names)
     until(
-        lambda: "".join(dash_duo.find_element("#breadcrumb").text.split()) == want.replace(" ", ""),
+        lambda: "".join(_text(dash_duo, "#breadcrumb").split()) == want.replace(" ", ""),
         timeout=15,
-        msg=f"breadcrumb never read {want!r}: {dash_duo.find_element('#breadcrumb').text!r}",
+        msg=f"breadcrumb never read {want!r}",
     )
+
+
+def _text(dash_duo, selector: str) -> str:
+    """An element's text, read again if the page re-renders it while it is being read (the kiosk
+    replaces its title and clock on its own)."""
+    for _ in range(10):
+        try:
+            return dash_duo.driver.find_element(By.CSS_SELECTOR, selector).text
+        except StaleElementReferenceException:
+            continue
+    return dash_duo.driver.find_element(By.CSS_SELECTOR, selector).text
 
 
 def _label(dash_duo, name: str):
@@ -30,8 +44,15 @@ def _label(dash_duo, name: str):
 
 
 def _click_unit_on_map(dash_duo, name: str) -> None:
-    # Labels let clicks through to the polygon underneath, as a user's click would.
-    ActionChains(dash_duo.driver).move_to_element(_label(dash_duo, name)).click().perform()
+    # Labels let clicks through to the polygon underneath, as a user's click would. The layer is
+    # redrawn when its colours arrive, which can replace a label between finding and clicking it.
+    for _ in range(10):
+        try:
+            ActionChains(dash_duo.driver).move_to_element(_label(dash_duo, name)).click().perform()
+            return
+        except StaleElementReferenceException:
+            time.sleep(0.3)
+    raise AssertionError(f"could not click the label {name!r}")
 
 
 def test_open_click_a_district_see_its_wards_and_reload_the_deep_link(demo_db, dash_duo) -> None:
@@ -41,7 +62,7 @@ def test_open_click_a_district_see_its_wards_and_reload_the_deep_link(demo_db, d
     _wait_for_breadcrumb(dash_duo, "Cần Thơ")
     dash_duo.wait_for_contains_text("#map", "Ninh Kiều")
     dash_duo.wait_for_contains_text("#map", "Vĩnh Thạnh")
-    assert dash_duo.find_element("#demo-badge").text == "Dữ liệu minh họa"
+    assert _text(dash_duo, "#demo-badge") == "Dữ liệu minh họa"
 
     _click_unit_on_map(dash_duo, "Ninh Kiều")
     _wait_for_breadcrumb(dash_duo, "Cần Thơ", "Ninh Kiều")
@@ -87,23 +108,23 @@ def test_a_reload_keeps_the_zoom_the_user_chose(demo_db, dash_duo) -> None:
     _wait_for_breadcrumb(dash_duo, "Cần Thơ", "Ninh Kiều")
     until(lambda: "view=" in dash_duo.driver.current_url, timeout=10)
     scale = ".leaflet-control-scale-line"
-    fitted = dash_duo.find_element(scale).text
+    fitted = _text(dash_duo, scale)
 
     # Zoom in twice as a user would; the scale bar and the URL follow.
     for _ in range(2):
         dash_duo.find_element(".leaflet-control-zoom-in").click()
-    until(lambda: dash_duo.find_element(scale).text not in {"", fitted}, timeout=10)
+    until(lambda: _text(dash_duo, scale) not in {"", fitted}, timeout=10)
     until(lambda: "view=" in dash_duo.driver.current_url, timeout=10)
-    chosen_scale = dash_duo.find_element(scale).text
+    chosen_scale = _text(dash_duo, scale)
     chosen_url = dash_duo.driver.current_url
     until(lambda: dash_duo.driver.current_url == chosen_url, timeout=5)
 
     dash_duo.driver.refresh()
     _wait_for_breadcrumb(dash_duo, "Cần Thơ", "Ninh Kiều")
     until(
-        lambda: dash_duo.find_element(scale).text == chosen_scale,
+        lambda: _text(dash_duo, scale) == chosen_scale,
         timeout=10,
-        msg=f"after reload the scale reads {dash_duo.find_element(scale).text!r}, "
+        msg=f"after reload the scale reads {_text(dash_duo, scale)!r}, "
         f"not the user's {chosen_scale!r} (fitted was {fitted!r})",
     )
     assert "unit=916" in dash_duo.driver.current_url
@@ -146,8 +167,8 @@ def test_layers_toggle_drill_down_and_time_control(monitored_db, dash_duo) -> No
     # Flooding and air quality off: their legends go.
     _toggle_layer(dash_duo, "Ngập lụt")
     _toggle_layer(dash_duo, "Chất lượng không khí")
-    until(lambda: "Trạm đo mực nước" not in dash_duo.find_element("#legend").text, timeout=10)
-    until(lambda: "VN_AQI" not in dash_duo.find_element("#legend").text, timeout=10)
+    until(lambda: "Trạm đo mực nước" not in _text(dash_duo, "#legend"), timeout=10)
+    until(lambda: "VN_AQI" not in _text(dash_duo, "#legend"), timeout=10)
 
     # Drill into Ninh Kiều (from the list: the map is covered by other layers now); the KPIs
     # and the chart follow.
@@ -156,12 +177,12 @@ def test_layers_toggle_drill_down_and_time_control(monitored_db, dash_duo) -> No
     dash_duo.wait_for_contains_text("#chart", "Ninh Kiều")
 
     # Play the last 24 hours: the moment shown moves, then stop.
-    live = dash_duo.find_element("#time-label").text
+    live = _text(dash_duo, "#time-label")
     assert live.startswith("●")  # live
     dash_duo.find_element("#play-24h").click()
-    until(lambda: not dash_duo.find_element("#time-label").text.startswith("●"), timeout=10)
-    first = dash_duo.find_element("#time-label").text
-    until(lambda: dash_duo.find_element("#time-label").text != first, timeout=10)
+    until(lambda: not _text(dash_duo, "#time-label").startswith("●"), timeout=10)
+    first = _text(dash_duo, "#time-label")
+    until(lambda: _text(dash_duo, "#time-label") != first, timeout=10)
     dash_duo.find_element("#play-stop").click()
     # The moment shown can be shared: it is in the URL once playing stops.
     until(lambda: "at=" in dash_duo.driver.current_url, timeout=10)
@@ -185,20 +206,17 @@ def test_the_kiosk_turns_through_units_and_layers_by_itself_on_a_lobby_screen(
     dash_duo.wait_for_contains_text("#kiosk-legend", "Chú giải")
 
     def title() -> tuple[str, str]:
-        return (
-            dash_duo.find_element("#kiosk-unit h1").text,
-            dash_duo.find_element("#kiosk-layer").text,
-        )
+        return _text(dash_duo, "#kiosk-unit h1"), _text(dash_duo, "#kiosk-layer")
 
     until(lambda: title()[0] != "", timeout=10)
     first = title()
     assert first[1] in {"Ngập lụt", "Chất lượng không khí"}
     # The clock: Cần Thơ time, whatever the machine's zone.
-    until(lambda: re.fullmatch(r"\d\d:\d\d", dash_duo.find_element(".kiosk-time").text), 3)
-    clock = dash_duo.find_element(".kiosk-time").text
+    until(lambda: re.fullmatch(r"\d\d:\d\d", _text(dash_duo, ".kiosk-time")), 3)
+    clock = _text(dash_duo, ".kiosk-time")
     now = dt.datetime.now(CITY_TZ)
     assert clock in {(now - dt.timedelta(minutes=m)).strftime("%H:%M") for m in (0, 1)}
-    assert "/" in dash_duo.find_element(".kiosk-date").text
+    assert "/" in _text(dash_duo, ".kiosk-date")
 
     # Nothing to press or drag: no zoom or layers control, no inputs.
     for selector in (".leaflet-control-zoom", ".leaflet-control-layers", "input", "button"):
