@@ -143,8 +143,8 @@ def set_units(conn: Connection, username: str, unit_codes: list[str]) -> None:
     _write_units(conn, user_id, unit_codes)
 
 
-def list_users(conn: Connection) -> list[User]:
-    """Every account, by name."""
+def _users(conn: Connection, user_id: int | None = None) -> list[User]:
+    """Accounts with their units: every one, or the one with ``user_id``."""
     rows = conn.execute(
         text(
             """
@@ -152,19 +152,24 @@ def list_users(conn: Connection) -> list[User]:
                    coalesce(array_agg(x.unit_code ORDER BY x.unit_code)
                             FILTER (WHERE x.unit_code IS NOT NULL), '{}') AS units
             FROM app_user u LEFT JOIN app_user_unit x ON x.user_id = u.id
+            WHERE CAST(:id AS bigint) IS NULL OR u.id = :id
             GROUP BY u.id ORDER BY u.username
             """
-        )
+        ),
+        {"id": user_id},
     ).all()
     return [User(r.id, r.username, r.role, tuple(r.units), r.disabled) for r in rows]
 
 
+def list_users(conn: Connection) -> list[User]:
+    """Every account, by name."""
+    return _users(conn)
+
+
 def get_user(conn: Connection, user_id: int) -> User | None:
-    """The account with this id, if it exists and is enabled."""
-    for user in list_users(conn):
-        if user.id == user_id and not user.disabled:
-            return user
-    return None
+    """The account with this id, if it exists and is enabled (read on every request: one row)."""
+    found = _users(conn, user_id)
+    return found[0] if found and not found[0].disabled else None
 
 
 def audit(
