@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import Connection, text
 
 from callbacks.request import parse_search
-from geodata.db import get_engine
+from geodata.db import Scope, get_engine
 from geodata.errors import UnknownUnit
 from geodata.queries import Unit, root_unit, unit_by_code
 from geodata.users import audit
@@ -56,6 +56,15 @@ def current_caller() -> Caller:
         user = current_user.user
         return Caller(user.username, user.role, user.unit_codes)
     return Caller(None, PUBLIC)
+
+
+def data_scope(caller: Caller) -> Scope | None:
+    """The database's view for this caller: full rights for officials, else a reader role."""
+    if caller.sees_everything:
+        return None
+    if caller.role == "ward_staff":
+        return Scope.ward(caller.unit_codes)
+    return Scope.public()
 
 
 def _address() -> str | None:

@@ -373,12 +373,11 @@ def flood_kpis(conn: Connection, unit_id: int, at: dt.datetime, before: dt.datet
               (SELECT coalesce(sum(ST_Area(ST_Intersection(a.geom, u.geom)::geography)), 0)
                FROM inundation_area a WHERE a.geom && u.geom AND a.started_at <= :before
                  AND (a.ended_at IS NULL OR a.ended_at > :before)) / 1e6 AS area_before,
-              (SELECT count(*) FROM flood_report r WHERE ST_Covers(u.geom, r.geom)
-                 AND r.reported_at <= :at AND r.reported_at > :at - interval '24 hours')
-                AS reports_now,
-              (SELECT count(*) FROM flood_report r WHERE ST_Covers(u.geom, r.geom)
-                 AND r.reported_at <= :before
-                 AND r.reported_at > :before - interval '24 hours') AS reports_before
+              -- A count through the function the public's reader role may call: the public
+              -- never reads the reports themselves (migration 0005).
+              count_flood_reports(u.geom, :at - interval '24 hours', :at) AS reports_now,
+              count_flood_reports(u.geom, :before - interval '24 hours', :before)
+                AS reports_before
             FROM admin_unit u WHERE u.id = :unit_id
             """
         ),

@@ -154,6 +154,16 @@ $(tail -n 5 "$root/postgres.log")"
       END\$\$;" -c "ALTER ROLE $dbuser PASSWORD '$pw'"
     (umask 077; echo "postgresql+psycopg://$dbuser:$pw@127.0.0.1:$pgport/$dbname" > "$var/database_url")
   fi
+  # Reader roles the app switches to for the public and ward staff (migration 0005): no login,
+  # no BYPASSRLS, granted to the app role so it may SET ROLE to them for one transaction.
+  psql_admin -c "DO \$\$BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${dbuser}_public') THEN
+        CREATE ROLE ${dbuser}_public NOLOGIN NOBYPASSRLS;
+      END IF;
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${dbuser}_ward') THEN
+        CREATE ROLE ${dbuser}_ward NOLOGIN NOBYPASSRLS;
+      END IF;
+    END\$\$;" -c "GRANT ${dbuser}_public, ${dbuser}_ward TO $dbuser" >/dev/null
   ensure_database "$dbname"
   step_template
 }

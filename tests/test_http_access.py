@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from geodata import users
 from geodata.sample import write_sample
+from tests.dashreq import callback_body
 from tests.dbutil import truncate_all
 
 PASSWORD = "a long password 1"
@@ -60,18 +61,7 @@ def _callback(
     state: list[tuple[str, str, Any]] = (),  # type: ignore[assignment]
 ) -> requests.Response:
     """POST a callback request exactly as the browser would (or as a forger could)."""
-    many = len(outputs) > 1  # Dash writes one output without the ".." multi-output wrapping
-    body = {
-        "output": (".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..")
-        if many
-        else f"{outputs[0][0]}.{outputs[0][1]}",
-        "outputs": [{"id": i, "property": p} for i, p in outputs]
-        if many
-        else {"id": outputs[0][0], "property": outputs[0][1]},
-        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
-        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
-        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
-    }
+    body = callback_body(outputs, inputs, state)
     return session.post(base + "/_dash-update-component", json=body, timeout=30)
 
 

@@ -1,0 +1,27 @@
+"""Dash callback requests built by hand, exactly as the browser sends them (or a forger could)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+Prop = tuple[str, str]
+Value = tuple[str, str, Any]
+
+
+def callback_body(
+    outputs: Sequence[Prop], inputs: Sequence[Value], state: Sequence[Value] = ()
+) -> dict[str, Any]:
+    """The JSON body of a POST to ``/_dash-update-component``."""
+    many = len(outputs) > 1  # Dash writes one output without the ".." multi-output wrapping
+    return {
+        "output": (".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..")
+        if many
+        else f"{outputs[0][0]}.{outputs[0][1]}",
+        "outputs": [{"id": i, "property": p} for i, p in outputs]
+        if many
+        else {"id": outputs[0][0], "property": outputs[0][1]},
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+    }
