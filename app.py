@@ -13,7 +13,7 @@ from flask_wtf.csrf import generate_csrf
 import callbacks.drilldown
 import callbacks.monitor  # noqa: F401
 from callbacks.access import current_caller
-from callbacks.auth import init_auth
+from callbacks.auth import init_auth, init_csp
 from callbacks.kiosk import kiosk_layout
 from callbacks.request import LANG_COOKIE, current_language, today
 from geodata.settings import get_settings
@@ -59,6 +59,8 @@ app.layout = serve_layout
 server = app.server
 Compress(server)
 init_auth(server)
+# After every callback is defined: the hashes cover Dash's inline scripts.
+init_csp(server, app.csp_hashes())
 
 
 @server.route("/lang/<code>")

@@ -10,6 +10,7 @@ address through the audit log, so the limit holds across workers.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,7 +19,7 @@ from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 
 from callbacks.request import current_language
-from geodata.db import get_engine, transaction
+from geodata.db import get_engine, reset_scope, scope, set_scope, transaction
 from geodata.settings import get_settings, session_secret
 from geodata.users import SignInRefused, User, audit, authenticate, get_user
 from layouts.i18n import t
@@ -95,7 +96,8 @@ def sign_in() -> Any:
         return _render(t("auth.csrf", lang), status=400)
     username = flask.request.form.get("username", "")
     refused: SignInRefused | None = None
-    with transaction() as conn:  # the audit entry is kept whatever the outcome
+    # Checking a password reads the accounts: the owner's rights, not the visitor's reader role.
+    with scope(None), transaction() as conn:  # the audit entry is kept whatever the outcome
         try:
             user = authenticate(
                 conn, username, flask.request.form.get("password", ""), flask.request.remote_addr
@@ -123,12 +125,29 @@ def sign_out() -> Any:
         validate_csrf(flask.request.form.get("csrf_token"))
     except Exception:
         return flask.Response("CSRF token missing or invalid", status=400)
-    with transaction() as conn:
+    with transaction() as conn:  # the reader roles may append to the audit log
         name = flask.session.get("_user_id")
         audit(conn, "sign_out", "success", str(name), flask.request.remote_addr)
     logout_user()
     flask.session.clear()
     return flask.redirect("/")
+
+
+def _state_data_scope() -> None:
+    """Tell the database whose request this is before anything reads it: the public and ward
+    staff read through their reader roles (row-level security, the second wall)."""
+    from callbacks.access import current_caller, data_scope
+
+    if flask.request.path.startswith(("/assets/", "/_dash-component-suites/")):
+        return  # files on disk: no identity to look up, no database to read
+    flask.g.data_scope_token = set_scope(data_scope(current_caller()))
+
+
+def _forget_data_scope(_exc: BaseException | None) -> None:
+    # Worker threads serve many requests: the next one must not inherit this caller's scope.
+    token = flask.g.pop("data_scope_token", None)
+    if token is not None:
+        reset_scope(token)
 
 
 def _dash_posts_are_json() -> Any:
@@ -157,6 +176,54 @@ def _hardening_headers(response: flask.Response) -> flask.Response:
     return response
 
 
+def _source_of(url: str) -> str | None:
+    """The CSP source of a tile URL template: its origin, ``{s}`` subdomains as a wildcard."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None  # tiles served by this site, or none
+    host = parts.netloc.replace("{s}.", "*.")
+    return f"{parts.scheme}://{host}"
+
+
+def content_security_policy(script_hashes: Sequence[str], kiosk: bool = False) -> str:
+    """Scripts, styles and fonts from this site only (Dash's own inline renderer boot script is
+    allowed by its hash); images also from the base-map tile server, when one is set.
+
+    Styles need 'unsafe-inline': the bundles of Dash, its core components, dash-leaflet and
+    Plotly inject their own CSS as <style> elements (checked in Chromium: with ``style-src
+    'self'`` each one is refused). All of it still comes from scripts this site serves."""
+    settings = get_settings()
+    images = ["'self'", "data:", "blob:"]
+    tiles = _source_of(settings.tile_url)
+    if tiles:
+        images.append(tiles)
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *script_hashes],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "font-src": ["'self'"],
+        "img-src": images,
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["*"] if kiosk and settings.kiosk_embeddable else ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+def init_csp(server: flask.Flask, script_hashes: Sequence[str]) -> None:
+    """Send the Content-Security-Policy on every page (call once all callbacks are defined)."""
+    page = content_security_policy(script_hashes)
+    kiosk = content_security_policy(script_hashes, kiosk=True)
+
+    @server.after_request
+    def _csp(response: flask.Response) -> flask.Response:
+        on_kiosk = flask.request.path.rstrip("/") == "/kiosk"
+        response.headers.setdefault("Content-Security-Policy", kiosk if on_kiosk else page)
+        return response
+
+
 def init_auth(server: flask.Flask) -> None:
     """Configure sessions, Flask-Login and the sign-in routes on the app's Flask server."""
     settings = get_settings()
@@ -178,11 +245,13 @@ def init_auth(server: flask.Flask) -> None:
         # Read on every request: a disabled account or a changed role takes effect at once.
         if not user_id.isdigit():
             return None
-        with get_engine().connect() as conn:
+        with scope(None), get_engine().connect() as conn:
             user = get_user(conn, int(user_id))
         return SessionUser(user) if user else None
 
     server.add_url_rule("/login", "sign_in", sign_in, methods=["GET", "POST"])
     server.add_url_rule("/logout", "sign_out", sign_out, methods=["POST"])
     server.before_request(_dash_posts_are_json)
+    server.before_request(_state_data_scope)
+    server.teardown_request(_forget_data_scope)
     server.after_request(_hardening_headers)

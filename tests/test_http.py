@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 
@@ -99,3 +101,60 @@ def test_every_response_carries_the_hardening_headers(server) -> None:
     assert page.headers["Referrer-Policy"] == "same-origin"
     layout = requests.get(server + "/_dash-layout", timeout=10)
     assert layout.headers["Cache-Control"] == "no-store"  # it depends on who is asking
+
+
+def _policy(response: requests.Response) -> dict[str, list[str]]:
+    directives = (d.split() for d in response.headers["Content-Security-Policy"].split(";"))
+    return {d[0]: d[1:] for d in directives if d}
+
+
+def test_the_content_security_policy_lets_scripts_and_fonts_come_only_from_this_site(
+    server,
+) -> None:
+    page = requests.get(server + "/", timeout=10)
+    policy = _policy(page)
+    assert policy["default-src"] == ["'self'"]
+    # Scripts: this site, plus Dash's inline boot script by its exact hash; never any inline
+    # script or eval.
+    assert policy["script-src"][0] == "'self'"
+    assert all(s.startswith("'sha256-") for s in policy["script-src"][1:])
+    # Inline scripts that run (Internet Explorer's conditional comment never does).
+    html = re.sub(r"<!--.*?-->", "", page.text, flags=re.S)
+    inline = re.findall(
+        r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>(.*?)</script>", html, re.S
+    )
+    assert inline, "Dash boots from an inline script: the hash check must see it"
+    for script in inline:
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy["script-src"], script[:80]
+    assert policy["font-src"] == ["'self'"] and policy["connect-src"] == ["'self'"]
+    assert policy["style-src"][0] == "'self'" and all("http" not in s for s in policy["style-src"])
+    assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'none'"]
+    assert policy == _policy(requests.get(server + "/_dash-layout", timeout=10))
+
+
+def test_the_kiosk_may_be_framed_only_when_the_setting_says_so(monkeypatch) -> None:
+    from callbacks.auth import content_security_policy
+    from geodata.settings import get_settings
+
+    assert "frame-ancestors 'none'" in content_security_policy([], kiosk=True)
+    monkeypatch.setenv("CANTHO_KIOSK_EMBEDDABLE", "true")
+    get_settings.cache_clear()
+    try:
+        assert "frame-ancestors *" in content_security_policy([], kiosk=True)
+        assert "frame-ancestors 'none'" in content_security_policy([], kiosk=False)
+    finally:
+        monkeypatch.delenv("CANTHO_KIOSK_EMBEDDABLE")
+        get_settings.cache_clear()
+
+
+def test_base_map_tiles_are_the_only_other_image_source() -> None:
+    from callbacks.auth import _source_of
+
+    assert (
+        _source_of("https://{s}.tile.example.org/{z}/{x}/{y}.png") == "https://*.tile.example.org"
+    )
+    assert _source_of("https://tile.openstreetmap.org/{z}/{x}/{y}.png") == (
+        "https://tile.openstreetmap.org"
+    )
+    assert _source_of("/tiles/{z}/{x}/{y}.png") is None and _source_of("") is None
