@@ -208,6 +208,19 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       window.history.replaceState(window.history.state, "", "?" + params.toString());
       return window.dash_clientside.no_update;
     },
+    // Fit the unit the server chose, clear of the legend (bottom left) and the layers control
+    // (top right) where the map is wide enough to spare the room; a phone's map is not.
+    fitMap: function (request) {
+      if (!request) { return window.dash_clientside.no_update; }
+      if (request.transition !== "fitBounds") { return request; }
+      var map = document.getElementById("map");
+      var wide = map && map.clientWidth >= 700;
+      return Object.assign({}, request, {
+        options: wide
+          ? {paddingTopLeft: [230, 10], paddingBottomRight: [200, 10]}
+          : {paddingTopLeft: [10, 10], paddingBottomRight: [10, 10]}
+      });
+    },
     // A click on a unit selects it: a district drills down to its wards, a ward shows its facts.
     // The viewing date stays; the remembered view goes, so the map fits the new unit.
     drillTo: function (feature) {

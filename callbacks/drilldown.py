@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import flask
 from dash import ClientsideFunction, Input, Output, callback, clientside_callback, no_update
 from sqlalchemy.exc import DBAPIError
 
@@ -34,20 +33,9 @@ def _viewport(view: DrillView, remembered: tuple[float, float, float] | None) ->
         lat, lon, zoom = remembered
         return {"center": [lat, lon], "zoom": zoom, "transition": "setView"}
     xmin, ymin, xmax, ymax = view.selected.bounds
-    return {
-        "bounds": [[ymin, xmin], [ymax, xmax]],
-        "transition": "fitBounds",
-        "options": _fit_padding(),
-    }
-
-
-def _fit_padding() -> dict[str, list[int]]:
-    """Keep the unit clear of the legend (bottom left) and the layers control (top right) on a
-    wide screen; a phone's map is too narrow to spare the room."""
-    agent = flask.request.headers.get("User-Agent", "") if flask.has_request_context() else ""
-    if "Mobi" in agent:
-        return {"paddingTopLeft": [10, 10], "paddingBottomRight": [10, 10]}
-    return {"paddingTopLeft": [230, 10], "paddingBottomRight": [200, 10]}
+    # The padding that keeps the unit clear of the legend and layers control depends on the
+    # map's size on the screen: the browser adds it (cantho.fitMap).
+    return {"bounds": [[ymin, xmin], [ymax, xmax]], "transition": "fitBounds"}
 
 
 @callback(
@@ -57,7 +45,7 @@ def _fit_padding() -> dict[str, list[int]]:
     Output(ids.PANEL, "children"),
     Output(ids.CHILDREN, "children"),
     Output(ids.DEMO_BADGE, "hidden"),
-    Output(ids.MAP, "viewport"),
+    Output(ids.MAP_FIT, "data"),
     Output(ids.DATE, "value"),
     Input(ids.URL, "search"),
 )
@@ -113,6 +101,12 @@ def show_selection(search: str | None) -> tuple:
         shown_date,
     )
 
+
+clientside_callback(
+    ClientsideFunction(namespace="cantho", function_name="fitMap"),
+    Output(ids.MAP, "viewport"),
+    Input(ids.MAP_FIT, "data"),
+)
 
 clientside_callback(
     ClientsideFunction(namespace="cantho", function_name="drillTo"),

@@ -318,6 +318,8 @@ def run(reuse: bool, rounds: int, size: BenchSize) -> int:
         started = time.monotonic()
         build(url, size, end)
         _say(f"built in {time.monotonic() - started:,.0f} s")
+    else:
+        upgrade(database_url=url)  # a reused data set gets the migrations made since
     env = {**os.environ, "DATABASE_URL": url, "CANTHO_TILE_URL": ""}
     return subprocess.call(
         [sys.executable, str(ROOT / "scripts" / "bench_dashboard.py"), str(rounds)], env=env

@@ -116,6 +116,7 @@ def page(
         [
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.VIEW_SYNC),
+            dcc.Store(id=ids.MAP_FIT),
             dcc.Store(id=ids.NAV_SYNC),
             html.Header(
                 [

@@ -15,7 +15,8 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text
 
-from callbacks import monitor
+from callbacks import drilldown, monitor
+from callbacks.access import Caller
 from callbacks.drilldown import show_selection
-from geodata.db import get_engine
+from geodata.db import Scope, get_engine, scope
 
 ALL_LAYERS = ["Ngập lụt", "Chất lượng không khí", "Giao thông", "Dịch vụ công"]
 CITY_BOUNDS = [[9.92, 105.23], [10.33, 105.84]]
@@ -133,6 +135,51 @@ def main(rounds: int) -> None:
         "choropleth (live)",
         timed(lambda: monitor.choropleth(units, "aqi_max", "x", live, 0), rounds)[0],
     )
+    print()
+    readers(rounds, districts[0] if "916" not in districts else "916")
+
+
+@contextmanager
+def as_caller(caller: Caller, reader: Scope) -> Iterator[None]:
+    """Run the callbacks as ``caller`` would be served: the app's checks for that caller, and
+    the database's reader role and row-level security (what the web request hook sets up)."""
+    saved = monitor.current_caller, drilldown.current_caller
+    monitor.current_caller = drilldown.current_caller = lambda: caller
+    try:
+        with scope(reader):
+            yield
+    finally:
+        monitor.current_caller, drilldown.current_caller = saved
+
+
+def readers(rounds: int, ward_code: str) -> None:
+    """The same paths for the public and for ward staff, through their reader roles."""
+    rng = random.Random(2026)
+    with get_engine().connect() as conn:
+        first, last = conn.execute(text("SELECT min(hour), max(hour) FROM reading_hourly")).one()
+    span_h = int((last - first).total_seconds() // 3600) - 1
+
+    def moment() -> dict[str, Any]:
+        at = first + dt.timedelta(hours=rng.randrange(24, span_h))
+        return {"at": monitor.local_iso(at), "play": None}
+
+    for label, caller, reader in (
+        ("public", Caller(None, "public"), Scope.public()),
+        (f"ward staff {ward_code}", Caller("bench", "ward_staff", (ward_code,)),
+         Scope.ward([ward_code])),
+    ):  # fmt: skip
+        with as_caller(caller, reader):
+            units = show_selection("")[0]
+            line(f"{label}: drill-down (home)", timed(lambda: show_selection(""), rounds)[0])
+
+            def time_change(units: Any = units) -> None:
+                at = moment()
+                monitor.flood_and_air_layers("", at, 0, ALL_LAYERS)
+                monitor.traffic_layer("", at, 0, ALL_LAYERS, CITY_BOUNDS, 11)
+                monitor.choropleth(units, "aqi_max", "health_station", at, 0)
+                monitor.show_kpis("", at, 0)
+
+            line(f"{label}: time change (4 callbacks)", timed(time_change, rounds)[0])
 
 
 if __name__ == "__main__":

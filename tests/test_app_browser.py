@@ -228,3 +228,87 @@ def test_the_kiosk_turns_through_units_and_layers_by_itself_on_a_lobby_screen(
     until(lambda: title() != second, timeout=10, msg=f"the kiosk stayed on {second}")
     assert dash_duo.find_element("#kiosk-banner").get_attribute("hidden") is not None
     assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
+
+
+STAFF_PASSWORD = "a long password 1"
+
+
+def _sign_in(dash_duo, username: str) -> None:
+    """Sign in through the real form, as a person would."""
+    dash_duo.driver.get(dash_duo.server_url + "/login")
+    dash_duo.driver.find_element(By.NAME, "username").send_keys(username)
+    dash_duo.driver.find_element(By.NAME, "password").send_keys(STAFF_PASSWORD)
+    dash_duo.driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+
+@pytest.fixture
+def ninh_kieu_staff(monitored_db):
+    from geodata import users
+
+    with monitored_db.begin() as conn:
+        users.add_user(conn, "nk.staff", STAFF_PASSWORD, "ward_staff", ["916"])
+    return "nk.staff"
+
+
+def test_ward_staff_sign_in_and_see_only_their_district(ninh_kieu_staff, dash_duo) -> None:
+    from app import app
+
+    dash_duo.start_server(app, port=PORT)
+    _sign_in(dash_duo, ninh_kieu_staff)
+    # They open on their district, with its wards drawn and listed, and nothing else.
+    _wait_for_breadcrumb(dash_duo, "Ninh Kiều")
+    dash_duo.wait_for_contains_text(".account", "nk.staff")
+    dash_duo.wait_for_contains_text("#map", "Cái Khế")
+    dash_duo.wait_for_contains_text("#unit-children", "Đơn vị trực thuộc (11)")
+    dash_duo.wait_for_contains_text("#kpis", "Trạm vượt báo động")
+    labels = {e.text for e in dash_duo.driver.find_elements(By.CSS_SELECTOR, ".unit-label")}
+    assert "Cái Khế" in labels and not labels & {"Cờ Đỏ", "Thới Lai", "Bình Thủy", "Cần Thơ"}
+    # A link to another district shows a refusal, not the district.
+    dash_duo.driver.get(dash_duo.server_url + "/?unit=925")
+    dash_duo.wait_for_contains_text("#unit-panel", "Bạn không có quyền xem đơn vị này")
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, ".unit-label") == []
+    assert "Cờ Đỏ" not in _text(dash_duo, "#breadcrumb")
+    assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
+
+
+def test_ward_staff_on_a_phone_switch_layers_drill_down_and_read_the_kpis(
+    ninh_kieu_staff, dash_duo
+) -> None:
+    from app import app
+
+    driver = dash_duo.driver
+    # A 390-px-wide touch screen (Chromium's device emulation, as its DevTools do it).
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True},
+    )
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
+    dash_duo.start_server(app, port=PORT)
+    _sign_in(dash_duo, ninh_kieu_staff)
+    _wait_for_breadcrumb(dash_duo, "Ninh Kiều")
+    dash_duo.wait_for_contains_text("#map", "An Cư")
+    assert driver.execute_script("return window.innerWidth") == 390
+    # Nothing is wider than the screen: no sideways scrolling of the page.
+    assert driver.execute_script("return document.documentElement.scrollWidth") <= 390
+
+    # The KPIs of their district can be scrolled to and read, within the screen's width.
+    kpis = dash_duo.wait_for_element("#kpis .kpi-card")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", kpis)
+    dash_duo.wait_for_contains_text("#kpis", "Trạm vượt báo động")
+    right = driver.execute_script(
+        "return Math.max(...[...document.querySelectorAll('#kpis .kpi-card')]"
+        ".map(e => e.getBoundingClientRect().right))"
+    )
+    assert right <= 390
+    assert "Ninh Kiều" in _text(dash_duo, "#kpis")
+
+    # Layers switch with a tap: traffic on, its legend appears.
+    driver.execute_script("document.getElementById('map').scrollIntoView()")
+    _toggle_layer(dash_duo, "Giao thông")
+    dash_duo.wait_for_contains_text("#legend", "Tình trạng giao thông")
+
+    # A tap on a ward on the map drills down to it.
+    _click_unit_on_map(dash_duo, "An Cư")
+    _wait_for_breadcrumb(dash_duo, "Ninh Kiều", "An Cư")
+    dash_duo.wait_for_contains_text("#unit-panel", "Phường")
+    assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []

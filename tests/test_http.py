@@ -13,7 +13,7 @@ import requests
 _OUTPUTS = [
     ("units-layer", "data"), ("context-layer", "data"), ("breadcrumb", "children"),
     ("unit-panel", "children"), ("unit-children", "children"), ("demo-badge", "hidden"),
-    ("map", "viewport"),
+    ("map-fit", "data"),
     ("view-date", "value"),
 ]  # fmt: skip
 
