@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -312,3 +313,86 @@ def test_ward_staff_on_a_phone_switch_layers_drill_down_and_read_the_kpis(
     _wait_for_breadcrumb(dash_duo, "Ninh Kiều", "An Cư")
     dash_duo.wait_for_contains_text("#unit-panel", "Phường")
     assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
+
+
+@pytest.fixture
+def kiosk_on_a_private_database():
+    """gunicorn serving the kiosk from its own PostgreSQL cluster, which the test may stop."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import requests
+
+    from tests.pgcluster import PrivateCluster, _free_port
+
+    root = Path(__file__).resolve().parent.parent
+    cluster = PrivateCluster()
+    proc = None
+    try:
+        cluster.start()
+        cluster.prepare()
+        env = {**os.environ, "DATABASE_URL": cluster.url, "CANTHO_TILE_URL": ""}
+        for args in (["db", "upgrade"], ["sample", "--days", "1"]):
+            subprocess.run([sys.executable, "-m", "geodata", *args], cwd=root, env=env,
+                           check=True, capture_output=True)  # fmt: skip
+        port = _free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "4", "--bind",
+             f"127.0.0.1:{port}", "app:server"],
+            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        until(lambda: _answers(requests, base), timeout=30, msg="gunicorn did not start")
+        yield base, cluster
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=20)
+        cluster.remove()
+
+
+def _answers(requests, base: str) -> bool:
+    try:
+        return bool(requests.get(base + "/", timeout=5).status_code == 200)
+    except requests.RequestException:
+        return False
+
+
+def _banner_shown(dash_duo) -> bool:
+    banner = dash_duo.driver.find_element(By.ID, "kiosk-banner")
+    return banner.get_attribute("hidden") is None and "Mất kết nối" in banner.text
+
+
+def test_the_kiosk_keeps_its_data_through_a_database_stop_and_recovers_by_itself(
+    kiosk_on_a_private_database, dash_duo
+) -> None:
+    base, cluster = kiosk_on_a_private_database
+    driver = dash_duo.driver
+    driver.set_window_size(1920, 1080)
+    driver.get(base + "/kiosk?rotate=3&layers=flood,air")
+    dash_duo.wait_for_contains_text("#kiosk-status", "Cập nhật lúc", timeout=20)
+    until(lambda: _text(dash_duo, "#kiosk-unit h1") != "", timeout=10)
+    until(lambda: len(driver.find_elements(By.CSS_SELECTOR, ".leaflet-interactive")) > 5, 10)
+
+    cluster.stop()  # PostgreSQL goes away for real
+    until(lambda: _banner_shown(dash_duo), timeout=20, msg="no banner after the database stopped")
+    banner = _text(dash_duo, "#kiosk-banner")
+    assert re.fullmatch(r"Mất kết nối — dữ liệu lúc \d\d:\d\d", banner), banner
+    # The last data stays on screen: the unit's name, its shapes and the legend.
+    assert _text(dash_duo, "#kiosk-unit h1") != ""
+    assert len(driver.find_elements(By.CSS_SELECTOR, ".leaflet-interactive")) > 5
+    assert "Chú giải" in _text(dash_duo, "#kiosk-legend")
+    time.sleep(4)  # at least one more rotation step while the database is down
+    assert _banner_shown(dash_duo)
+
+    cluster.start()
+    until(lambda: not _banner_shown(dash_duo), timeout=30, msg="the kiosk did not recover")
+    dash_duo.wait_for_contains_text("#kiosk-status", "Cập nhật lúc", timeout=10)
+    first = _text(dash_duo, "#kiosk-unit h1") + _text(dash_duo, "#kiosk-layer")
+    until(
+        lambda: _text(dash_duo, "#kiosk-unit h1") + _text(dash_duo, "#kiosk-layer") != first,
+        timeout=10,
+        msg="the kiosk stopped rotating after the database came back",
+    )
