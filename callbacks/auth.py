@@ -125,9 +125,10 @@ def sign_out() -> Any:
         validate_csrf(flask.request.form.get("csrf_token"))
     except Exception:
         return flask.Response("CSRF token missing or invalid", status=400)
+    from callbacks.access import current_caller
+
     with transaction() as conn:  # the reader roles may append to the audit log
-        name = flask.session.get("_user_id")
-        audit(conn, "sign_out", "success", str(name), flask.request.remote_addr)
+        audit(conn, "sign_out", "success", current_caller().username, flask.request.remote_addr)
     logout_user()
     flask.session.clear()
     return flask.redirect("/")

@@ -253,3 +253,54 @@ def recent_audit(conn: Connection, limit: int = 200) -> list[dict[str, Any]]:
         {"n": limit},
     ).all()
     return [dict(r._mapping) for r in rows]
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which audit entries to list: every field optional; times are instants (UTC-aware)."""
+
+    username: str | None = None
+    action: str | None = None
+    outcome: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: dt.datetime
+    username: str | None
+    address: str | None
+    action: str
+    outcome: str
+    detail: dict[str, Any]
+
+
+def audit_entries(
+    conn: Connection, query: AuditQuery, limit: int, offset: int = 0
+) -> tuple[int, list[AuditEntry]]:
+    """The number of entries matching ``query`` and one page of them, newest first."""
+    where = """
+        (CAST(:username AS text) IS NULL OR username = :username)
+        AND (CAST(:action AS text) IS NULL OR action = :action)
+        AND (CAST(:outcome AS text) IS NULL OR outcome = :outcome)
+        AND (CAST(:since AS timestamptz) IS NULL OR at >= :since)
+        AND (CAST(:until AS timestamptz) IS NULL OR at < :until)
+    """
+    params = {
+        "username": query.username,
+        "action": query.action,
+        "outcome": query.outcome,
+        "since": query.since,
+        "until": query.until,
+    }
+    total = conn.scalar(text(f"SELECT count(*) FROM audit_log WHERE {where}"), params)
+    rows = conn.execute(
+        text(
+            f"SELECT id, at, username, address, action, outcome, detail FROM audit_log "
+            f"WHERE {where} ORDER BY at DESC, id DESC LIMIT :limit OFFSET :offset"
+        ),
+        {**params, "limit": limit, "offset": offset},
+    )
+    return int(total or 0), [AuditEntry(*row) for row in rows]

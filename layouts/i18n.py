@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
 LANGUAGES = ("vi", "en")
@@ -82,6 +82,52 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The form expired; please try again.",
     },
     "auth.public": {"vi": "Khách (dữ liệu công khai)", "en": "Guest (public data)"},
+    "audit.title": {"vi": "Nhật ký truy cập", "en": "Audit log"},
+    "audit.intro": {
+        "vi": "Đăng nhập, yêu cầu bị từ chối và xuất dữ liệu: ai, khi nào, từ đâu, làm gì.",
+        "en": "Sign-ins, refused requests and exports: who, when, from where, what.",
+    },
+    "audit.when": {"vi": "Thời điểm", "en": "When"},
+    "audit.user": {"vi": "Người dùng", "en": "User"},
+    "audit.address": {"vi": "Địa chỉ", "en": "Address"},
+    "audit.action": {"vi": "Hành động", "en": "Action"},
+    "audit.outcome": {"vi": "Kết quả", "en": "Outcome"},
+    "audit.detail": {"vi": "Chi tiết", "en": "Detail"},
+    "audit.since": {"vi": "Từ ngày", "en": "From"},
+    "audit.until": {"vi": "Đến ngày", "en": "To"},
+    "audit.all": {"vi": "Tất cả", "en": "All"},
+    "audit.filter": {"vi": "Lọc", "en": "Filter"},
+    "audit.export": {"vi": "Tải CSV", "en": "Download CSV"},
+    "audit.none": {"vi": "Không có mục nào.", "en": "No entries."},
+    "audit.count": {
+        "vi": "{total} mục · trang {page}/{pages}",
+        "en": "{total} entries · page {page} of {pages}",
+    },
+    "audit.newer": {"vi": "← Mới hơn", "en": "← Newer"},
+    "audit.older": {"vi": "Cũ hơn →", "en": "Older →"},
+    "audit.back": {"vi": "← Về bản đồ", "en": "← Back to the map"},
+    "audit.bad_date": {
+        "vi": "Trường “{field}”: “{value}” không phải ngày hợp lệ (YYYY-MM-DD).",
+        "en": "Field “{field}”: “{value}” is not a valid date (YYYY-MM-DD).",
+    },
+    "audit.bad_page": {
+        "vi": "Trường “page”: “{value}” không phải số trang hợp lệ.",
+        "en": "Field “page”: “{value}” is not a valid page number.",
+    },
+    "audit.forbidden": {
+        "vi": "Chỉ cán bộ IOC và quản trị viên được xem nhật ký truy cập.",
+        "en": "Only IOC officials and administrators may view the audit log.",
+    },
+    "audit.action.sign_in": {"vi": "Đăng nhập", "en": "Sign in"},
+    "audit.action.sign_out": {"vi": "Đăng xuất", "en": "Sign out"},
+    "audit.action.view_unit": {"vi": "Xem đơn vị", "en": "View a unit"},
+    "audit.action.view_sensor": {"vi": "Xem trạm đo", "en": "View a station"},
+    "audit.action.view_audit": {"vi": "Xem nhật ký", "en": "View the audit log"},
+    "audit.action.export_audit": {"vi": "Xuất nhật ký", "en": "Export the audit log"},
+    "audit.outcome.success": {"vi": "Thành công", "en": "Success"},
+    "audit.outcome.failed": {"vi": "Sai mật khẩu", "en": "Failed"},
+    "audit.outcome.rate_limited": {"vi": "Bị chặn tạm thời", "en": "Rate limited"},
+    "audit.outcome.denied": {"vi": "Bị từ chối", "en": "Denied"},
     "role.admin": {"vi": "Quản trị", "en": "Administrator"},
     "role.official": {"vi": "Cán bộ IOC", "en": "IOC official"},
     "role.ward_staff": {"vi": "Cán bộ phường/xã", "en": "Ward staff"},
@@ -232,3 +278,8 @@ def fmt_number(value: float | None, lang: str, decimals: int = 0) -> str:
 def fmt_date(value: dt.date, lang: str) -> str:
     """A date in the user's locale ("26 thg 11, 2026" / "26 Nov 2026")."""
     return format_date(value, format="medium", locale=_LOCALES[language(lang)])
+
+
+def fmt_datetime(value: dt.datetime, lang: str) -> str:
+    """A moment in the user's locale, as given (convert it to Cần Thơ time first)."""
+    return format_datetime(value, format="medium", locale=_LOCALES[language(lang)])

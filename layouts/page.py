@@ -85,12 +85,19 @@ def account_box(account: dict[str, str] | None, lang: str) -> html.Div:
             ],
             className="account",
         )
+    # Officials read the audit log (the server checks again: the link is only a convenience).
+    audit_link = (
+        [html.A(t("audit.title", lang), href="/audit", className="lang-switch")]
+        if account["role"] in ("admin", "official")
+        else []
+    )
     return html.Div(
         [
             html.Span(
                 f"{account['name']} · {t('role.' + account['role'], lang)}",
                 className="account-name",
             ),
+            *audit_link,
             html.Form(
                 [
                     dcc.Input(type="hidden", name="csrf_token", value=account["csrf"]),

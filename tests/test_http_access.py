@@ -3,6 +3,8 @@ matrix of callbacks, including hand-made (forged) callback requests."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from typing import Any
@@ -295,3 +297,70 @@ def test_ward_staff_get_no_choropleth_values_or_chart_of_other_districts(server,
     )  # fmt: skip
     assert chart.status_code == 204 or "figure" not in chart.text
     assert _denials(city) > denied_before
+
+
+# --- the audit log viewer ------------------------------------------------------------------------
+
+
+def test_officials_read_the_audit_log_newest_first_and_filtered(server, city) -> None:
+    requests.Session().post(server + "/login", data={}, timeout=10)  # no token: not logged
+    stranger = requests.Session()
+    token = _csrf(stranger, server)
+    stranger.post(server + "/login", data={"csrf_token": token, "username": "official",
+                                           "password": "not it"}, timeout=10)  # fmt: skip
+    official = _sign_in(server, "official")
+    page = official.get(server + "/audit", timeout=10)
+    assert page.status_code == 200
+    assert "Nhật ký truy cập" in page.text
+    table = page.text.split("<tbody>")[1]
+    # Newest first: this sign-in, then the stranger's failed one.
+    assert table.index("<td>Thành công</td>") < table.index("<td>Sai mật khẩu</td>")
+    failed = official.get(server + "/audit", params={"outcome": "failed"}, timeout=10).text
+    rows = failed.split("<tbody>")[1]
+    assert "<td>Sai mật khẩu</td>" in rows and "<td>Thành công</td>" not in rows
+    english = official.get(server + "/audit", cookies={"lang": "en"}, timeout=10).text
+    assert "Audit log" in english and "Failed" in english
+
+
+def test_a_bad_audit_filter_names_the_field_and_shows_nothing(server, city) -> None:
+    official = _sign_in(server, "official")
+    page = official.get(server + "/audit", params={"since": "26/11/2026"}, timeout=10)
+    assert page.status_code == 400
+    assert "Trường “since”: “26/11/2026” không phải ngày hợp lệ" in page.text
+    assert "<tbody>" not in page.text
+    csv_export = official.get(server + "/audit.csv", params={"page": "x"}, timeout=10)
+    assert csv_export.status_code == 400 and "page" in csv_export.text
+
+
+def test_ward_staff_and_the_public_cannot_read_the_audit_log(server, city) -> None:
+    denied_before = _denials(city)
+    staff = _sign_in(server, "nk.staff")
+    assert staff.get(server + "/audit", timeout=10).status_code == 403
+    assert staff.get(server + "/audit.csv", timeout=10).status_code == 403
+    assert _denials(city) == denied_before + 2
+    public = requests.get(server + "/audit.csv", allow_redirects=False, timeout=10)
+    assert public.status_code == 302 and public.headers["Location"].startswith("/login?next=")
+    # The link to it is offered to officials only.
+    layout = json.dumps(staff.get(server + "/_dash-layout", timeout=10).json())
+    assert '"/audit"' not in layout
+    official_layout = _sign_in(server, "official").get(server + "/_dash-layout", timeout=10)
+    assert '"/audit"' in json.dumps(official_layout.json())
+
+
+def test_an_audit_export_is_a_csv_of_the_filtered_log_and_is_itself_logged(server, city) -> None:
+    official = _sign_in(server, "official")
+    response = official.get(server + "/audit.csv", params={"action": "sign_in"}, timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["id", "at", "username", "address", "action", "outcome", "detail"]
+    assert len(rows) > 1 and {row[4] for row in rows[1:]} == {"sign_in"}
+    with city.connect() as conn:
+        logged = conn.execute(text(
+            "SELECT username, detail FROM audit_log WHERE action = 'export_audit' "
+            "ORDER BY id DESC LIMIT 1")).one()  # fmt: skip
+    assert logged.username == "official"
+    assert (
+        logged.detail["filters"] == {"action": "sign_in"} and logged.detail["rows"] == len(rows) - 1
+    )

@@ -1,0 +1,217 @@
+"""The audit log viewer for officials: ``/audit`` (a page with filters) and ``/audit.csv``.
+
+Only officials and administrators may read it, decided on the server from the session: the
+public are sent to sign in, ward staff are refused (and the refusal is itself logged). Every
+export is logged with its filters. Times are shown in Cần Thơ time, in the user's language.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from typing import Any
+from urllib.parse import urlencode
+
+import flask
+
+from callbacks.access import current_caller
+from callbacks.request import CITY_TZ, current_language
+from geodata.db import transaction
+from geodata.users import AuditEntry, AuditQuery, audit, audit_entries
+from layouts.i18n import CATALOG, fmt_datetime, fmt_number, language, t
+
+PAGE_SIZE = 100
+MAX_EXPORT_ROWS = 50_000
+ACTIONS = sorted(k.removeprefix("audit.action.") for k in CATALOG if k.startswith("audit.action."))
+OUTCOMES = sorted(
+    k.removeprefix("audit.outcome.") for k in CATALOG if k.startswith("audit.outcome.")
+)
+
+
+class BadFilter(ValueError):
+    """A filter in the query string that cannot be read; the message names the field."""
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="{{ lang }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ tr.title }}</title><link rel="stylesheet" href="/assets/style.css"></head>
+<body class="audit-page"><main class="audit">
+<p><a href="/">{{ tr.back }}</a></p>
+<h1>{{ tr.title }}</h1>
+<p class="muted">{{ tr.intro }}</p>
+{% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
+<form method="get" action="/audit" class="audit-filters">
+<label>{{ tr.user }}<input name="user" value="{{ form.user }}"></label>
+<label>{{ tr.action }}<select name="action"><option value="">{{ tr.all }}</option>
+{% for value, label in actions %}<option value="{{ value }}"{% if form.action == value %}
+ selected{% endif %}>{{ label }}</option>{% endfor %}</select></label>
+<label>{{ tr.outcome }}<select name="outcome"><option value="">{{ tr.all }}</option>
+{% for value, label in outcomes %}<option value="{{ value }}"{% if form.outcome == value %}
+ selected{% endif %}>{{ label }}</option>{% endfor %}</select></label>
+<label>{{ tr.since }}<input type="date" name="since" value="{{ form.since }}"></label>
+<label>{{ tr.until }}<input type="date" name="until" value="{{ form.until }}"></label>
+<button type="submit">{{ tr.filter }}</button>
+<a class="btn" href="/audit.csv?{{ query }}">{{ tr.export }}</a>
+</form>
+<p class="audit-count">{{ count }}</p>
+{% if rows %}<div class="audit-scroll"><table class="audit-table">
+<thead><tr><th>{{ tr.when }}</th><th>{{ tr.user }}</th><th>{{ tr.address }}</th>
+<th>{{ tr.action }}</th><th>{{ tr.outcome }}</th><th>{{ tr.detail }}</th></tr></thead>
+<tbody>{% for r in rows %}<tr class="outcome-{{ r.outcome_code }}"><td>{{ r.when }}</td>
+<td>{{ r.user }}</td><td>{{ r.address }}</td><td>{{ r.action }}</td><td>{{ r.outcome }}</td>
+<td><code>{{ r.detail }}</code></td></tr>{% endfor %}</tbody></table></div>
+{% else %}<p>{{ tr.none }}</p>{% endif %}
+<nav class="audit-pages">
+{% if newer %}<a href="/audit?{{ newer }}">{{ tr.newer }}</a>{% endif %}
+{% if older %}<a href="/audit?{{ older }}">{{ tr.older }}</a>{% endif %}
+</nav>
+</main></body></html>"""
+
+
+def _date(field: str, value: str, lang: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadFilter(t("audit.bad_date", lang, field=field, value=value)) from None
+
+
+def parse_filters(args: Any, lang: str) -> tuple[AuditQuery, int]:
+    """The query and page number from the request's arguments; BadFilter names a bad field.
+    Dates are whole days in Cần Thơ time, ``until`` included."""
+    since = _date("since", args.get("since", ""), lang)
+    until = _date("until", args.get("until", ""), lang)
+    page_text = args.get("page", "1") or "1"
+    if not page_text.isdigit() or int(page_text) < 1:
+        raise BadFilter(t("audit.bad_page", lang, value=page_text))
+
+    def start_of(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(), CITY_TZ)
+
+    query = AuditQuery(
+        username=(args.get("user") or "").strip().lower() or None,
+        action=args.get("action") or None,
+        outcome=args.get("outcome") or None,
+        since=start_of(since) if since else None,
+        until=start_of(until + dt.timedelta(days=1)) if until else None,
+    )
+    return query, int(page_text)
+
+
+def _label(kind: str, code: str, lang: str) -> str:
+    """An action's or outcome's name; a code the catalog does not know is shown as it is."""
+    entry = CATALOG.get(f"audit.{kind}.{code}")
+    return entry[language(lang)] if entry else code
+
+
+def _row(entry: AuditEntry, lang: str) -> dict[str, str]:
+    return {
+        "when": fmt_datetime(entry.at.astimezone(CITY_TZ), lang),
+        "user": entry.username or "—",
+        "address": entry.address or "—",
+        "action": _label("action", entry.action, lang),
+        "outcome": _label("outcome", entry.outcome, lang),
+        "outcome_code": entry.outcome,
+        "detail": json.dumps(entry.detail, ensure_ascii=False) if entry.detail else "",
+    }
+
+
+# The page's fixed words: catalog keys "audit.<word>".
+WORDS = ("title", "intro", "when", "user", "address", "action", "outcome", "detail", "since",
+         "until", "all", "filter", "export", "none", "newer", "older", "back")  # fmt: skip
+
+
+def _words(lang: str) -> dict[str, str]:
+    return {word: t(f"audit.{word}", lang) for word in WORDS}
+
+
+def _refused() -> Any | None:
+    """None when the caller may read the log; else the answer to give (and the refusal logged)."""
+    caller = current_caller()
+    if caller.sees_everything:
+        return None
+    if not caller.signed_in:
+        return flask.redirect("/login?" + urlencode({"next": flask.request.full_path}))
+    with transaction() as conn:
+        audit(conn, "view_audit", "denied", caller.username, flask.request.remote_addr)
+    return flask.Response(t("audit.forbidden", current_language()), status=403,
+                          mimetype="text/plain")  # fmt: skip
+
+
+def audit_page() -> Any:
+    """GET /audit: one page of the log, filtered, newest first."""
+    refused = _refused()
+    if refused is not None:
+        return refused
+    lang = current_language()
+    args = flask.request.args
+    form = {k: args.get(k, "") for k in ("user", "action", "outcome", "since", "until")}
+    error, total, page = None, 0, 1
+    entries: list[AuditEntry] = []
+    try:
+        query, page = parse_filters(args, lang)
+        with transaction() as conn:
+            total, entries = audit_entries(conn, query, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    except BadFilter as exc:
+        error = str(exc)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    kept = {k: v for k, v in form.items() if v}
+    html = flask.render_template_string(
+        _PAGE,
+        lang=lang,
+        tr=_words(lang),
+        error=error,
+        form=form,
+        actions=[(a, _label("action", a, lang)) for a in ACTIONS],
+        outcomes=[(o, _label("outcome", o, lang)) for o in OUTCOMES],
+        query=urlencode(kept),
+        count=t("audit.count", lang, total=fmt_number(total, lang), page=page, pages=pages),
+        rows=[_row(e, lang) for e in entries],
+        newer=urlencode({**kept, "page": page - 1}) if page > 1 else None,
+        older=urlencode({**kept, "page": page + 1}) if page < pages else None,
+    )
+    return flask.Response(html, status=400 if error else 200, mimetype="text/html")
+
+
+def audit_csv() -> Any:
+    """GET /audit.csv: the filtered log as CSV (UTF-8 with BOM, for spreadsheets); logged."""
+    refused = _refused()
+    if refused is not None:
+        return refused
+    lang = current_language()
+    try:
+        query, _ = parse_filters(flask.request.args, lang)
+    except BadFilter as exc:
+        return flask.Response(str(exc), status=400, mimetype="text/plain")
+    caller = current_caller()
+    with transaction() as conn:
+        total, entries = audit_entries(conn, query, MAX_EXPORT_ROWS)
+        # Logged in the same transaction as the read: no export goes unrecorded.
+        detail = {"filters": dict(flask.request.args), "rows": len(entries), "matched": total}
+        audit(conn, "export_audit", "success", caller.username, flask.request.remote_addr, detail)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", "at", "username", "address", "action", "outcome", "detail"])
+    for e in entries:
+        writer.writerow([e.id, e.at.astimezone(CITY_TZ).isoformat(), e.username or "",
+                         e.address or "", e.action, e.outcome,
+                         json.dumps(e.detail, ensure_ascii=False)])  # fmt: skip
+    stamp = dt.datetime.now(CITY_TZ).strftime("%Y%m%d-%H%M")
+    return flask.Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="audit-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def init_audit(server: flask.Flask) -> None:
+    server.add_url_rule("/audit", "audit_page", audit_page)
+    server.add_url_rule("/audit.csv", "audit_csv", audit_csv)
