@@ -36,7 +36,7 @@ apt_install() {
   [ ${#missing[@]} -eq 0 ] && return 0
   if ! command -v apt-get >/dev/null; then
     die "this system has no apt-get. Install these yourself (or their equivalents): ${missing[*]}
-       - PostgreSQL 15+ with PostGIS 3, Python 3.11+ with venv; Chromium + chromedriver for tests;
+       - PostgreSQL 15+ with PostGIS 3, Python 3.11+ with venv; Chromium + chromedriver and gdal-bin for tests;
        or point DATABASE_URL at an existing PostGIS database."
   fi
   say "installing system packages: ${missing[*]}"
@@ -71,9 +71,13 @@ step_system() {
 }
 
 step_system_browser() {
-  # Debian names them chromium / chromium-driver; the browser tests find both on PATH.
-  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then return 0; fi
-  apt_install chromium chromium-driver
+  # What the tests drive besides Python: Chromium and its driver (Debian names them chromium /
+  # chromium-driver), and GDAL's command-line tools (a real OGC API client: ogrinfo).
+  local pkgs=()
+  command -v chromium >/dev/null || pkgs+=(chromium)
+  command -v chromedriver >/dev/null || pkgs+=(chromium-driver)
+  command -v ogrinfo >/dev/null || pkgs+=(gdal-bin)
+  [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"
 }
 
 # --- Python environment ----------------------------------------------------------------------------
