@@ -13,6 +13,7 @@ from flask_wtf.csrf import generate_csrf
 import callbacks.drilldown
 import callbacks.monitor  # noqa: F401
 from callbacks.access import current_caller
+from callbacks.api import init_api
 from callbacks.audit import init_audit
 from callbacks.auth import init_auth, init_csp
 from callbacks.kiosk import kiosk_layout
@@ -61,6 +62,7 @@ server = app.server
 Compress(server)
 init_auth(server)
 init_audit(server)
+init_api(server)
 # After every callback is defined: the hashes cover Dash's inline scripts.
 init_csp(server, app.csp_hashes())
 

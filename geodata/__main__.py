@@ -96,6 +96,29 @@ def _cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sensors(args: argparse.Namespace) -> int:
+    from geodata import ingest
+    from geodata.db import transaction
+    from geodata.users import audit
+
+    with transaction() as conn:
+        if args.action == "disable":
+            ingest.set_token_disabled(conn, args.code, not args.enable)
+            change = "enable" if args.enable else "disable"
+        else:
+            adding = args.action == "add"
+            token = (ingest.add_token if adding else ingest.rotate_token)(conn, args.code)
+            change = "add" if adding else "rotate"
+        audit(conn, "sensor_token", "success", None, None, {"sensor": args.code, "change": change})
+    if args.action == "disable":
+        print(f"sensor {args.code}: pushes {'accepted' if args.enable else 'refused'}")
+    else:
+        # Shown once: only a digest is kept, so a lost token can only be replaced.
+        print(f"sensor {args.code}: token (shown once, store it now):", file=sys.stderr)
+        print(token)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -158,6 +181,22 @@ def build_parser() -> argparse.ArgumentParser:
     units.add_argument("username")
     units.add_argument("units", nargs="+")
     usr.set_defaults(handler=_cmd_users)
+
+    sen = sub.add_parser(
+        "sensors", help="tokens for the ingestion API: add, rotate-token, disable",
+        description="Each sensor (already loaded, found by its code) pushes readings to "
+        "POST /api/v1/observations with its own token. The token is printed once; only a "
+        "digest is stored.",
+    )  # fmt: skip
+    sen_sub = sen.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sen_sub.add_parser("add", help="give a sensor its first token").add_argument("code")
+    sen_sub.add_parser(
+        "rotate-token", help="replace a sensor's token (the old one stops working)"
+    ).add_argument("code")
+    sdis = sen_sub.add_parser("disable", help="refuse a sensor's pushes (--enable to undo)")
+    sdis.add_argument("code")
+    sdis.add_argument("--enable", action="store_true")
+    sen.set_defaults(handler=_cmd_sensors)
 
     load = sub.add_parser("load", help="import agency files")
     load_sub = load.add_subparsers(dest="load_command", required=True, metavar="KIND")

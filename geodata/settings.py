@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     kiosk_embeddable: bool = False
     # Feature cap per map request, so one click cannot ask for an unbounded payload.
     max_features: int = 5000
+    # Sensor ingestion API (POST /api/v1/observations): the largest batch (readings, bytes),
+    # how far ahead a sensor's clock may run, and the oldest reading still taken (older data
+    # arrives through the bulk importer, not one sensor's push).
+    ingest_max_items: int = 10_000
+    ingest_max_bytes: int = 4_000_000
+    ingest_clock_skew_s: int = 300
+    ingest_max_age_days: int = 30
 
 
 def session_secret(settings: Settings) -> str:

@@ -235,6 +235,100 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Mất kết nối — đang thử kết nối lại",
         "en": "Connection lost — trying again",
     },
+    # Ingestion API
+    "audit.action.ingest": {"vi": "Cảm biến gửi số liệu", "en": "Sensor data push"},
+    "audit.action.sensor_token": {"vi": "Mã truy cập cảm biến", "en": "Sensor token"},
+    "api.unauthorized": {
+        "vi": "Mã truy cập của cảm biến bị thiếu, sai hoặc đã bị vô hiệu hóa.",
+        "en": "The sensor token is missing, wrong or disabled.",
+    },
+    "api.unsupported_media_type": {
+        "vi": "Nội dung phải là JSON (Content-Type: application/json).",
+        "en": "The body must be JSON (Content-Type: application/json).",
+    },
+    "api.too_large": {
+        "vi": "Nội dung quá lớn: tối đa {limit} byte mỗi lần gửi.",
+        "en": "The body is too large: at most {limit} bytes per batch.",
+    },
+    "api.too_many": {
+        "vi": "Quá nhiều số đo: tối đa {limit} số đo mỗi lần gửi.",
+        "en": "Too many readings: at most {limit} per batch.",
+    },
+    "api.bad_json": {
+        "vi": "Nội dung không phải JSON hợp lệ: {detail}",
+        "en": "The body is not valid JSON: {detail}",
+    },
+    "api.bad_batch": {
+        "vi": 'Nội dung phải có dạng {{"observations": [...]}} với ít nhất một số đo.',
+        "en": 'The body must be {{"observations": [...]}} with at least one reading.',
+    },
+    "api.invalid_observations": {
+        "vi": "Có {count} lỗi trong lô số đo; không có số đo nào được lưu.",
+        "en": "{count} problem(s) in the batch; nothing was stored.",
+    },
+    "api.reason.not_object": {
+        "vi": "Mỗi số đo phải là một đối tượng JSON.",
+        "en": "Each reading must be a JSON object.",
+    },
+    "api.reason.missing": {"vi": "Thiếu trường “{field}”.", "en": "Field “{field}” is missing."},
+    "api.reason.not_text": {
+        "vi": "Trường “{field}” phải là chuỗi ký tự.",
+        "en": "Field “{field}” must be a string.",
+    },
+    "api.reason.unknown_field": {
+        "vi": "Trường “{field}” không được hỗ trợ "
+        "(sensor, quantity, unit, value, observed_at, quality).",
+        "en": "Field “{field}” is not supported "
+        "(sensor, quantity, unit, value, observed_at, quality).",
+    },
+    "api.reason.unknown_sensor": {
+        "vi": "Không có cảm biến “{sensor}”.",
+        "en": "There is no sensor “{sensor}”.",
+    },
+    "api.reason.other_sensor": {
+        "vi": "Mã truy cập này chỉ gửi được số đo của cảm biến của nó, không phải “{sensor}”.",
+        "en": "This token may only send its own sensor's readings, not those of “{sensor}”.",
+    },
+    "api.reason.unknown_quantity": {
+        "vi": "Không có đại lượng “{quantity}”.",
+        "en": "There is no quantity “{quantity}”.",
+    },
+    "api.reason.not_measured": {
+        "vi": "Cảm biến này không đo “{quantity}”.",
+        "en": "This sensor does not measure “{quantity}”.",
+    },
+    "api.reason.wrong_unit": {
+        "vi": "Đơn vị “{unit}” sai; đại lượng này đo bằng “{expected}”.",
+        "en": "Unit “{unit}” is wrong; this quantity is measured in “{expected}”.",
+    },
+    "api.reason.not_number": {
+        "vi": "Giá trị phải là một số hữu hạn.",
+        "en": "The value must be a finite number.",
+    },
+    "api.reason.out_of_range": {
+        "vi": "Giá trị {value} nằm ngoài khoảng vật lý {min} – {max}.",
+        "en": "The value {value} is outside the physical range {min} – {max}.",
+    },
+    "api.reason.not_time": {
+        "vi": "“{value}” không phải thời điểm ISO 8601 có múi giờ (vd. 2026-11-27T10:05:00+07:00).",
+        "en": "“{value}” is not an ISO 8601 time with its offset (e.g. 2026-11-27T10:05:00+07:00).",
+    },
+    "api.reason.in_future": {
+        "vi": "Thời điểm {value} ở tương lai (đồng hồ cảm biến chạy nhanh?).",
+        "en": "The time {value} is in the future (is the sensor's clock fast?).",
+    },
+    "api.reason.too_old": {
+        "vi": "Thời điểm {value} cũ hơn {days} ngày; hãy dùng công cụ nhập dữ liệu hàng loạt.",
+        "en": "The time {value} is more than {days} days old; use the bulk importer.",
+    },
+    "api.reason.bad_quality": {
+        "vi": "Chất lượng “{value}” không hợp lệ: 0 (tốt), 1 (nghi ngờ) hoặc 2 (hỏng).",
+        "en": "Quality “{value}” is not valid: 0 (good), 1 (suspect) or 2 (bad).",
+    },
+    "api.reason.conflict": {
+        "vi": "Trùng thời điểm và đại lượng với số đo {other} nhưng khác giá trị.",
+        "en": "Same quantity and time as reading {other}, with another value.",
+    },
 }
 
 # Unit types as Vietnamese sources write them → English.

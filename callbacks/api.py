@@ -1,0 +1,170 @@
+"""The sensor ingestion API: ``POST /api/v1/observations``, a JSON batch of one sensor's readings.
+
+Sensors authenticate with their own token (``Authorization: Bearer <sensor code>.<secret>``),
+not with a session, so the request's reader role is left aside and the batch is written with the
+owner's rights once the token is checked. The answers, in the order they are decided:
+
+- ``401`` (with ``WWW-Authenticate: Bearer``) for a missing, malformed, unknown, rotated or
+  disabled token; every refusal is written to the audit log;
+- ``415`` unless the body is ``application/json``; ``413`` for a body over
+  ``CANTHO_INGEST_MAX_BYTES`` or a batch over ``CANTHO_INGEST_MAX_ITEMS`` readings; ``400`` for
+  a body that is not JSON or not ``{"observations": [...]}`` with at least one item;
+- ``422`` with every bad item (index, field, reason, message) and nothing written;
+- ``201`` when readings were stored, ``200`` when every one was already there, with the counts.
+
+Messages follow the caller's ``Accept-Language`` (Vietnamese unless English is preferred); the
+``reason`` codes are for programs and never change with the language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import flask
+from psycopg import errors as pg_errors
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from geodata.db import scope, transaction
+from geodata.ingest import (
+    BatchRejected,
+    ItemError,
+    Limits,
+    TokenRefused,
+    authenticate_sensor,
+    ingest,
+)
+from geodata.settings import get_settings
+from geodata.users import audit
+from layouts.i18n import DEFAULT_LANGUAGE, LANGUAGES, fmt_number, t
+
+PATH = "/api/v1/observations"
+MAX_ERRORS_SHOWN = 500  # a batch of 10,000 bad items need not answer with 10,000 messages
+# Concurrent batches update the same city and district indicator rows; when PostgreSQL breaks
+# a lock cycle between two of them, the one it chose is simply run again.
+ATTEMPTS = 4
+_RETRYABLE = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure)
+
+
+def _lang() -> str:
+    return flask.request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+
+
+def _answer(status: int, body: dict[str, Any], **headers: str) -> flask.Response:
+    response = flask.Response(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(headers)
+    return response
+
+
+def _problem(status: int, error: str, lang: str, **values: Any) -> flask.Response:
+    return _answer(status, {"error": error, "message": t(f"api.{error}", lang, **values)})
+
+
+def _refuse(refused: TokenRefused, lang: str) -> flask.Response:
+    """401 for a token that does not let a sensor in, audited (the reason only goes there)."""
+    with scope(None), transaction() as conn:
+        audit(conn, "ingest", "denied", None, flask.request.remote_addr,
+              {"reason": refused.reason, "sensor": refused.sensor_code})  # fmt: skip
+    challenge = 'Bearer realm="cantho-ioc"'
+    if refused.reason != "missing":
+        challenge += ', error="invalid_token"'  # RFC 6750: a token was sent and is no good
+    body = {"error": "unauthorized", "message": t("api.unauthorized", lang)}
+    return _answer(401, body, **{"WWW-Authenticate": challenge})
+
+
+def _bearer() -> str | None:
+    scheme, _, token = (flask.request.headers.get("Authorization") or "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _item_message(error: ItemError, lang: str) -> str:
+    values = {
+        k: fmt_number(v, lang, 2) if isinstance(v, float) else v for k, v in error.values.items()
+    }
+    values["field"] = error.field
+    return t(f"api.reason.{error.reason}", lang, **values)
+
+
+def _rejected(exc: BatchRejected, lang: str) -> flask.Response:
+    shown = [
+        {"index": e.index, "field": e.field, "reason": e.reason, "message": _item_message(e, lang)}
+        for e in exc.errors[:MAX_ERRORS_SHOWN]
+    ]
+    body = {
+        "error": "invalid_observations",
+        "message": t("api.invalid_observations", lang, count=len(exc.errors)),
+        "error_count": len(exc.errors),
+        "errors": shown,
+    }
+    return _answer(422, body)
+
+
+def _read_batch(lang: str) -> list[Any] | flask.Response:
+    """The batch's items, or the answer that refuses the body."""
+    settings = get_settings()
+    request = flask.request
+    if request.mimetype != "application/json":
+        return _problem(415, "unsupported_media_type", lang)
+    if request.content_length is not None and request.content_length > settings.ingest_max_bytes:
+        return _problem(413, "too_large", lang, limit=fmt_number(settings.ingest_max_bytes, lang))
+    request.max_content_length = settings.ingest_max_bytes  # a chunked body has no length
+    try:
+        body = json.loads(request.get_data(cache=False))
+    except RequestEntityTooLarge:
+        return _problem(413, "too_large", lang, limit=fmt_number(settings.ingest_max_bytes, lang))
+    except ValueError as exc:  # also bad UTF-8
+        return _problem(400, "bad_json", lang, detail=str(exc))
+    items = body.get("observations") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not items:
+        return _problem(400, "bad_batch", lang)
+    if len(items) > settings.ingest_max_items:
+        return _problem(413, "too_many", lang, limit=fmt_number(settings.ingest_max_items, lang))
+    return items
+
+
+def post_observations() -> flask.Response:
+    """POST /api/v1/observations: check the token, then the batch; store it whole or not at all."""
+    lang = _lang()
+    token = _bearer()
+    # The token first: a caller without one learns nothing about what the body should be.
+    with scope(None), transaction() as conn:
+        try:
+            authenticate_sensor(conn, token)
+            refused = None
+        except TokenRefused as exc:
+            refused = exc
+    if refused is not None:
+        return _refuse(refused, lang)
+    items = _read_batch(lang)
+    if isinstance(items, flask.Response):
+        return items
+    settings = get_settings()
+    limits = Limits(
+        clock_skew=dt.timedelta(seconds=settings.ingest_clock_skew_s),
+        max_age=dt.timedelta(days=settings.ingest_max_age_days),
+    )
+    for attempt in range(ATTEMPTS):
+        try:
+            with scope(None), transaction() as conn:
+                result = ingest(conn, token, items, limits)
+            break
+        except TokenRefused as exc:  # rotated or disabled since the check above
+            return _refuse(exc, lang)
+        except BatchRejected as exc:
+            return _rejected(exc, lang)
+        except DBAPIError as exc:
+            if not isinstance(exc.orig, _RETRYABLE) or attempt == ATTEMPTS - 1:
+                raise
+    body = {"received": result.received, "inserted": result.inserted,
+            "duplicates": result.duplicates}  # fmt: skip
+    return _answer(201 if result.inserted else 200, body)
+
+
+def init_api(server: flask.Flask) -> None:
+    """Register the ingestion API's routes on the app's Flask server."""
+    server.add_url_rule(PATH, "post_observations", post_observations, methods=["POST"])
