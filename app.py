@@ -17,6 +17,7 @@ from callbacks.api import init_api
 from callbacks.audit import init_audit
 from callbacks.auth import init_auth, init_csp
 from callbacks.kiosk import kiosk_layout
+from callbacks.ogc import init_ogc
 from callbacks.request import LANG_COOKIE, current_language, today
 from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, t
@@ -62,6 +63,7 @@ server = app.server
 Compress(server)
 init_auth(server)
 init_audit(server)
+init_ogc(server)
 init_api(server)
 # After every callback is defined: the hashes cover Dash's inline scripts.
 init_csp(server, app.csp_hashes())

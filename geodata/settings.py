@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     kiosk_embeddable: bool = False
     # Feature cap per map request, so one click cannot ask for an unbounded payload.
     max_features: int = 5000
+    # Open data (OGC API – Features): items per page when a client names none, and the most
+    # it may ask for; requests per client address (Flask-Limiter syntax), counted in the given
+    # storage. "memory://" counts in each gunicorn worker, so a client may get up to
+    # workers × the limit; a shared storage (e.g. "redis://host:6379") makes it one count.
+    ogc_default_limit: int = 100
+    ogc_max_limit: int = 10000
+    ogc_rate_limit: str = "600 per minute"
+    ogc_rate_limit_storage: str = "memory://"
     # Sensor ingestion API (POST /api/v1/observations): the largest batch (readings, bytes),
     # how far ahead a sensor's clock may run, and the oldest reading still taken (older data
     # arrives through the bulk importer, not one sensor's push).

@@ -329,6 +329,145 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Trùng thời điểm và đại lượng với số đo {other} nhưng khác giá trị.",
         "en": "Same quantity and time as reading {other}, with another value.",
     },
+    # OGC API
+    "ogc.title": {
+        "vi": "Dữ liệu mở Cần Thơ (OGC API – Features)",
+        "en": "Cần Thơ open data (OGC API – Features)",
+    },
+    "ogc.about": {
+        "vi": "Các lớp dữ liệu công khai của Trung tâm IOC Cần Thơ theo chuẩn OGC API – Features "
+        "(GeoJSON, WGS 84); đọc được bằng QGIS, ArcGIS, GDAL, OWSLib.",
+        "en": "The public layers of Cần Thơ's IOC as OGC API – Features (GeoJSON, WGS 84), "
+        "readable by QGIS, ArcGIS, GDAL and OWSLib.",
+    },
+    "ogc.licence": {
+        "vi": "Nguồn: Trung tâm Điều hành Đô thị thông minh Cần Thơ. Không chứa dữ liệu cá nhân.",
+        "en": "Source: Cần Thơ Intelligent Operations Center. No personal data.",
+    },
+    "ogc.collections": {"vi": "Các lớp dữ liệu", "en": "Collections"},
+    "ogc.conformance": {"vi": "Các chuẩn tuân thủ", "en": "Conformance"},
+    "ogc.items": {"vi": "Xem các đối tượng", "en": "Browse the features"},
+    "ogc.name": {"vi": "Tên", "en": "Name"},
+    "ogc.description": {"vi": "Mô tả", "en": "Description"},
+    "ogc.id": {"vi": "Mã số", "en": "Id"},
+    "ogc.property": {"vi": "Thuộc tính", "en": "Property"},
+    "ogc.value": {"vi": "Giá trị", "en": "Value"},
+    "ogc.next": {"vi": "Trang sau →", "en": "Next →"},
+    "ogc.prev": {"vi": "← Trang trước", "en": "← Previous"},
+    "ogc.count": {
+        "vi": "Đối tượng {first}–{last} trong {matched}",
+        "en": "Features {first}–{last} of {matched}",
+    },
+    "ogc.bbox": {"vi": "Phạm vi (kinh độ, vĩ độ): {bbox}", "en": "Extent (lon, lat): {bbox}"},
+    "ogc.interval": {"vi": "Thời gian: {first} – {last}", "en": "Time: {first} – {last}"},
+    "ogc.filters": {"vi": "Lọc được theo: {names}", "en": "Filter by: {names}"},
+    "ogc.gauges": {"vi": "Trạm đo mực nước", "en": "Water-level gauges"},
+    "ogc.gauges.about": {
+        "vi": "Trạm đo mực nước sông, kênh với mực nước cao nhất giờ gần nhất và mức báo động.",
+        "en": "River and canal gauges with the latest hour's highest level and alert level.",
+    },
+    "ogc.air": {"vi": "Trạm quan trắc không khí", "en": "Air-quality stations"},
+    "ogc.air.about": {
+        "vi": "Trạm quan trắc với VN_AQI và nồng độ trung bình giờ gần nhất (µg/m³).",
+        "en": "Stations with the latest hour's VN_AQI and mean concentrations (µg/m³).",
+    },
+    "ogc.inundation": {"vi": "Vùng ngập", "en": "Inundated areas"},
+    "ogc.inundation.about": {
+        "vi": "Vùng ngập với độ sâu và thời gian bắt đầu, kết thúc (lọc theo datetime).",
+        "en": "Areas under water with depth, start and end (filter by datetime).",
+    },
+    "ogc.roads": {"vi": "Đường và tình trạng giao thông", "en": "Roads and congestion"},
+    "ogc.roads.about": {
+        "vi": "Đoạn đường với tốc độ đo được giờ gần nhất so với tốc độ tự do.",
+        "en": "Road segments with the latest hour's measured speed against free flow.",
+    },
+    "ogc.incidents": {"vi": "Sự cố giao thông", "en": "Traffic incidents"},
+    "ogc.incidents.about": {
+        "vi": "Sự cố giao thông với loại, mức độ và thời gian (lọc theo datetime).",
+        "en": "Traffic incidents with kind, severity and period (filter by datetime).",
+    },
+    "ogc.cameras": {"vi": "Camera giao thông", "en": "Traffic cameras"},
+    "ogc.cameras.about": {
+        "vi": "Vị trí camera giao thông (không có hình ảnh).",
+        "en": "Where the traffic cameras stand (no images).",
+    },
+    "ogc.facilities": {"vi": "Cơ sở dịch vụ công", "en": "Public facilities"},
+    "ogc.facilities.about": {
+        "vi": "Bệnh viện, trạm y tế, trường học, điểm cấp nước sạch.",
+        "en": "Hospitals, health stations, schools and clean-water points.",
+    },
+    "ogc.units": {"vi": "Đơn vị hành chính", "en": "Administrative units"},
+    "ogc.units.about": {
+        "vi": "Thành phố, quận/huyện, phường/xã đang có hiệu lực, với mã thống kê.",
+        "en": "The city, districts and wards in force today, with their statistics codes.",
+    },
+    "ogc.indicators": {"vi": "Chỉ số theo đơn vị hành chính", "en": "Indicators per unit"},
+    "ogc.indicators.about": {
+        "vi": "Giá trị mới nhất theo đơn vị: AQI cao nhất, trạm vượt báo động, tỷ lệ đường ùn "
+        "tắc, độ phủ dịch vụ, số phản ánh ngập 24 giờ (chỉ số lượng).",
+        "en": "Latest values per unit: worst AQI, gauges above alert, congested share, service "
+        "coverage, flood reports in 24 h (a count only).",
+    },
+    "ogc.error.bad_f": {
+        "vi": "Tham số f=“{value}” không hợp lệ: dùng json hoặc html.",
+        "en": "Parameter f=“{value}” is not valid: use json or html.",
+    },
+    "ogc.error.bad_integer": {
+        "vi": "Tham số {name}=“{value}” không hợp lệ: cần một số nguyên từ {min} trở lên.",
+        "en": "Parameter {name}=“{value}” is not valid: give a whole number of at least {min}.",
+    },
+    "ogc.error.bad_bbox": {
+        "vi": "Tham số bbox=“{value}” không hợp lệ: cần 4 số minlon,minlat,maxlon,maxlat.",
+        "en": "Parameter bbox=“{value}” is not valid: give 4 numbers minlon,minlat,maxlon,maxlat.",
+    },
+    "ogc.error.bbox_range": {
+        "vi": "Tham số bbox=“{value}” ngoài phạm vi: kinh độ −180…180, vĩ độ −90…90, "
+        "vĩ độ nhỏ nhất trước.",
+        "en": "Parameter bbox=“{value}” is out of range: longitudes −180…180, latitudes "
+        "−90…90, the lower latitude first.",
+    },
+    "ogc.error.bad_bbox_crs": {
+        "vi": "Tham số bbox-crs=“{value}” không được hỗ trợ: chỉ dùng {crs}.",
+        "en": "Parameter bbox-crs=“{value}” is not supported: only {crs}.",
+    },
+    "ogc.error.bad_datetime": {
+        "vi": "Tham số datetime=“{value}” không hợp lệ: dùng một thời điểm RFC 3339 hoặc "
+        "khoảng “đầu/cuối” (“..” cho đầu mở).",
+        "en": "Parameter datetime=“{value}” is not valid: give an RFC 3339 instant or an "
+        "interval “start/end” (“..” for an open end).",
+    },
+    "ogc.error.datetime_zone": {
+        "vi": "Tham số datetime=“{value}” thiếu múi giờ: thêm Z hoặc +07:00.",
+        "en": "Parameter datetime=“{value}” has no time zone: add Z or +07:00.",
+    },
+    "ogc.error.datetime_order": {
+        "vi": "Tham số datetime=“{value}”: thời điểm đầu sau thời điểm cuối.",
+        "en": "Parameter datetime=“{value}”: the start is after the end.",
+    },
+    "ogc.error.no_time": {
+        "vi": "Tham số datetime không dùng được: lớp {collection} không có thời gian.",
+        "en": "Parameter datetime cannot be used: collection {collection} has no time.",
+    },
+    "ogc.error.bad_filter": {
+        "vi": "Tham số {name}=“{value}” không hợp lệ: cần một số nguyên.",
+        "en": "Parameter {name}=“{value}” is not valid: give a whole number.",
+    },
+    "ogc.error.unknown_parameter": {
+        "vi": "Tham số {name} không được hỗ trợ. Lọc được theo: {queryables}.",
+        "en": "Parameter {name} is not supported. Filter by: {queryables}.",
+    },
+    "ogc.error.unknown_collection": {
+        "vi": "Không có lớp dữ liệu “{id}”.",
+        "en": "There is no collection “{id}”.",
+    },
+    "ogc.error.unknown_feature": {
+        "vi": "Lớp {collection} không có đối tượng “{id}”.",
+        "en": "Collection {collection} has no feature “{id}”.",
+    },
+    "ogc.error.rate_limited": {
+        "vi": "Quá nhiều yêu cầu: hãy thử lại sau ít phút.",
+        "en": "Too many requests: try again in a little while.",
+    },
 }
 
 # Unit types as Vietnamese sources write them → English.

@@ -1,0 +1,618 @@
+"""Open data over OGC API – Features, Part 1 Core, under ``/ogc/``: Flask routes.
+
+Landing page, ``/conformance``, ``/collections``, ``/collections/{id}``, its ``/queryables``,
+``/collections/{id}/items`` and ``/collections/{id}/items/{fid}``. GeoJSON for features, JSON for
+metadata, HTML when a browser asks (``Accept: text/html`` or ``?f=html``) in the caller's language.
+
+Every request reads as the anonymous public (``Scope.public()``), whoever is signed in: the
+collections are open data, and the database's reader role is the wall that keeps citizens'
+reports, accounts and the audit log out of them. Requests are rate limited per client address.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from callbacks.request import CITY_TZ, current_language, today
+from geodata.db import Scope, scope, transaction
+from geodata.ogc import COLLECTIONS, Collection, Extent, Interval, ItemsQuery, extents, feature
+from geodata.ogc import items_page as query_items
+from geodata.settings import get_settings
+from layouts.i18n import t
+
+PREFIX = "/ogc"
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+HTML = "text/html"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+]
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+# Parameters every items request may carry; a collection adds its queryables.
+ITEMS_PARAMETERS = {"f", "limit", "offset", "bbox", "bbox-crs", "datetime"}
+
+blueprint = flask.Blueprint("ogc", __name__, url_prefix=PREFIX)
+
+
+class BadRequest(Exception):
+    """A parameter that cannot be read (400); the message names it."""
+
+
+class NotFound(Exception):
+    """No such collection or feature (404)."""
+
+
+# --- what the request asks for -------------------------------------------------------------------
+
+
+def _wants_html() -> bool:
+    """HTML for ``?f=html`` or a browser's Accept header; JSON otherwise."""
+    asked = flask.request.args.get("f")
+    if asked is not None:
+        if asked in ("json", "geojson"):
+            return False
+        if asked == "html":
+            return True
+        raise BadRequest(t("ogc.error.bad_f", current_language(), value=asked))
+    best = flask.request.accept_mimetypes.best_match([GEOJSON, JSON, HTML], default=GEOJSON)
+    return best == HTML
+
+
+def _integer(args: Any, name: str, default: int, minimum: int, lang: str) -> int:
+    raw = args.get(name)
+    if raw is None:
+        return default
+    if not raw.strip().isdigit() or int(raw) < minimum:
+        raise BadRequest(t("ogc.error.bad_integer", lang, name=name, value=raw, min=minimum))
+    return int(raw)
+
+
+def parse_bbox(raw: str, lang: str) -> tuple[float, float, float, float]:
+    """``minlon,minlat,maxlon,maxlat`` (or six numbers with heights) in CRS84. A min lon above
+    the max lon crosses the antimeridian; a min lat above the max lat is an error."""
+    try:
+        numbers = [float(part) for part in raw.split(",")]
+    except ValueError:
+        numbers = []
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+        raise BadRequest(t("ogc.error.bad_bbox", lang, value=raw))
+    xmin, ymin, xmax, ymax = numbers
+    if not (-180 <= xmin <= 180 and -180 <= xmax <= 180 and -90 <= ymin <= ymax <= 90):
+        raise BadRequest(t("ogc.error.bbox_range", lang, value=raw))
+    return xmin, ymin, xmax, ymax
+
+
+def _instant(raw: str, lang: str, end: bool = False) -> dt.datetime | None:
+    """An RFC 3339 time with its offset, or a date: that whole day in Cần Thơ time (its start,
+    or for the end of an interval its last moment)."""
+    if raw in ("", ".."):
+        return None
+    try:
+        if len(raw) == 10:
+            day = dt.datetime.combine(dt.date.fromisoformat(raw), dt.time(), CITY_TZ)
+            return day + dt.timedelta(days=1, microseconds=-1) if end else day
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(t("ogc.error.bad_datetime", lang, value=raw)) from None
+    if value.tzinfo is None:
+        # RFC 3339 times carry their offset; guessing UTC or Cần Thơ time could be 7 h wrong.
+        raise BadRequest(t("ogc.error.datetime_zone", lang, value=raw))
+    return value
+
+
+def parse_datetime(raw: str, lang: str) -> Interval:
+    """An instant (``2026-11-25T10:00:00Z``), a day (``2026-11-25``, in Cần Thơ time) or an
+    interval (``a/b``, ``../b``, ``a/..``; either end may be a day)."""
+    if "/" not in raw:
+        if raw in ("", ".."):
+            raise BadRequest(t("ogc.error.bad_datetime", lang, value=raw))
+        return _instant(raw, lang), _instant(raw, lang, end=True)
+    start_text, _, end_text = raw.partition("/")
+    if "/" in end_text:
+        raise BadRequest(t("ogc.error.bad_datetime", lang, value=raw))
+    start, end = _instant(start_text, lang), _instant(end_text, lang, end=True)
+    if start is None and end is None:
+        raise BadRequest(t("ogc.error.bad_datetime", lang, value=raw))
+    if start is not None and end is not None and start > end:
+        raise BadRequest(t("ogc.error.datetime_order", lang, value=raw))
+    return start, end
+
+
+def parse_items_query(collection: Collection, args: Any, lang: str) -> ItemsQuery:
+    """The items request's parameters, checked; BadRequest names the first bad one."""
+    for name in args:
+        if name not in ITEMS_PARAMETERS and collection.queryable(name) is None:
+            names = ", ".join(q.name for q in collection.queryables)
+            raise BadRequest(t("ogc.error.unknown_parameter", lang, name=name, queryables=names))
+    settings = get_settings()
+    # Above the maximum a client gets the maximum (and the next link for the rest).
+    limit = min(
+        _integer(args, "limit", settings.ogc_default_limit, 1, lang), settings.ogc_max_limit
+    )
+    offset = _integer(args, "offset", 0, 0, lang)
+    crs = args.get("bbox-crs")
+    if crs is not None and crs != CRS84:
+        raise BadRequest(t("ogc.error.bad_bbox_crs", lang, value=crs, crs=CRS84))
+    bbox = parse_bbox(args["bbox"], lang) if "bbox" in args else None
+    interval = None
+    if "datetime" in args:
+        if collection.time is None:
+            raise BadRequest(t("ogc.error.no_time", lang, collection=collection.id))
+        interval = parse_datetime(args["datetime"], lang)
+    filters: list[tuple[str, str | int]] = []
+    for queryable in collection.queryables:
+        value = args.get(queryable.name)
+        if value is None:
+            continue
+        if queryable.type == "integer":
+            if not value.lstrip("-").isdigit():
+                raise BadRequest(t("ogc.error.bad_filter", lang, name=queryable.name, value=value))
+            filters.append((queryable.name, int(value)))
+        else:
+            filters.append((queryable.name, value))
+    return ItemsQuery(limit, offset, bbox, interval, tuple(filters))
+
+
+def _collection(collection_id: str) -> Collection:
+    found = COLLECTIONS.get(collection_id)
+    if found is None:
+        raise NotFound(t("ogc.error.unknown_collection", current_language(), id=collection_id))
+    return found
+
+
+# --- titles, links, responses --------------------------------------------------------------------
+
+
+def collection_text(collection_id: str, lang: str) -> tuple[str, str]:
+    """A collection's title and description in ``lang`` (keys spelt out for the catalog test)."""
+    match collection_id:
+        case "water-level-gauges":
+            return t("ogc.gauges", lang), t("ogc.gauges.about", lang)
+        case "air-stations":
+            return t("ogc.air", lang), t("ogc.air.about", lang)
+        case "inundation-areas":
+            return t("ogc.inundation", lang), t("ogc.inundation.about", lang)
+        case "roads":
+            return t("ogc.roads", lang), t("ogc.roads.about", lang)
+        case "traffic-incidents":
+            return t("ogc.incidents", lang), t("ogc.incidents.about", lang)
+        case "cameras":
+            return t("ogc.cameras", lang), t("ogc.cameras.about", lang)
+        case "facilities":
+            return t("ogc.facilities", lang), t("ogc.facilities.about", lang)
+        case "admin-units":
+            return t("ogc.units", lang), t("ogc.units.about", lang)
+        case "unit-indicators":
+            return t("ogc.indicators", lang), t("ogc.indicators.about", lang)
+    return collection_id, ""
+
+
+def _url(path: str = "/", params: dict[str, Any] | None = None, **fixed: Any) -> str:
+    """An absolute URL under the API's root, as the client reached this server. A client's own
+    parameters come in ``params`` (their names may be anything, even "path")."""
+    query = {**(params or {}), **fixed}
+    base = flask.request.url_root.rstrip("/") + PREFIX + path
+    return base + ("?" + urlencode(query) if query else "")
+
+
+def _link(href: str, rel: str, kind: str, title: str | None = None) -> dict[str, str]:
+    link = {"href": href, "rel": rel, "type": kind}
+    if title:
+        link["title"] = title
+    return link
+
+
+def _self_and_alternate(
+    path: str, html: bool, kind: str = JSON, params: dict[str, Any] | None = None
+) -> list[dict]:
+    """The page itself and its other format."""
+    as_json = _link(_url(path, params, f="json"), "self", kind)
+    as_html = _link(_url(path, params, f="html"), "self", HTML)
+    if html:
+        as_json["rel"] = "alternate"
+        return [as_html, as_json]
+    as_html["rel"] = "alternate"
+    return [as_json, as_html]
+
+
+def _json_response(document: dict[str, Any], kind: str = JSON, status: int = 200) -> Any:
+    body = json.dumps(document, ensure_ascii=False, default=_iso)
+    return _respond(body, kind, status)
+
+
+def _respond(body: str, kind: str, status: int = 200) -> flask.Response:
+    response = flask.Response(body, status=status, mimetype=kind)
+    # Open data: any web page may read it (never with the caller's cookies: no credentials).
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Vary"] = "Accept, Cookie"
+    return response
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {value!r}")
+
+
+def _extent_json(extent: Extent) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    if extent.bbox is not None:
+        document["spatial"] = {"bbox": [list(extent.bbox)], "crs": CRS84}
+    if extent.interval is not None:
+        first, last = extent.interval
+        document["temporal"] = {
+            "interval": [
+                [first.isoformat() if first else None, last.isoformat() if last else None]
+            ],
+            "trs": TRS,
+        }
+    return document
+
+
+def _collection_json(collection: Collection, extent: Extent, lang: str) -> dict[str, Any]:
+    title, description = collection_text(collection.id, lang)
+    path = f"/collections/{collection.id}"
+    return {
+        "id": collection.id,
+        "title": title,
+        "description": description,
+        "links": [
+            _link(_url(path), "self", JSON),
+            _link(_url(path, f="html"), "alternate", HTML),
+            _link(_url(path + "/items"), "items", GEOJSON, title),
+            _link(_url(path + "/items", f="html"), "items", HTML, title),
+            _link(_url(path + "/queryables"), QUERYABLES_REL, "application/schema+json"),
+        ],
+        "extent": _extent_json(extent),
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+    }
+
+
+# --- HTML ----------------------------------------------------------------------------------------
+
+_PAGE = """<!DOCTYPE html>
+<html lang="{{ lang }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title><link rel="stylesheet" href="/assets/style.css"></head>
+<body class="audit-page ogc-page"><main class="audit ogc">
+<nav class="ogc-nav"><a href="{{ home }}">{{ tr.home }}</a>
+{% for href, label in crumbs %} › <a href="{{ href }}">{{ label }}</a>{% endfor %}
+<span class="ogc-formats"><a href="{{ json }}">JSON</a> ·
+<a href="/lang/{{ other_lang }}">{{ tr.switch }}</a></span></nav>
+<h1>{{ title }}</h1>
+{% for line in intro %}<p class="muted">{{ line }}</p>{% endfor %}
+{% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
+{% if links %}<ul>{% for href, label in links %}<li><a href="{{ href }}">{{ label }}</a></li>
+{% endfor %}</ul>{% endif %}
+{% if table %}<div class="audit-scroll"><table class="audit-table">
+<thead><tr>{% for h in table.headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
+<tbody>{% for row in table.rows %}<tr>{% for text, href in row %}<td>{% if href %}
+<a href="{{ href }}">{{ text }}</a>{% else %}{{ text }}{% endif %}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table></div>{% endif %}
+{% if pager %}<nav class="audit-pages">{% for href, label in pager %}
+<a href="{{ href }}">{{ label }}</a>{% endfor %}</nav>{% endif %}
+</main></body></html>"""
+
+
+def _html(
+    title: str,
+    json_href: str,
+    crumbs: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    status: int = 200,
+    **parts: Any,
+) -> flask.Response:
+    lang = current_language()
+    page = flask.render_template_string(
+        _PAGE,
+        lang=lang,
+        title=title,
+        home=_url("/", f="html"),
+        json=json_href,
+        crumbs=crumbs,
+        other_lang="en" if lang == "vi" else "vi",
+        tr={"home": t("ogc.title", lang), "switch": t("lang.switch", lang)},
+        intro=parts.get("intro", []),
+        error=parts.get("error"),
+        links=parts.get("links", []),
+        table=parts.get("table"),
+        pager=parts.get("pager", []),
+    )
+    return _respond(page, HTML, status)
+
+
+def _cell(value: Any) -> tuple[str, None]:
+    if value is None:
+        return "—", None
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False), None
+    return str(value), None
+
+
+def _features_table(features: list[dict[str, Any]], collection_id: str, lang: str) -> dict:
+    columns: list[str] = []
+    for item in features:
+        columns += [k for k in item.get("properties", {}) if k not in columns]
+    rows = [
+        [
+            (str(item["id"]), _url(f"/collections/{collection_id}/items/{item['id']}", f="html")),
+            *(_cell(item["properties"].get(c)) for c in columns),
+        ]
+        for item in features
+    ]
+    return {"headers": [t("ogc.id", lang), *columns], "rows": rows}
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+
+def landing() -> Any:
+    """The landing page: what this is and where to go next."""
+    lang = current_language()
+    html = _wants_html()
+    title = t("ogc.title", lang)
+    links = [
+        *_self_and_alternate("/", html),
+        _link(_url("/conformance"), "conformance", JSON, t("ogc.conformance", lang)),
+        _link(_url("/collections"), "data", JSON, t("ogc.collections", lang)),
+    ]
+    if html:
+        return _html(
+            title,
+            _url("/", f="json"),
+            intro=[t("ogc.about", lang), t("ogc.licence", lang)],
+            links=[
+                (_url("/collections", f="html"), t("ogc.collections", lang)),
+                (_url("/conformance", f="html"), t("ogc.conformance", lang)),
+            ],
+        )
+    return _json_response({"title": title, "description": t("ogc.about", lang), "links": links})
+
+
+def conformance() -> Any:
+    """The conformance classes this API implements."""
+    lang = current_language()
+    if _wants_html():
+        return _html(
+            t("ogc.conformance", lang),
+            _url("/conformance", f="json"),
+            links=[(uri, uri) for uri in CONFORMANCE],
+        )
+    return _json_response({"conformsTo": CONFORMANCE})
+
+
+def _all_extents() -> dict[str, Extent]:
+    with scope(Scope.public()), transaction() as conn:
+        return extents(conn, today())
+
+
+def collections() -> Any:
+    """Every collection with its extent."""
+    lang = current_language()
+    html = _wants_html()
+    found = _all_extents()
+    if html:
+        rows = []
+        for c in COLLECTIONS.values():
+            title, description = collection_text(c.id, lang)
+            rows.append(
+                [
+                    (title, _url(f"/collections/{c.id}", f="html")),
+                    (description, None),
+                    (c.id, _url(f"/collections/{c.id}/items", f="html")),
+                ]
+            )
+        table = {"headers": [t("ogc.name", lang), t("ogc.description", lang), "id"], "rows": rows}
+        return _html(t("ogc.collections", lang), _url("/collections", f="json"), table=table)
+    return _json_response(
+        {
+            "links": _self_and_alternate("/collections", html),
+            "collections": [_collection_json(c, found[c.id], lang) for c in COLLECTIONS.values()],
+        }
+    )
+
+
+def collection(collection_id: str) -> Any:
+    """One collection's metadata."""
+    lang = current_language()
+    found = _collection(collection_id)
+    html = _wants_html()
+    document = _collection_json(found, _all_extents()[found.id], lang)
+    if not html:
+        return _json_response(document)
+    extent = document["extent"]
+    intro = [document["description"]]
+    if "spatial" in extent:
+        intro.append(
+            t("ogc.bbox", lang, bbox=", ".join(f"{v:.4f}" for v in extent["spatial"]["bbox"][0]))
+        )
+    if "temporal" in extent:
+        first, last = extent["temporal"]["interval"][0]
+        intro.append(t("ogc.interval", lang, first=first, last=last or ".."))
+    intro.append(t("ogc.filters", lang, names=", ".join(q.name for q in found.queryables)))
+    return _html(
+        document["title"],
+        _url(f"/collections/{found.id}", f="json"),
+        [(_url("/collections", f="html"), t("ogc.collections", lang))],
+        intro=intro,
+        links=[(_url(f"/collections/{found.id}/items", f="html"), t("ogc.items", lang))],
+    )
+
+
+def queryables(collection_id: str) -> Any:
+    """The properties a client may filter on, as JSON Schema (OGC API – Features Part 3)."""
+    found = _collection(collection_id)
+    title, _ = collection_text(found.id, current_language())
+    return _json_response(
+        {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": _url(f"/collections/{found.id}/queryables"),
+            "type": "object",
+            "title": title,
+            "properties": {q.name: {"type": q.type} for q in found.queryables},
+        },
+        "application/schema+json",
+    )
+
+
+def items(collection_id: str) -> Any:
+    """A page of features: filtered by bbox, datetime and queryables, paged by limit/offset."""
+    lang = current_language()
+    found = _collection(collection_id)
+    html = _wants_html()
+    query = parse_items_query(found, flask.request.args, lang)
+    with scope(Scope.public()), transaction() as conn:
+        page = query_items(conn, found, query, today())
+    path = f"/collections/{found.id}/items"
+    kept = {k: v for k, v in flask.request.args.items() if k not in ("f", "offset")}
+    paging = []
+    if query.offset + page.number_returned < page.number_matched:
+        paging.append(("next", query.offset + query.limit))
+    if query.offset > 0:
+        paging.append(("prev", max(query.offset - query.limit, 0)))
+    fmt = "html" if html else "json"
+    links = [
+        *_self_and_alternate(path, html, GEOJSON, {**kept, **_offset(query.offset)}),
+        *(_link(_url(path, kept, offset=o, f=fmt), rel, HTML if html else GEOJSON)
+          for rel, o in paging),
+        _link(_url(f"/collections/{found.id}"), "collection", JSON),
+    ]  # fmt: skip
+    if html:
+        features = json.loads(page.features_json)
+        title, _ = collection_text(found.id, lang)
+        first = query.offset + 1 if page.number_returned else 0
+        count = t(
+            "ogc.count", lang, first=first, last=query.offset + page.number_returned,
+            matched=page.number_matched,
+        )  # fmt: skip
+        labels = {"next": t("ogc.next", lang), "prev": t("ogc.prev", lang)}
+        return _html(
+            title,
+            _url(path, {**kept, **_offset(query.offset)}, f="json"),
+            [(_url("/collections", f="html"), t("ogc.collections", lang)),
+             (_url(f"/collections/{found.id}", f="html"), title)],
+            intro=[count],
+            table=_features_table(features, found.id, lang),
+            pager=[(_url(path, kept, offset=o, f="html"), labels[rel]) for rel, o in paging],
+        )  # fmt: skip
+    head = {
+        "type": "FeatureCollection",
+        "numberMatched": page.number_matched,
+        "numberReturned": page.number_returned,
+        "timeStamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "links": links,
+    }
+    # PostGIS wrote the features; splice them in rather than parse and re-serialise them.
+    body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":' + page.features_json + "}"
+    return _respond(body, GEOJSON)
+
+
+def _offset(offset: int) -> dict[str, int]:
+    return {"offset": offset} if offset else {}
+
+
+def item(collection_id: str, fid: str) -> Any:
+    """One feature by its id."""
+    lang = current_language()
+    found = _collection(collection_id)
+    html = _wants_html()
+    text = None
+    if fid.isdigit() and len(fid) < 19:
+        with scope(Scope.public()), transaction() as conn:
+            text = feature(conn, found, int(fid), today())
+    if text is None:
+        raise NotFound(t("ogc.error.unknown_feature", lang, id=fid, collection=found.id))
+    path = f"/collections/{found.id}/items/{fid}"
+    title, _ = collection_text(found.id, lang)
+    if html:
+        properties = json.loads(text)["properties"]
+        table = {
+            "headers": [t("ogc.property", lang), t("ogc.value", lang)],
+            "rows": [[(k, None), _cell(v)] for k, v in properties.items()],
+        }
+        return _html(
+            f"{title} {fid}",
+            _url(path, f="json"),
+            [(_url("/collections", f="html"), t("ogc.collections", lang)),
+             (_url(f"/collections/{found.id}/items", f="html"), title)],
+            table=table,
+        )  # fmt: skip
+    links = [
+        *_self_and_alternate(path, html, GEOJSON),
+        _link(_url(f"/collections/{found.id}"), "collection", JSON, title),
+    ]
+    return _respond(text[:-1] + ',"links":' + json.dumps(links, ensure_ascii=False) + "}", GEOJSON)
+
+
+# --- errors, rate limits, registration -----------------------------------------------------------
+
+
+def _error(status: int, code: str, message: str) -> Any:
+    try:
+        html = _wants_html()
+    except BadRequest:
+        html = False
+    if html:
+        return _html(t("ogc.title", current_language()), _url("/", f="json"), status=status,
+                     error=message)  # fmt: skip
+    return _json_response({"code": code, "description": message}, status=status)
+
+
+@blueprint.errorhandler(BadRequest)
+def _bad_request(exc: BadRequest) -> Any:
+    return _error(400, "InvalidParameterValue", str(exc))
+
+
+@blueprint.errorhandler(NotFound)
+def _not_found(exc: NotFound) -> Any:
+    return _error(404, "NotFound", str(exc))
+
+
+@blueprint.errorhandler(429)
+def _too_many(_exc: Exception) -> Any:
+    # Flask-Limiter adds Retry-After to this response.
+    return _error(429, "TooManyRequests", t("ogc.error.rate_limited", current_language()))
+
+
+ROUTES: list[tuple[str, Callable[..., Any]]] = [
+    ("/", landing),
+    ("/conformance", conformance),
+    ("/collections", collections),
+    ("/collections/<collection_id>", collection),
+    ("/collections/<collection_id>/queryables", queryables),
+    ("/collections/<collection_id>/items", items),
+    ("/collections/<collection_id>/items/<fid>", item),
+]
+for _rule, _view in ROUTES:
+    blueprint.add_url_rule(_rule, _view.__name__, _view)
+
+
+def init_ogc(server: flask.Flask) -> None:
+    """Serve the OGC API under /ogc/ with a rate limit per client address."""
+    settings = get_settings()
+    limiter = Limiter(
+        get_remote_address,
+        app=server,
+        storage_uri=settings.ogc_rate_limit_storage,
+        headers_enabled=True,
+        strategy="moving-window",
+        key_prefix="ogc",
+    )
+    limiter.limit(settings.ogc_rate_limit)(blueprint)
+    server.register_blueprint(blueprint)
