@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from geodata.errors import GeodataError
 
@@ -49,6 +50,48 @@ def _cmd_load_boundaries(args: argparse.Namespace) -> int:
     )
     summary = load_boundaries(options, progress=not args.quiet)
     print(summary.describe())
+    return 0
+
+
+def _field_mapping(pairs: Sequence[str]) -> dict[str, str]:
+    """``--field name=TEN_CS`` options as {attribute: column}."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        target, sep, column = pair.partition("=")
+        if not sep or not target.strip() or not column.strip():
+            raise GeodataError(f"--field {pair!r}: write --field ATTRIBUTE=COLUMN")
+        mapping[target.strip()] = column.strip()
+    return mapping
+
+
+def _cmd_load_features(args: argparse.Namespace) -> int:
+    from geodata.importers import FeatureOptions, load_features
+
+    options = FeatureOptions(
+        path=args.file,
+        fields=_field_mapping(args.field),
+        crs=args.crs,
+        layer=args.layer,
+        source=args.source,
+        code_prefix=args.code_prefix,
+        strict=args.strict,
+        dry_run=args.dry_run,
+    )
+    summary = load_features(args.load_command, options, progress=not args.quiet)
+    print(summary.describe())
+    return 0
+
+
+def _cmd_load_readings(args: argparse.Namespace) -> int:
+    from geodata.load_readings import ReadingOptions, load_readings
+
+    options = ReadingOptions(
+        path=args.file,
+        fields=_field_mapping(args.field),
+        delimiter=args.delimiter,
+        dry_run=args.dry_run,
+    )
+    print(load_readings(options, progress=not args.quiet).describe())
     return 0
 
 
@@ -227,7 +270,82 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.set_defaults(handler=_cmd_load_boundaries)
+    _add_load_parsers(load_sub)
     return parser
+
+
+def _add_load_parsers(load_sub: Any) -> None:
+    """``load facilities|roads|sensors|flood-zones|population|readings``."""
+    from geodata.importers import KINDS
+
+    what = {
+        "facilities": "facilities (hospitals, health stations, schools, water points)",
+        "roads": "road segments (arterial, collector, local)",
+        "sensors": "gauges and stations (kind, quantities, alert levels I-III)",
+        "flood-zones": "inundated areas (depth, start and end)",
+        "population": "population grid cells (replaces the cells of the same --source)",
+    }
+    for command, kind in KINDS.items():
+        attributes = ", ".join(a.name + ("*" if a.required else "") for a in kind.attributes)
+        p = load_sub.add_parser(
+            command,
+            help=f"{what[command]} from GeoJSON, Shapefile, GeoPackage or CSV",
+            description=f"Load {what[command]}. Attributes (* required): {attributes}. "
+            "All or nothing: any error names the file, the feature or row, the field and the "
+            "reason, and leaves the database unchanged. Rows with the code of an earlier import "
+            "of the same source are updated.",
+        )
+        p.add_argument("file", help="GeoJSON, Shapefile (.shp), GeoPackage or CSV")
+        p.add_argument(
+            "--field",
+            action="append",
+            default=[],
+            metavar="ATTRIBUTE=COLUMN",
+            help="the file's column for an attribute (repeatable), e.g. --field name=TEN_CS; "
+            "a CSV also takes lon=, lat= or wkt=. Default: guessed from the column names",
+        )
+        p.add_argument(
+            "--crs",
+            help="CRS of the coordinates (EPSG code, WKT or PROJ string); overrides the file's. "
+            "CSV default: EPSG:4326",
+        )
+        p.add_argument("--layer", help="layer name in a GeoPackage with several layers")
+        p.add_argument("--source", help="source label stored with the rows (default: file name)")
+        p.add_argument(
+            "--code-prefix",
+            default="",
+            help="prepended to every code, to keep this source's ids apart from another's",
+        )
+        p.add_argument(
+            "--strict", action="store_true", help="refuse invalid polygons instead of repairing"
+        )
+        p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+        p.set_defaults(handler=_cmd_load_features)
+
+    r = load_sub.add_parser(
+        "readings",
+        help="sensor readings in bulk from CSV (sensor_code,quantity,observed_at,value[,quality])",
+        description="Load readings at COPY speed and update the rollups. Every row is checked "
+        "first (unknown sensor or quantity, a quantity the sensor does not measure, value "
+        "outside the physical range, bad timestamp); one bad row refuses the whole file, "
+        "named by row, field and reason. A time without an offset is Cần Thơ time (UTC+7). "
+        "Readings already stored for the same sensor, quantity and time are updated.",
+    )
+    r.add_argument("file", help="CSV with a header line")
+    r.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="COLUMN=NAME",
+        help="the file's name for a column (repeatable), e.g. --field observed_at=THOI_GIAN",
+    )
+    r.add_argument(
+        "--delimiter", default=",", help="field separator: ',', ';', '|' or tab (default ',')"
+    )
+    r.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(handler=_cmd_load_readings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,519 @@
+"""Bulk-load sensor readings from CSV at COPY speed, validated in PostgreSQL, rollups included.
+
+``python -m geodata load readings FILE`` lands here. The file has a header row and the columns
+``sensor_code, quantity, observed_at, value[, quality]`` in any order (or other names, mapped with
+``--field observed_at=THOI_GIAN`` …); other columns are ignored. A time without an offset is
+Cần Thơ time (UTC+7).
+
+How it stays fast: the file goes into a temporary table of text columns with one ``COPY`` (the
+server parses the CSV), and one ``CREATE TABLE AS`` turns the text into typed readings while it
+looks up sensors and quantities and names what is wrong with each row. Python never loops over
+rows. A row number comes from an identity column that COPY fills in file order.
+
+What it refuses, before anything is written: an unknown sensor or quantity, a quantity the sensor
+does not measure (``sensor_quantity``), a value outside the quantity's physical range, a bad,
+implausibly early or future timestamp, a quality other than 0 (good), 1 (doubtful) or 2 (bad, kept
+out of the rollups), a malformed CSV line, and the same sensor, quantity and time twice. Every bad
+row is counted and the first ones are named with their row, field and reason; one bad row in a
+million rejects the whole file and leaves the database as it was (one transaction).
+
+Re-loading a file is an update: a reading already stored for the same sensor, quantity and time
+takes the file's value and quality. Only the hours and days that changed are rolled up again
+(:func:`geodata.readings.refresh_rollups`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+from tqdm import tqdm
+
+from geodata.db import get_engine
+from geodata.errors import ImportRejected
+from geodata.readings import BAD_QUALITY, CITY_TZ, refresh_rollups
+
+# Columns of a readings file: the name a file may use for each, tried in order.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "sensor_code": ("sensor_code", "sensor", "code", "ma_tram"),
+    "quantity": ("quantity", "quantity_code", "thong_so"),
+    "observed_at": ("observed_at", "time", "timestamp", "datetime", "thoi_gian"),
+    "value": ("value", "gia_tri"),
+    "quality": ("quality", "chat_luong"),
+}
+OPTIONAL = frozenset({"quality"})
+DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\t": "\t", "|": "|"}
+# Readings before this are typos (a year 1026 would also make a thousand monthly partitions).
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+# Clocks drift: a reading a few minutes ahead of the server is a clock, not the future.
+FUTURE_SLACK = dt.timedelta(minutes=10)
+LISTED = 40  # bad rows named in the error (ImportRejected shows 50 lines); all are counted
+CHUNK = 1 << 20  # bytes per COPY write
+
+# A date and time, validated field by field so the cast below cannot fail on what passes it
+# (except impossible days such as 30 February: see _typed_table's fallback).
+_TS_RE = (
+    r"^\s*\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d"
+    r"(:[0-5]\d(\.\d{1,6})?)?\s*(Z|[+-]([01]\d)(:?[0-5]\d)?)?\s*$"
+)
+_OFFSET_RE = r"(Z|[+-]\d\d(:?\d\d)?)\s*$"
+# A decimal number small enough for float8: the cast cannot overflow.
+_NUM_RE = r"^\s*[+-]?(\d{1,30}(\.\d{0,30})?|\.\d{1,30})([eE][+-]?\d{1,2})?\s*$"
+
+
+@dataclass(frozen=True)
+class ReadingOptions:
+    """What to load and how; mirrors the options of ``python -m geodata load readings``."""
+
+    path: str | Path
+    fields: Mapping[str, str] = field(default_factory=dict)  # column → the file's column name
+    delimiter: str = ","
+    dry_run: bool = False
+
+
+@dataclass
+class ReadingSummary:
+    """What a load did (or, in a dry run, found)."""
+
+    path: str
+    dry_run: bool
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    sensors: int = 0
+    first: dt.datetime | None = None
+    last: dt.datetime | None = None
+    hours: int = 0  # hourly rollup rows recomputed
+    days: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+    def describe(self) -> str:
+        """A readable multi-line report in English."""
+        span = ""
+        if self.first is not None and self.last is not None:
+            span = f", {self.first.isoformat()} to {self.last.isoformat()}"
+        if self.dry_run:
+            return (
+                f"Dry run: {self.rows:,} readings in {self.path} are valid "
+                f"({self.sensors} sensor(s){span}); nothing was written."
+            )
+        return "\n".join(
+            [
+                f"Loaded {self.rows:,} readings from {self.path} ({self.sensors} sensor(s){span})"
+                f" in {self.seconds:.1f} s ({self.rows_per_second:,.0f} rows/s):",
+                f"  new:       {self.inserted:,}",
+                f"  updated:   {self.updated:,}",
+                f"  unchanged: {self.unchanged:,}",
+                f"  rollups:   {self.hours:,} hourly and {self.days:,} daily rows recomputed",
+            ]
+        )
+
+
+def load_readings(
+    options: ReadingOptions, *, progress: bool = False, engine: Engine | None = None
+) -> ReadingSummary:
+    """Load one readings CSV, all or nothing; see the module docstring."""
+    started = time.perf_counter()
+    path = Path(options.path)
+    label = str(path)
+    delimiter = _delimiter(label, options.delimiter)
+    header = _read_header(path, delimiter)
+    positions = _resolve_columns(label, header, options.fields)
+    summary = ReadingSummary(path=label, dry_run=options.dry_run)
+
+    with (engine or get_engine()).connect() as conn:
+        trans = conn.begin()
+        try:
+            # Sorting a few million keys (duplicates, rollups) in memory instead of on disk.
+            conn.execute(text("SET LOCAL work_mem = '128MB'"))
+            conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+            _copy_raw(conn, path, len(header), delimiter, progress)
+            _say(progress, "checking every row")
+            _typed_table(conn, header, positions)
+            _check_rows(conn, label, summary)
+            _refuse_duplicates(conn, label)
+            if not options.dry_run:
+                _say(progress, "writing readings and rollups")
+                _write(conn, label, summary)
+        except BaseException:
+            trans.rollback()
+            raise
+        if options.dry_run:
+            trans.rollback()
+        else:
+            trans.commit()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _say(progress: bool, message: str) -> None:
+    if progress:
+        tqdm.write(f"… {message}", file=sys.stderr)
+
+
+# --- the header ----------------------------------------------------------------------------------
+
+
+def _delimiter(label: str, wanted: str) -> str:
+    if wanted not in DELIMITERS:
+        raise ImportRejected(
+            label, [f"--delimiter {wanted!r} is not one of {', '.join(map(repr, DELIMITERS))}"]
+        )
+    return DELIMITERS[wanted]
+
+
+def _read_header(path: Path, delimiter: str) -> list[str]:
+    """The column names of the first line."""
+    label = str(path)
+    if not path.is_file():
+        raise ImportRejected(label, ["file not found"])
+    with path.open("rb") as raw:
+        first = raw.readline()
+    try:
+        line = first.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRejected(
+            label, [f"line 1 (header): not UTF-8 text (byte {exc.start})"]
+        ) from exc
+    if not line.strip():
+        raise ImportRejected(label, ["the file is empty: no header line"])
+    return [name.strip() for name in next(csv.reader(io.StringIO(line), delimiter=delimiter))]
+
+
+def _resolve_columns(label: str, header: list[str], mapping: Mapping[str, str]) -> dict[str, int]:
+    """Each column → its position in the file; every missing column reported at once."""
+    by_folded: dict[str, int] = {}
+    for i, name in reversed(list(enumerate(header))):
+        by_folded[name.casefold()] = i
+    shown = ", ".join(header)
+    problems = [
+        f"--field {target}=…: readings have no column {target!r}; columns: {', '.join(COLUMNS)}"
+        for target in mapping
+        if target not in COLUMNS
+    ]
+    positions: dict[str, int] = {}
+    for target, guesses in COLUMNS.items():
+        wanted = mapping.get(target)
+        if wanted is not None:
+            if wanted.casefold() not in by_folded:
+                problems.append(
+                    f"line 1 (header): no column {wanted!r} (--field {target}=…); columns: {shown}"
+                )
+                continue
+            positions[target] = by_folded[wanted.casefold()]
+            continue
+        found = next((by_folded[g] for g in guesses if g in by_folded), None)
+        if found is not None:
+            positions[target] = found
+        elif target not in OPTIONAL:
+            problems.append(
+                f"line 1 (header): no {target} column (tried {', '.join(guesses)}); "
+                f"columns: {shown}; pass --field {target}=COLUMN"
+            )
+    if problems:
+        raise ImportRejected(label, problems)
+    return positions
+
+
+# --- COPY ----------------------------------------------------------------------------------------
+
+
+def _copy_raw(conn: Connection, path: Path, width: int, delimiter: str, progress: bool) -> None:
+    """The whole file, as text, into the temporary table import_raw (n = data row number)."""
+    columns = ", ".join(f"c{i}" for i in range(width))
+    conn.execute(
+        text(
+            "CREATE TEMP TABLE import_raw (n bigint GENERATED ALWAYS AS IDENTITY, "
+            f"{', '.join(f'c{i} text' for i in range(width))}) ON COMMIT DROP"
+        )
+    )
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    quoted = delimiter.replace("'", "''")  # one of DELIMITERS; quoted all the same
+    bar = tqdm(
+        total=path.stat().st_size,
+        desc=path.name,
+        unit="B",
+        unit_scale=True,
+        file=sys.stderr,
+        disable=None if progress else True,  # None: only on a terminal
+    )
+    try:
+        with (
+            bar,
+            path.open("rb") as source,
+            raw.cursor() as cur,
+            cur.copy(
+                f"COPY import_raw ({columns}) FROM STDIN "
+                f"(FORMAT csv, HEADER true, DELIMITER E'{quoted}', ENCODING 'UTF8')"
+            ) as copy,
+        ):
+            while chunk := source.read(CHUNK):
+                copy.write(chunk)
+                bar.update(len(chunk))
+    except psycopg.Error as exc:
+        raise ImportRejected(str(path), [_copy_problem(exc)]) from exc
+    conn.execute(text("ANALYZE import_raw"))
+
+
+def _copy_problem(exc: psycopg.Error) -> str:
+    """A COPY error as a problem line: PostgreSQL's line number is the file's."""
+    message = (exc.diag.message_primary or str(exc)).strip()
+    context = exc.diag.context or ""
+    # The context reads 'COPY import_raw, line 7, column c2: "…"'.
+    where = ""
+    if ", line " in context:
+        line = context.split(", line ", 1)[1].split(",", 1)[0].split(":", 1)[0].strip()
+        if line.isdigit():
+            where = f"row {int(line) - 1} (line {line}): "
+    return f"{where}malformed CSV: {message}"
+
+
+# --- checking ------------------------------------------------------------------------------------
+
+
+def _typed_table(conn: Connection, header: list[str], positions: dict[str, int]) -> None:
+    """import_typed: every row typed, with its problems in words (NULL when none)."""
+    params: dict[str, Any] = {f"f_{k}": "" for k in COLUMNS}
+    params.update({f"f_{k}": header[i] for k, i in positions.items()})
+    params.update(earliest=EARLIEST, slack=FUTURE_SLACK)
+    try:
+        with conn.begin_nested():
+            conn.execute(text(_typed_sql(positions, safe=False)), params)
+    except DBAPIError as exc:
+        # Only a timestamp that matches the pattern but names no real moment (30 February, a
+        # leap second) gets here: redo it with a cast that turns such values into NULL. It is
+        # slower (a subtransaction per row), and only a bad file pays for it.
+        if not isinstance(exc.orig, psycopg.errors.DataError):
+            raise
+        conn.execute(
+            text(
+                """
+                CREATE FUNCTION pg_temp.try_timestamptz(t text) RETURNS timestamptz
+                LANGUAGE plpgsql STABLE AS $$
+                BEGIN
+                    RETURN t::timestamptz;
+                EXCEPTION WHEN others THEN
+                    RETURN NULL;
+                END $$
+                """
+            )
+        )
+        conn.execute(text(_typed_sql(positions, safe=True)), params)
+    conn.execute(text("ANALYZE import_typed"))
+
+
+def _typed_sql(positions: dict[str, int], safe: bool) -> str:
+    """The CREATE TABLE AS; column names are positions (c0, c1, …), never text from the file."""
+    sensor, quantity = f"r.c{positions['sensor_code']}", f"r.c{positions['quantity']}"
+    stamp, value = f"r.c{positions['observed_at']}", f"r.c{positions['value']}"
+    quality = f"r.c{positions['quality']}" if "quality" in positions else "NULL::text"
+    cast = "pg_temp.try_timestamptz({})" if safe else "({})::timestamptz"
+    with_offset = cast.format(stamp)
+    local = cast.format(f"{stamp} || ' {CITY_TZ}'")
+    return f"""
+        CREATE TEMP TABLE import_typed ON COMMIT DROP AS
+        SELECT r.n, s.id AS sensor_id, q.id AS quantity_id, x.observed_at, x.value,
+               coalesce(x.quality, 0)::smallint AS quality,
+               nullif(concat_ws('; ',
+                 CASE WHEN {sensor} IS NULL THEN format('field %L (sensor_code) is empty',
+                                                        CAST(:f_sensor_code AS text))
+                      WHEN s.id IS NULL THEN format('field %L (sensor_code): unknown sensor %L',
+                                                    CAST(:f_sensor_code AS text), {sensor})
+                 END,
+                 CASE WHEN {quantity} IS NULL THEN format('field %L (quantity) is empty',
+                                                          CAST(:f_quantity AS text))
+                      WHEN q.id IS NULL THEN format('field %L (quantity): unknown quantity %L',
+                                                    CAST(:f_quantity AS text), {quantity})
+                      WHEN s.id IS NOT NULL AND sq.sensor_id IS NULL THEN
+                        format('field %L (quantity): sensor %L does not measure %L',
+                               CAST(:f_quantity AS text), s.code, q.code)
+                 END,
+                 CASE WHEN {stamp} IS NULL THEN format('field %L (observed_at) is empty',
+                                                       CAST(:f_observed_at AS text))
+                      WHEN x.observed_at IS NULL THEN
+                        format('field %L (observed_at) is not a date and time: %L '
+                               '(write e.g. 2026-10-15T10:05:00+07:00)',
+                               CAST(:f_observed_at AS text), {stamp})
+                      WHEN x.observed_at < CAST(:earliest AS timestamptz) THEN
+                        format('field %L (observed_at) %L is before %s',
+                               CAST(:f_observed_at AS text), {stamp},
+                               CAST(:earliest AS timestamptz)::date)
+                      WHEN x.observed_at > now() + CAST(:slack AS interval) THEN
+                        format('field %L (observed_at) %L is in the future',
+                               CAST(:f_observed_at AS text), {stamp})
+                 END,
+                 CASE WHEN {value} IS NULL THEN format('field %L (value) is empty',
+                                                       CAST(:f_value AS text))
+                      WHEN x.value IS NULL THEN format('field %L (value) is not a number: %L',
+                                                       CAST(:f_value AS text), {value})
+                      WHEN q.id IS NOT NULL
+                       AND (x.value < q.min_value OR x.value > q.max_value) THEN
+                        format('field %L (value) %s %s is outside the physical range of %s '
+                               '(%s to %s %s)', CAST(:f_value AS text), btrim({value}), q.unit,
+                               q.code, q.min_value, q.max_value, q.unit)
+                 END,
+                 CASE WHEN {quality} IS NOT NULL AND x.quality IS NULL THEN
+                        format('field %L (quality) must be 0, 1 or {BAD_QUALITY}: %L',
+                               CAST(:f_quality AS text), {quality})
+                 END
+               ), '') AS problem
+        FROM import_raw r
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN {stamp} ~ '{_TS_RE}' THEN
+                        CASE WHEN {stamp} ~ '{_OFFSET_RE}' THEN {with_offset} ELSE {local} END
+                   END AS observed_at,
+                   CASE WHEN {value} ~ '{_NUM_RE}' THEN {value}::float8 END AS value,
+                   CASE WHEN {quality} ~ '^\\s*[0-{BAD_QUALITY}]\\s*$'
+                        THEN {quality}::smallint END AS quality
+        ) x
+        LEFT JOIN sensor s ON s.code = btrim({sensor})
+        LEFT JOIN quantity q ON q.code = btrim({quantity})
+        LEFT JOIN sensor_quantity sq ON sq.sensor_id = s.id AND sq.quantity_id = q.id
+    """
+
+
+def _check_rows(conn: Connection, label: str, summary: ReadingSummary) -> None:
+    """Refuse the file if any row has a problem; the counts and span into ``summary``."""
+    stats = conn.execute(
+        text(
+            """
+            SELECT count(*), count(*) FILTER (WHERE problem IS NOT NULL),
+                   count(DISTINCT sensor_id), min(observed_at), max(observed_at)
+            FROM import_typed
+            """
+        )
+    ).one()
+    rows, bad, sensors, first, last = stats
+    if rows == 0:
+        raise ImportRejected(label, ["the file holds no readings (only a header)"])
+    if bad:
+        listed = conn.execute(
+            text(
+                "SELECT n, problem FROM import_typed WHERE problem IS NOT NULL "
+                "ORDER BY n LIMIT :listed"
+            ),
+            {"listed": LISTED},
+        ).all()
+        problems = [f"row {n} (line {n + 1}): {problem}" for n, problem in listed]
+        if bad > len(listed):
+            problems.append(f"{bad:,} of {rows:,} rows are bad; the first {len(listed)} are listed")
+        raise ImportRejected(label, problems)
+    summary.rows, summary.sensors, summary.first, summary.last = rows, sensors, first, last
+
+
+def _duplicates(conn: Connection) -> list[str]:
+    """The rows that repeat a sensor, quantity and time (the database refused them)."""
+    rows = conn.execute(
+        text(
+            """
+            SELECT array_agg(t.n ORDER BY t.n), s.code, q.code, t.observed_at
+            FROM import_typed t
+            JOIN sensor s ON s.id = t.sensor_id JOIN quantity q ON q.id = t.quantity_id
+            GROUP BY s.code, q.code, t.observed_at HAVING count(*) > 1
+            ORDER BY min(t.n) LIMIT :listed
+            """
+        ),
+        {"listed": LISTED},
+    ).all()
+    return [
+        f"rows {', '.join(map(str, numbers))}: the same sensor {sensor!r}, quantity "
+        f"{quantity!r} and time {at.isoformat()} more than once"
+        for numbers, sensor, quantity, at in rows
+    ]
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def _refuse_duplicates(conn: Connection, label: str) -> None:
+    """Refuse the file if a sensor, quantity and time come twice (which value would be meant?).
+
+    A unique index finds them with one sort; it is dropped with the table at commit.
+    """
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                text(
+                    "CREATE UNIQUE INDEX import_typed_key "
+                    "ON import_typed (sensor_id, quantity_id, observed_at)"
+                )
+            )
+    except DBAPIError as exc:
+        if not isinstance(exc.orig, psycopg.errors.UniqueViolation):
+            raise
+        raise ImportRejected(label, _duplicates(conn)) from exc
+
+
+def _write(conn: Connection, label: str, summary: ReadingSummary) -> None:
+    """Update the readings already stored, insert the rest, then roll up what changed."""
+    conn.execute(
+        text("SELECT ensure_reading_partitions(:a, :b)"),
+        {"a": summary.first, "b": summary.last},
+    )
+    conn.execute(
+        text(
+            "CREATE TEMP TABLE import_changed (sensor_id bigint, quantity_id smallint, "
+            "observed_at timestamptz) ON COMMIT DROP"
+        )
+    )
+    # Two statements rather than one INSERT … ON CONFLICT DO UPDATE: RETURNING cannot tell an
+    # insert from an update on a partitioned table, and the report says which is which.
+    # The span condition lets PostgreSQL skip the partitions the file does not touch.
+    touched = """
+        , touched AS (
+            -- One row per hour is all the rollups need to know.
+            INSERT INTO import_changed
+            SELECT DISTINCT sensor_id, quantity_id, date_trunc('hour', observed_at) FROM written
+            RETURNING 1
+        )
+        SELECT count(*) FROM written
+    """
+    span = {"first": summary.first, "last": summary.last}
+    summary.updated = conn.scalar(
+        text(
+            """
+            WITH written AS (
+                UPDATE reading r SET value = t.value, quality = t.quality
+                FROM import_typed t
+                WHERE r.sensor_id = t.sensor_id AND r.quantity_id = t.quantity_id
+                  AND r.observed_at = t.observed_at
+                  AND r.observed_at >= :first AND r.observed_at <= :last
+                  AND (r.value, r.quality) IS DISTINCT FROM (t.value, t.quality)
+                RETURNING r.sensor_id, r.quantity_id, r.observed_at
+            )"""
+            + touched
+        ),
+        span,
+    )
+    summary.inserted = conn.scalar(
+        text(
+            """
+            WITH written AS (
+                INSERT INTO reading (sensor_id, quantity_id, observed_at, value, quality)
+                SELECT sensor_id, quantity_id, observed_at, value, quality FROM import_typed
+                ON CONFLICT DO NOTHING
+                RETURNING sensor_id, quantity_id, observed_at
+            )"""
+            + touched
+        )
+    )
+    summary.unchanged = summary.rows - summary.inserted - summary.updated
+    if summary.inserted or summary.updated:
+        conn.execute(text("ANALYZE import_changed"))
+        summary.hours, summary.days = refresh_rollups(conn, "import_changed")
