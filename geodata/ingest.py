@@ -286,6 +286,7 @@ def validate_batch(
             errors.append(ItemError(index, "quantity", "unknown_quantity", {"quantity": code}))
         elif code is not None and quantity is not None and not quantity.measured:
             errors.append(ItemError(index, "quantity", "not_measured", {"quantity": code}))
+            quantity = None  # its unit and range say nothing more about this sensor's mistake
         unit = _text_field(item, "unit", index, errors)
         if unit is not None and quantity is not None and unit != quantity.unit:
             errors.append(
