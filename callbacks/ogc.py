@@ -33,6 +33,7 @@ PREFIX = "/ogc"
 GEOJSON = "application/geo+json"
 JSON = "application/json"
 HTML = "text/html"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 CONFORMANCE = [
@@ -369,6 +370,7 @@ def landing() -> Any:
     title = t("ogc.title", lang)
     links = [
         *_self_and_alternate("/", html),
+        _link(_url("/api"), "service-desc", OPENAPI, "OpenAPI 3.0"),
         _link(_url("/conformance"), "conformance", JSON, t("ogc.conformance", lang)),
         _link(_url("/collections"), "data", JSON, t("ogc.collections", lang)),
     ]
@@ -453,6 +455,51 @@ def collection(collection_id: str) -> Any:
         intro=intro,
         links=[(_url(f"/collections/{found.id}/items", f="html"), t("ogc.items", lang))],
     )
+
+
+def _parameter(name: str, schema: dict[str, Any], where: str = "query") -> dict[str, Any]:
+    return {"name": name, "in": where, "required": where == "path", "schema": schema}
+
+
+def api() -> Any:
+    """A short OpenAPI 3.0 description (GDAL reads the page size it may ask for from it)."""
+    settings = get_settings()
+    collection_id = _parameter(
+        "collectionId", {"type": "string", "enum": list(COLLECTIONS)}, "path"
+    )
+    items_parameters = [
+        collection_id,
+        _parameter(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": settings.ogc_max_limit,
+             "default": settings.ogc_default_limit},
+        ),
+        _parameter("offset", {"type": "integer", "minimum": 0, "default": 0}),
+        {**_parameter("bbox", {"type": "array", "items": {"type": "number"}, "minItems": 4,
+                               "maxItems": 6}), "style": "form", "explode": False},
+        _parameter("datetime", {"type": "string"}),
+    ]  # fmt: skip
+    ok = {"200": {"description": "OK"}}
+
+    def get(summary: str, parameters: list[dict[str, Any]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+        return {"get": {"summary": summary, "parameters": list(parameters), "responses": ok}}
+
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": t("ogc.title", "en"), "version": "1.0"},
+        "servers": [{"url": _url("").rstrip("/")}],
+        "paths": {
+            "/": get("Landing page"),
+            "/conformance": get("Conformance classes"),
+            "/collections": get("Collections"),
+            "/collections/{collectionId}": get("A collection", [collection_id]),
+            "/collections/{collectionId}/items": get("Features", items_parameters),
+            "/collections/{collectionId}/items/{featureId}": get(
+                "A feature", [collection_id, _parameter("featureId", {"type": "integer"}, "path")]
+            ),
+        },
+    }
+    return _json_response(document, OPENAPI)
 
 
 def queryables(collection_id: str) -> Any:
@@ -593,6 +640,7 @@ def _too_many(_exc: Exception) -> Any:
 ROUTES: list[tuple[str, Callable[..., Any]]] = [
     ("/", landing),
     ("/conformance", conformance),
+    ("/api", api),
     ("/collections", collections),
     ("/collections/<collection_id>", collection),
     ("/collections/<collection_id>/queryables", queryables),

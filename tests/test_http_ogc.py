@@ -60,10 +60,16 @@ def test_landing_page_links_itself_the_conformance_and_the_collections(api) -> N
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
     rels = _rels(response.json())
-    assert {"self", "alternate", "conformance", "data"} <= set(rels)
+    assert {"self", "alternate", "service-desc", "conformance", "data"} <= set(rels)
     assert requests.get(rels["conformance"][0]["href"], timeout=10).status_code == 200
     assert requests.get(rels["data"][0]["href"], timeout=10).json()["collections"]
     assert any(link["type"] == "text/html" for link in rels["alternate"])
+    # The API definition: OpenAPI 3.0, saying how many features a page may hold.
+    definition = requests.get(rels["service-desc"][0]["href"], timeout=10)
+    assert definition.headers["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    items = definition.json()["paths"]["/collections/{collectionId}/items"]["get"]
+    limit = next(p for p in items["parameters"] if p["name"] == "limit")
+    assert limit["schema"]["maximum"] == 10000 and limit["schema"]["default"] == 100
 
 
 def test_conformance_declares_core_and_geojson(api) -> None:
@@ -155,9 +161,8 @@ def test_prev_link_goes_back_one_page(api) -> None:
     prev = next(link["href"] for link in page["links"] if link["rel"] == "prev")
     earlier = requests.get(prev, timeout=10).json()
     assert [f["id"] for f in earlier["features"]] == [
-        f["id"] for f in _get(api + "collections/facilities/items", limit=10, offset=15).json()[
-            "features"
-        ]
+        f["id"]
+        for f in _get(api + "collections/facilities/items", limit=10, offset=15).json()["features"]
     ]
     past = _get(api + "collections/facilities/items", offset=100000).json()
     assert past["numberReturned"] == 0 and past["features"] == []
@@ -294,9 +299,7 @@ def strict_server(engine):
 
 def test_too_many_requests_get_429_with_retry_after(strict_server) -> None:
     # Two workers count separately: 11 requests exceed 2 × 5 whichever worker takes each.
-    responses = [
-        requests.get(strict_server + "/ogc/conformance", timeout=10) for _ in range(11)
-    ]
+    responses = [requests.get(strict_server + "/ogc/conformance", timeout=10) for _ in range(11)]
     refused = [r for r in responses if r.status_code == 429]
     assert refused and all(r.status_code in (200, 429) for r in responses)
     assert int(refused[0].headers["Retry-After"]) > 0
