@@ -60,7 +60,9 @@ app = IOCDash(
 app.validation_layout = dash.html.Div([serve_layout(), kiosk_layout(None)])  # type: ignore[assignment,list-item]
 app.layout = serve_layout
 server = app.server
-Compress(server)
+compress = Compress(server)
+# Open data goes out as GeoJSON and CSV, which Flask-Compress's default list leaves out.
+compress.compress_mimetypes_set |= {"application/geo+json", "text/csv"}
 init_auth(server)
 init_audit(server)
 init_ogc(server)

@@ -53,6 +53,16 @@ def test_responses_are_compressed(server) -> None:
     assert layout.headers.get("Content-Encoding") in {"gzip", "br"}
 
 
+def test_open_data_in_geojson_is_compressed_too(server, demo_db) -> None:
+    items = requests.get(
+        server + "/ogc/collections/admin-units/items",
+        headers={"Accept-Encoding": "gzip", "Accept": "application/geo+json"},
+        timeout=10,
+    )
+    assert items.headers["Content-Type"].startswith("application/geo+json")
+    assert items.headers.get("Content-Encoding") in {"gzip", "br"}
+
+
 def test_the_drill_down_callback_answers_over_http_from_either_worker(server, demo_db) -> None:
     # Several calls, so both workers answer at least once in all likelihood; none keeps state.
     for _ in range(6):
