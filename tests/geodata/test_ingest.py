@@ -275,3 +275,45 @@ def test_the_command_line_adds_rotates_and_disables_tokens(empty_db, capsys) -> 
                  "AND detail->>'sensor' = :c ORDER BY id"), {"c": code}
         ).all()  # fmt: skip
     assert changes == ["add", "rotate", "disable"]
+
+
+def test_pushes_leave_every_unit_indicator_as_a_full_recompute_would(monitored_db) -> None:
+    """A push recomputes only the units covering its sensor (the cheap path); recomputing
+    every unit for the same periods afterwards must change nothing."""
+    from geodata.readings import refresh_unit_indicators
+
+    hour = (NOW - dt.timedelta(hours=1)).replace(minute=0, second=0)
+    with monitored_db.connect() as conn:
+        sensors = conn.execute(
+            text("SELECT DISTINCT ON (s.kind) s.code, q.code, q.unit, q.min_value, q.max_value "
+                 "FROM sensor s JOIN sensor_quantity sq ON sq.sensor_id = s.id "
+                 "JOIN quantity q ON q.id = sq.quantity_id ORDER BY s.kind, s.code, q.id")
+        ).all()  # fmt: skip
+    assert len(sensors) >= 3  # gauges, air stations, traffic detectors at least
+    for code, quantity, unit, low, high in sensors:
+        with monitored_db.begin() as conn:
+            token = add_token(conn, code)
+        # The top of its range: alert levels, AQI and congestion all move.
+        items = [{"quantity": quantity, "unit": unit, "value": high if quantity != "speed" else low,
+                  "observed_at": (hour + dt.timedelta(seconds=30 + k)).isoformat()}
+                 for k in range(3)]  # fmt: skip
+        assert _ingest(monitored_db, token, items).inserted == 3
+    snapshot = "SELECT admin_unit_id, indicator, period, period_start, value, detail FROM "
+    with monitored_db.begin() as conn:
+        conn.execute(text("CREATE TEMP TABLE before ON COMMIT DROP AS " + snapshot
+                          + "unit_indicator"))  # fmt: skip
+        for bucket, start in (("hour", hour), ("day", None)):
+            conn.execute(
+                text(f"CREATE TEMP TABLE touched_{bucket} ON COMMIT DROP AS SELECT DISTINCT "
+                     f"period_start AS {bucket} FROM unit_indicator WHERE period = :p "
+                     "AND (CAST(:s AS timestamptz) IS NULL OR period_start = :s)"),
+                {"p": bucket, "s": start},
+            )  # fmt: skip
+        refresh_unit_indicators(conn)  # every unit, as if from scratch
+        changed = conn.execute(
+            text(f"({snapshot} unit_indicator EXCEPT {snapshot} before) UNION ALL "
+                 f"({snapshot} before EXCEPT {snapshot} unit_indicator)")
+        ).all()  # fmt: skip
+        assert conn.scalar(text("SELECT count(*) FROM before WHERE period_start = :h"),
+                           {"h": hour})  # fmt: skip
+    assert changed == []
