@@ -16,6 +16,7 @@ from callbacks.access import current_caller
 from callbacks.api import init_api
 from callbacks.audit import init_audit
 from callbacks.auth import init_auth, init_csp
+from callbacks.downloads import init_downloads
 from callbacks.kiosk import kiosk_layout
 from callbacks.ogc import init_ogc
 from callbacks.request import LANG_COOKIE, current_language, today
@@ -65,6 +66,7 @@ compress = Compress(server)
 compress.compress_mimetypes_set |= {"application/geo+json", "text/csv"}
 init_auth(server)
 init_audit(server)
+init_downloads(server)
 init_ogc(server)
 init_api(server)
 # After every callback is defined: the hashes cover Dash's inline scripts.

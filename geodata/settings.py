@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     kiosk_embeddable: bool = False
     # Feature cap per map request, so one click cannot ask for an unbounded payload.
     max_features: int = 5000
+    # What downloads and open data carry: the licence (name and link) and who the data is from.
+    data_licence: str = "CC BY 4.0"
+    data_licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
+    data_source: str = "Trung tâm Điều hành Đô thị thông minh TP. Cần Thơ (IOC)"
     # Open data (OGC API – Features): items per page when a client names none, and the most
     # it may ask for; requests per client address (Flask-Limiter syntax), counted in the given
     # storage. "memory://" counts in each gunicorn worker, so a client may get up to

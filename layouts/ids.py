@@ -2,6 +2,7 @@
 
 URL = "url"
 MAP = "map"
+DOWNLOADS = "downloads"
 MAP_FIT = "map-fit"  # the view the server chose; the browser fits it to the screen
 UNITS = "units-layer"
 CONTEXT = "context-layer"

@@ -182,6 +182,7 @@ def page(
                                 className="chart",
                             ),
                             html.Div(id=ids.CHILDREN),
+                            html.Div(id=ids.DOWNLOADS, className="download-box"),
                         ],
                         className="panel",
                     ),

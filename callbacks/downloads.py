@@ -1,0 +1,200 @@
+"""Downloads of what the map shows, per layer and per admin unit: GeoJSON and CSV.
+
+``/download/<layer>.<geojson|csv>?unit=CODE[&at=ISO]`` gives the layer's features inside the
+unit at the moment (live when no ``at``), built by the same PostGIS queries as the map
+(`geodata.layers`), so a download is exactly what the caller sees. The caller is decided from the
+session like every callback: ward staff get their units only, the public never gets citizens'
+reports, and every download is written to the audit log. Each file carries the data licence and
+source (GeoJSON members, CSV response headers), also shown beside the links in the panel.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import flask
+from dash import Input, Output, callback, html
+from shapely.geometry import shape
+from sqlalchemy import Connection
+
+from callbacks.access import AccessDenied, authorised_unit, current_caller
+from callbacks.monitor import parse_local
+from callbacks.request import CITY_TZ, current_language, parse_search
+from geodata import layers
+from geodata.db import get_engine, transaction
+from geodata.errors import UnknownUnit
+from geodata.settings import get_settings
+from geodata.users import audit
+from layouts import ids
+from layouts.i18n import fmt_date, t
+
+Query = Callable[[Connection, int, dt.datetime], dict[str, Any]]
+
+
+def _roads(conn: Connection, unit_id: int, at: dt.datetime) -> dict[str, Any]:
+    bounds = (-180.0, -90.0, 180.0, 90.0)  # the unit's own shape limits them
+    return layers.traffic_geojson(conn, unit_id, at, bounds, layers.ALL_ROADS_ZOOM, 0.0)
+
+
+# Layer → (query, personal data?). Names are the URL's; labels come from the catalog.
+LAYERS: dict[str, tuple[Query, bool]] = {
+    "gauges": (layers.flood_gauges_geojson, False),
+    "inundation": (lambda c, u, at: layers.inundation_geojson(c, u, at, 0.0), False),
+    "reports": (layers.flood_reports_geojson, True),
+    "air": (layers.air_stations_geojson, False),
+    "roads": (_roads, False),
+    "incidents": (layers.traffic_points_geojson, False),
+    "facilities": (lambda c, u, _at: layers.facilities_geojson(c, u, None), False),
+}
+FORMATS = ("geojson", "csv")
+
+
+def _fail(status: int, message: str) -> flask.Response:
+    return flask.Response(message + "\n", status=status, mimetype="text/plain")
+
+
+def _moment(conn: Connection, value: str | None) -> dt.datetime | None:
+    """The moment asked for, or the latest hour with data ("live")."""
+    if value:
+        at = parse_local(value)
+        if at is None:
+            raise ValueError(value)
+        return at
+    return layers.latest_hour(conn, dt.datetime.now(dt.UTC))
+
+
+def download(layer: str, fmt: str) -> Any:
+    """GET /download/<layer>.<fmt>: one layer inside one unit, as GeoJSON or CSV."""
+    lang = current_language()
+    if layer not in LAYERS or fmt not in FORMATS:
+        return _fail(404, t("download.unknown", lang, layers=", ".join(LAYERS)))
+    query, personal = LAYERS[layer]
+    caller = current_caller()
+    if personal and not caller.sees_personal_data:
+        return _fail(403, t("download.personal", lang))
+    args = flask.request.args
+    search = "?" + urlencode({k: v for k, v in args.items() if k in ("unit", "date")})
+    try:
+        with get_engine().connect() as conn:
+            unit = authorised_unit(conn, caller, search)
+            at = _moment(conn, args.get("at"))
+            data: dict[str, Any] = (
+                query(conn, unit.id, at) if at else {"type": "FeatureCollection", "features": []}
+            )
+    except AccessDenied:
+        return _fail(403, t("error.denied", lang))
+    except UnknownUnit:
+        on_date = fmt_date(parse_search(search).on_date, lang)
+        return _fail(404, t("error.unknown_unit", lang, code=args.get("unit", ""), date=on_date))
+    except ValueError:
+        return _fail(400, t("download.bad_time", lang, value=args.get("at", "")))
+    settings = get_settings()
+    features = data.get("features", [])
+    with transaction() as conn:  # reader roles may append to the audit log
+        audit(conn, "export", "success", caller.username, flask.request.remote_addr,
+              {"layer": layer, "format": fmt, "unit": unit.code, "rows": len(features),
+               "at": at.isoformat() if at else None})  # fmt: skip
+    stamp = (at or dt.datetime.now(dt.UTC)).astimezone(CITY_TZ).strftime("%Y%m%d-%H%M")
+    name = f"cantho-{layer}-{unit.code}-{stamp}.{fmt}"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Link": f'<{settings.data_licence_url}>; rel="license"',
+        "X-Data-Licence": settings.data_licence,
+        # HTTP headers are Latin-1: the source (Vietnamese) goes percent-encoded.
+        "X-Data-Source": urlencode({"": settings.data_source})[1:],
+    }
+    if fmt == "geojson":
+        body = {
+            **data,
+            "name": name.removesuffix(".geojson"),
+            "unit": {"code": unit.code, "name": unit.name},
+            "at": at.isoformat() if at else None,
+            "licence": {"name": settings.data_licence, "url": settings.data_licence_url},
+            "source": settings.data_source,
+        }
+        return flask.Response(json.dumps(body, ensure_ascii=False, default=str),
+                              mimetype="application/geo+json", headers=headers)  # fmt: skip
+    return flask.Response("\ufeff" + to_csv(features), mimetype="text/csv", headers=headers)
+
+
+def to_csv(features: list[dict[str, Any]]) -> str:
+    """Features as CSV: lon/lat for points, WKT for other shapes, then every property."""
+    columns: list[str] = []
+    for feature in features:
+        for key in feature.get("properties") or {}:
+            if key not in columns:
+                columns.append(key)
+    points = all((f.get("geometry") or {}).get("type") == "Point" for f in features)
+    place = ["lon", "lat"] if points else ["wkt"]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(place + columns)
+    for feature in features:
+        geometry = feature.get("geometry")
+        if points and geometry:
+            where = list(geometry["coordinates"][:2])
+        else:
+            where = [shape(geometry).wkt if geometry else ""]
+        props = feature.get("properties") or {}
+        writer.writerow(where + [_cell(props.get(c)) for c in columns])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else value
+
+
+@callback(
+    Output(ids.DOWNLOADS, "children"),
+    Input(ids.URL, "search"),
+    Input(ids.TIME, "data"),
+)
+def show_downloads(search: str | None, time: dict[str, Any] | None) -> list:
+    """Links to download each layer of the selected unit at the moment shown, with the licence."""
+    lang = current_language()
+    req = parse_search(search)
+    params = {"unit": req.unit} if req.unit else {}
+    if req.date_given:
+        params["date"] = req.on_date.isoformat()
+    if time and time.get("at"):
+        params["at"] = time["at"]
+    caller = current_caller()
+    rows = []
+    for layer, (_, personal) in LAYERS.items():
+        if personal and not caller.sees_personal_data:
+            continue
+        links = [html.A(fmt.upper() if fmt == "csv" else "GeoJSON",
+                        href=f"/download/{layer}.{fmt}?{urlencode(params)}", download="")
+                 for fmt in FORMATS]  # fmt: skip
+        rows.append(html.Li([html.Span(t(f"download.{layer}", lang)), " ", links[0], " · ",
+                             links[1]]))  # fmt: skip
+    settings = get_settings()
+    return [
+        html.H3(t("download.title", lang)),
+        html.Ul(rows, className="downloads"),
+        html.P(
+            [
+                t("download.licence", lang) + " ",
+                html.A(
+                    settings.data_licence,
+                    href=settings.data_licence_url,
+                    target="_blank",
+                    rel="noopener",
+                ),
+                " · " + t("download.source", lang, source=settings.data_source),
+            ],
+            className="licence",
+        ),
+    ]
+
+
+def init_downloads(server: flask.Flask) -> None:
+    server.add_url_rule("/download/<layer>.<fmt>", "download", download)
