@@ -60,15 +60,14 @@ FUTURE_SLACK = dt.timedelta(minutes=10)
 LISTED = 40  # bad rows named in the error (ImportRejected shows 50 lines); all are counted
 CHUNK = 1 << 20  # bytes per COPY write
 
-# A date and time, validated field by field so the cast below cannot fail on what passes it
-# (except impossible days such as 30 February: see _typed_table's fallback).
+# The careful path's patterns (see _typed_table): a date and time, field by field, and a decimal
+# number small enough for float8, so that the casts cannot fail on what passes them.
 _TS_RE = (
     r"^\s*\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d"
     r"(:[0-5]\d(\.\d{1,6})?)?\s*(Z|[+-]([01]\d)(:?[0-5]\d)?)?\s*$"
 )
-_OFFSET_RE = r"(Z|[+-]\d\d(:?\d\d)?)\s*$"
-# A decimal number small enough for float8: the cast cannot overflow.
 _NUM_RE = r"^\s*[+-]?(\d{1,30}(\.\d{0,30})?|\.\d{1,30})([eE][+-]?\d{1,2})?\s*$"
+_INT_RE = r"^\s*[+-]?\d{1,4}\s*$"
 
 
 @dataclass(frozen=True)
@@ -140,8 +139,7 @@ def load_readings(
         trans = conn.begin()
         try:
             # Sorting a few million keys (duplicates, rollups) in memory instead of on disk.
-            conn.execute(text("SET LOCAL work_mem = '128MB'"))
-            conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+            _session_memory(conn)
             _copy_raw(conn, path, len(header), delimiter, progress)
             _say(progress, "checking every row")
             _typed_table(conn, header, positions)
@@ -159,6 +157,21 @@ def load_readings(
             trans.commit()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _session_memory(conn: Connection) -> None:
+    """Room to sort millions of keys and to keep the temporary tables in memory.
+
+    ``temp_buffers`` can only change before the session's first temporary table; a pooled
+    connection that already had one keeps the default, which is merely slower.
+    """
+    conn.execute(text("SET LOCAL work_mem = '128MB'"))
+    conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    try:
+        with conn.begin_nested():
+            conn.execute(text("SET LOCAL temp_buffers = '512MB'"))
+    except DBAPIError:
+        pass
 
 
 def _say(progress: bool, message: str) -> None:
@@ -288,17 +301,24 @@ def _copy_problem(exc: psycopg.Error) -> str:
 
 
 def _typed_table(conn: Connection, header: list[str], positions: dict[str, int]) -> None:
-    """import_typed: every row typed, with its problems in words (NULL when none)."""
+    """import_typed: every row typed, with its problems in words (NULL when none).
+
+    The fast path casts text straight to timestamptz, float8 and smallint, which is cheap but
+    raises on the first value that is not one; a file that does that is typed again on the
+    careful path, where patterns and a forgiving cast turn such values into named problems. A
+    good file (and one whose problems are unknown codes or values out of range) never pays for
+    the careful path.
+    """
     params: dict[str, Any] = {f"f_{k}": "" for k in COLUMNS}
     params.update({f"f_{k}": header[i] for k, i in positions.items()})
-    params.update(earliest=EARLIEST, slack=FUTURE_SLACK)
+    params.update(earliest=EARLIEST, latest=dt.datetime.now(dt.UTC) + FUTURE_SLACK)
+    # A time without an offset is Cần Thơ time: the session's zone while the text is cast.
+    zone = conn.scalar(text("SELECT current_setting('TimeZone')"))
+    conn.execute(text("SELECT set_config('TimeZone', :tz, true)"), {"tz": CITY_TZ})
     try:
         with conn.begin_nested():
-            conn.execute(text(_typed_sql(positions, safe=False)), params)
+            conn.execute(text(_typed_sql(positions, careful=False)), params)
     except DBAPIError as exc:
-        # Only a timestamp that matches the pattern but names no real moment (30 February, a
-        # leap second) gets here: redo it with a cast that turns such values into NULL. It is
-        # slower (a subtransaction per row), and only a bad file pays for it.
         if not isinstance(exc.orig, psycopg.errors.DataError):
             raise
         conn.execute(
@@ -308,41 +328,60 @@ def _typed_table(conn: Connection, header: list[str], positions: dict[str, int])
                 LANGUAGE plpgsql STABLE AS $$
                 BEGIN
                     RETURN t::timestamptz;
-                EXCEPTION WHEN others THEN
+                EXCEPTION WHEN others THEN  -- 30 February, a leap second: not a moment
                     RETURN NULL;
                 END $$
                 """
             )
         )
-        conn.execute(text(_typed_sql(positions, safe=True)), params)
+        conn.execute(text(_typed_sql(positions, careful=True)), params)
+    conn.execute(text("SELECT set_config('TimeZone', :tz, true)"), {"tz": zone})
     conn.execute(text("ANALYZE import_typed"))
 
 
-def _typed_sql(positions: dict[str, int], safe: bool) -> str:
+def _typed_sql(positions: dict[str, int], careful: bool) -> str:
     """The CREATE TABLE AS; column names are positions (c0, c1, …), never text from the file."""
     sensor, quantity = f"r.c{positions['sensor_code']}", f"r.c{positions['quantity']}"
     stamp, value = f"r.c{positions['observed_at']}", f"r.c{positions['value']}"
     quality = f"r.c{positions['quality']}" if "quality" in positions else "NULL::text"
-    cast = "pg_temp.try_timestamptz({})" if safe else "({})::timestamptz"
-    with_offset = cast.format(stamp)
-    local = cast.format(f"{stamp} || ' {CITY_TZ}'")
+    if careful:
+        observed_at = f"CASE WHEN {stamp} ~ '{_TS_RE}' THEN pg_temp.try_timestamptz({stamp}) END"
+        number = f"CASE WHEN {value} ~ '{_NUM_RE}' THEN {value}::float8 END"
+        flag = f"CASE WHEN {quality} ~ '{_INT_RE}' THEN {quality}::smallint END"
+    else:
+        # Only ISO 8601 ("YYYY-MM-DD HH:MM…"): PostgreSQL would also read '10/11/2026' (as
+        # month/day) or 'now'. LIKE is much cheaper than a regular expression.
+        iso = f"({stamp} LIKE '____-__-__T__:__%' OR {stamp} LIKE '____-__-__ __:__%')"
+        observed_at = f"CASE WHEN {iso} THEN {stamp}::timestamptz END"
+        number = f"nullif(btrim({value}), '')::float8"
+        flag = f"nullif(btrim({quality}), '')::smallint"
+    # The problems in words are only worked out for a row that fails the cheap test; the
+    # sensor and quantity are then looked up again to say which of them is wrong.
+    s_id = f"(SELECT s.id FROM sensor s WHERE s.code = btrim({sensor}))"
+    q_id = f"(SELECT q.id FROM quantity q WHERE q.code = btrim({quantity}))"
     return f"""
         CREATE TEMP TABLE import_typed ON COMMIT DROP AS
-        SELECT r.n, s.id AS sensor_id, q.id AS quantity_id, x.observed_at, x.value,
+        SELECT r.n, m.sensor_id, m.quantity_id, x.observed_at, x.value,
                coalesce(x.quality, 0)::smallint AS quality,
-               nullif(concat_ws('; ',
+               CASE WHEN m.sensor_id IS NOT NULL
+                     AND x.observed_at >= CAST(:earliest AS timestamptz)
+                     AND x.observed_at <= CAST(:latest AS timestamptz)
+                     AND x.value >= m.min_value AND x.value <= m.max_value
+                     AND coalesce(x.quality, 0) BETWEEN 0 AND {BAD_QUALITY}
+                     AND (x.quality IS NOT NULL OR nullif(btrim({quality}), '') IS NULL)
+               THEN NULL ELSE nullif(concat_ws('; ',
                  CASE WHEN {sensor} IS NULL THEN format('field %L (sensor_code) is empty',
                                                         CAST(:f_sensor_code AS text))
-                      WHEN s.id IS NULL THEN format('field %L (sensor_code): unknown sensor %L',
-                                                    CAST(:f_sensor_code AS text), {sensor})
+                      WHEN {s_id} IS NULL THEN format('field %L (sensor_code): unknown sensor %L',
+                                                      CAST(:f_sensor_code AS text), {sensor})
                  END,
                  CASE WHEN {quantity} IS NULL THEN format('field %L (quantity) is empty',
                                                           CAST(:f_quantity AS text))
-                      WHEN q.id IS NULL THEN format('field %L (quantity): unknown quantity %L',
-                                                    CAST(:f_quantity AS text), {quantity})
-                      WHEN s.id IS NOT NULL AND sq.sensor_id IS NULL THEN
+                      WHEN {q_id} IS NULL THEN format('field %L (quantity): unknown quantity %L',
+                                                      CAST(:f_quantity AS text), {quantity})
+                      WHEN {s_id} IS NOT NULL AND m.sensor_id IS NULL THEN
                         format('field %L (quantity): sensor %L does not measure %L',
-                               CAST(:f_quantity AS text), s.code, q.code)
+                               CAST(:f_quantity AS text), btrim({sensor}), btrim({quantity}))
                  END,
                  CASE WHEN {stamp} IS NULL THEN format('field %L (observed_at) is empty',
                                                        CAST(:f_observed_at AS text))
@@ -354,37 +393,39 @@ def _typed_sql(positions: dict[str, int], safe: bool) -> str:
                         format('field %L (observed_at) %L is before %s',
                                CAST(:f_observed_at AS text), {stamp},
                                CAST(:earliest AS timestamptz)::date)
-                      WHEN x.observed_at > now() + CAST(:slack AS interval) THEN
+                      WHEN x.observed_at > CAST(:latest AS timestamptz) THEN
                         format('field %L (observed_at) %L is in the future',
                                CAST(:f_observed_at AS text), {stamp})
                  END,
-                 CASE WHEN {value} IS NULL THEN format('field %L (value) is empty',
-                                                       CAST(:f_value AS text))
+                 CASE WHEN nullif(btrim({value}), '') IS NULL THEN
+                        format('field %L (value) is empty', CAST(:f_value AS text))
                       WHEN x.value IS NULL THEN format('field %L (value) is not a number: %L',
                                                        CAST(:f_value AS text), {value})
-                      WHEN q.id IS NOT NULL
-                       AND (x.value < q.min_value OR x.value > q.max_value) THEN
+                      -- NaN sorts above every number, so it is out of range too.
+                      WHEN m.sensor_id IS NOT NULL
+                       AND (x.value < m.min_value OR x.value > m.max_value) THEN
                         format('field %L (value) %s %s is outside the physical range of %s '
-                               '(%s to %s %s)', CAST(:f_value AS text), btrim({value}), q.unit,
-                               q.code, q.min_value, q.max_value, q.unit)
+                               '(%s to %s %s)', CAST(:f_value AS text), btrim({value}), m.unit,
+                               btrim({quantity}), m.min_value, m.max_value, m.unit)
                  END,
-                 CASE WHEN {quality} IS NOT NULL AND x.quality IS NULL THEN
+                 CASE WHEN nullif(btrim({quality}), '') IS NOT NULL
+                       AND (x.quality IS NULL OR x.quality NOT BETWEEN 0 AND {BAD_QUALITY}) THEN
                         format('field %L (quality) must be 0, 1 or {BAD_QUALITY}: %L',
                                CAST(:f_quality AS text), {quality})
                  END
-               ), '') AS problem
+               ), '') END AS problem
         FROM import_raw r
         CROSS JOIN LATERAL (
-            SELECT CASE WHEN {stamp} ~ '{_TS_RE}' THEN
-                        CASE WHEN {stamp} ~ '{_OFFSET_RE}' THEN {with_offset} ELSE {local} END
-                   END AS observed_at,
-                   CASE WHEN {value} ~ '{_NUM_RE}' THEN {value}::float8 END AS value,
-                   CASE WHEN {quality} ~ '^\\s*[0-{BAD_QUALITY}]\\s*$'
-                        THEN {quality}::smallint END AS quality
+            -- OFFSET 0 keeps this a subquery: each cast runs once per row, not once per use.
+            SELECT {observed_at} AS observed_at, {number} AS value, {flag} AS quality OFFSET 0
         ) x
-        LEFT JOIN sensor s ON s.code = btrim({sensor})
-        LEFT JOIN quantity q ON q.code = btrim({quantity})
-        LEFT JOIN sensor_quantity sq ON sq.sensor_id = s.id AND sq.quantity_id = q.id
+        -- What each sensor measures, with the quantity's range: one join does every lookup.
+        LEFT JOIN (
+            SELECT s.code AS sensor_code, q.code AS quantity_code, sq.sensor_id,
+                   sq.quantity_id, q.min_value, q.max_value, q.unit
+            FROM sensor_quantity sq
+            JOIN sensor s ON s.id = sq.sensor_id JOIN quantity q ON q.id = sq.quantity_id
+        ) m ON m.sensor_code = btrim({sensor}) AND m.quantity_code = btrim({quantity})
     """
 
 
@@ -394,7 +435,8 @@ def _check_rows(conn: Connection, label: str, summary: ReadingSummary) -> None:
         text(
             """
             SELECT count(*), count(*) FILTER (WHERE problem IS NOT NULL),
-                   count(DISTINCT sensor_id), min(observed_at), max(observed_at)
+                   (SELECT count(*) FROM (SELECT DISTINCT sensor_id FROM import_typed) d),
+                   min(observed_at), max(observed_at)
             FROM import_typed
             """
         )
@@ -475,16 +517,6 @@ def _write(conn: Connection, label: str, summary: ReadingSummary) -> None:
     # Two statements rather than one INSERT … ON CONFLICT DO UPDATE: RETURNING cannot tell an
     # insert from an update on a partitioned table, and the report says which is which.
     # The span condition lets PostgreSQL skip the partitions the file does not touch.
-    touched = """
-        , touched AS (
-            -- One row per hour is all the rollups need to know.
-            INSERT INTO import_changed
-            SELECT DISTINCT sensor_id, quantity_id, date_trunc('hour', observed_at) FROM written
-            RETURNING 1
-        )
-        SELECT count(*) FROM written
-    """
-    span = {"first": summary.first, "last": summary.last}
     summary.updated = conn.scalar(
         text(
             """
@@ -496,23 +528,39 @@ def _write(conn: Connection, label: str, summary: ReadingSummary) -> None:
                   AND r.observed_at >= :first AND r.observed_at <= :last
                   AND (r.value, r.quality) IS DISTINCT FROM (t.value, t.quality)
                 RETURNING r.sensor_id, r.quantity_id, r.observed_at
-            )"""
-            + touched
-        ),
-        span,
-    )
-    summary.inserted = conn.scalar(
-        text(
+            ), touched AS (
+                -- One row per hour is all the rollups need to know.
+                INSERT INTO import_changed
+                SELECT DISTINCT sensor_id, quantity_id, date_trunc('hour', observed_at)
+                FROM written
+                RETURNING 1
+            )
+            SELECT count(*) FROM written
             """
-            WITH written AS (
-                INSERT INTO reading (sensor_id, quantity_id, observed_at, value, quality)
-                SELECT sensor_id, quantity_id, observed_at, value, quality FROM import_typed
-                ON CONFLICT DO NOTHING
-                RETURNING sensor_id, quantity_id, observed_at
-            )"""
-            + touched
-        )
+        ),
+        {"first": summary.first, "last": summary.last},
     )
+    summary.inserted = conn.execute(
+        text(
+            "INSERT INTO reading (sensor_id, quantity_id, observed_at, value, quality) "
+            "SELECT sensor_id, quantity_id, observed_at, value, quality FROM import_typed "
+            # In key order: each index page is filled once, and a sensor's readings lie
+            # together on disk, so the rollups below read few pages.
+            "ORDER BY sensor_id, quantity_id, observed_at "
+            "ON CONFLICT DO NOTHING"
+        )
+    ).rowcount
+    if summary.inserted:
+        # Every hour of the file rather than only those of the new rows: RETURNING the
+        # millions of new keys costs more than rolling up the few hours a file both adds to
+        # and repeats (exact when the file is all new, as a bulk load usually is).
+        conn.execute(
+            text(
+                "INSERT INTO import_changed "
+                "SELECT DISTINCT sensor_id, quantity_id, date_trunc('hour', observed_at) "
+                "FROM import_typed"
+            )
+        )
     summary.unchanged = summary.rows - summary.inserted - summary.updated
     if summary.inserted or summary.updated:
         conn.execute(text("ANALYZE import_changed"))
