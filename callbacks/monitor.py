@@ -371,7 +371,9 @@ def show_legend(overlays, indicator):
     """A legend for what is on the map, in the caller's language."""
     lang = current_language()
     chosen = indicator if indicator in layers.CHOROPLETH_INDICATORS else None
-    return legend(_active(overlays, lang), chosen, lang)
+    # The public is not shown citizens' reports: nor is their legend entry.
+    reports = current_caller().sees_personal_data
+    return legend(_active(overlays, lang), chosen, lang, reports)
 
 
 # --- KPIs and charts --------------------------------------------------------------------------

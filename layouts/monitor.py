@@ -170,8 +170,9 @@ def _swatch(colour: str, label: str, shape: str = "box") -> html.Div:
     )
 
 
-def legend(active: list[str], indicator: str | None, lang: str) -> list[Any]:
-    """One section per visible theme, plus the choropleth classes: readable at a glance."""
+def legend(active: list[str], indicator: str | None, lang: str, reports: bool = True) -> list[Any]:
+    """One section per visible theme, plus the choropleth classes: readable at a glance.
+    ``reports``: whether citizens' flood reports are drawn (not for the public)."""
     sections: list[Any] = [html.Summary(t("legend.title", lang))]
     if indicator:
         classes = CHOROPLETH_CLASSES[indicator]
@@ -203,7 +204,11 @@ def legend(active: list[str], indicator: str | None, lang: str) -> list[Any]:
                         for a in indicators.FLOOD_ALERT_LEVELS
                     ],
                     _swatch(INUNDATION_COLOUR, t("legend.inundation", lang)),
-                    _swatch("#1b4f72", t("legend.report", lang), "dot small"),
+                    *(
+                        [_swatch("#1b4f72", t("legend.report", lang), "dot small")]
+                        if reports
+                        else []
+                    ),
                 ],
                 className="legend-section",
             )

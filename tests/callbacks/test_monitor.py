@@ -158,3 +158,12 @@ def test_a_refresh_that_brings_nothing_new_leaves_the_layers_and_their_popups_al
 def test_the_kpis_include_the_area_under_water_and_the_flood_reports(monitored_db) -> None:
     kpis = _texts(show_kpis("?unit=916", LIVE, 0))
     assert "Diện tích đang ngập" in kpis and "phản ánh ngập trong 24 giờ" in kpis
+
+
+def test_the_public_legend_has_no_entry_for_citizens_reports_it_is_not_shown() -> None:
+    from layouts.monitor import legend
+
+    public = json.dumps(monitor.show_legend(["Ngập lụt"], None), default=str, ensure_ascii=False)
+    assert "Vùng ngập" in public and "Phản ánh ngập của người dân" not in public
+    staff = json.dumps(legend(["flood"], None, "vi", reports=True), default=str, ensure_ascii=False)
+    assert "Phản ánh ngập của người dân" in staff
