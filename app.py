@@ -19,6 +19,7 @@ from callbacks.auth import init_auth, init_csp
 from callbacks.downloads import init_downloads
 from callbacks.kiosk import kiosk_layout
 from callbacks.ogc import init_ogc
+from callbacks.printmap import init_printmap
 from callbacks.request import LANG_COOKIE, current_language, today
 from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, t
@@ -67,6 +68,7 @@ compress.compress_mimetypes_set |= {"application/geo+json", "text/csv"}
 init_auth(server)
 init_audit(server)
 init_downloads(server)
+init_printmap(server)
 init_ogc(server)
 init_api(server)
 # After every callback is defined: the hashes cover Dash's inline scripts.

@@ -25,6 +25,7 @@ from sqlalchemy import Connection
 
 from callbacks.access import AccessDenied, authorised_unit, current_caller
 from callbacks.monitor import parse_local
+from callbacks.printmap import active_layers, print_links
 from callbacks.request import CITY_TZ, current_language, parse_search
 from geodata import layers
 from geodata.db import get_engine, transaction
@@ -156,9 +157,19 @@ def _cell(value: Any) -> Any:
     Output(ids.DOWNLOADS, "children"),
     Input(ids.URL, "search"),
     Input(ids.TIME, "data"),
+    Input(ids.LAYERS_CONTROL, "overlays"),
+    Input(ids.CHOROPLETH, "value"),
+    Input(ids.SERVICE_KIND, "value"),
 )
-def show_downloads(search: str | None, time: dict[str, Any] | None) -> list:
-    """Links to download each layer of the selected unit at the moment shown, with the licence."""
+def show_downloads(
+    search: str | None,
+    time: dict[str, Any] | None,
+    overlays: list[str] | None = None,
+    indicator: str | None = None,
+    kind: str | None = None,
+) -> list:
+    """Links to download each layer of the selected unit at the moment shown, with the licence,
+    and to print the map as shown (its layers and indicator too)."""
     lang = current_language()
     req = parse_search(search)
     params = {"unit": req.unit} if req.unit else {}
@@ -180,6 +191,7 @@ def show_downloads(search: str | None, time: dict[str, Any] | None) -> list:
     return [
         html.H3(t("download.title", lang)),
         html.Ul(rows, className="downloads"),
+        print_links(params, active_layers(overlays, lang), indicator, kind, lang),
         html.P(
             [
                 t("download.licence", lang) + " ",

@@ -494,6 +494,45 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Quá nhiều yêu cầu: hãy thử lại sau ít phút.",
         "en": "Too many requests: try again in a little while.",
     },
+    # Printable map
+    "print.links": {"vi": "In bản đồ:", "en": "Print the map:"},
+    "print.title": {"vi": "{type} {name}", "en": "{name} ({type})"},
+    "print.moment": {
+        "vi": "Thời điểm: {hour} ngày {date} (giờ Cần Thơ)",
+        "en": "Shown: {date}, {hour} (Cần Thơ time)",
+    },
+    "print.live": {"vi": "trực tiếp", "en": "live"},
+    "print.no_data": {"vi": "Chưa có số liệu quan trắc", "en": "No monitoring data yet"},
+    "print.licence": {"vi": "Giấy phép: {licence} ({url})", "en": "Licence: {licence} ({url})"},
+    "print.printed": {"vi": "In lúc {time}", "en": "Printed {time}"},
+    "print.north": {"vi": "B", "en": "N"},
+    "print.base": {"vi": "Nền bản đồ", "en": "Base map"},
+    "print.selected": {"vi": "Ranh giới đơn vị được in", "en": "Boundary of the printed unit"},
+    "print.river": {"vi": "Sông, kênh", "en": "Rivers and canals"},
+    "print.unknown_format": {
+        "vi": "Không có định dạng này. Định dạng: png, pdf.",
+        "en": "No such format. Formats: png, pdf.",
+    },
+    "print.bad_layers": {
+        "vi": "Tham số “layers”: không có lớp “{value}”. Các lớp: {layers}.",
+        "en": "Parameter “layers”: there is no layer “{value}”. Layers: {layers}.",
+    },
+    "print.bad_indicator": {
+        "vi": "Tham số “indicator”: không có chỉ số “{value}”. Các chỉ số: {indicators}.",
+        "en": "Parameter “indicator”: there is no indicator “{value}”. Indicators: {indicators}.",
+    },
+    "print.bad_kind": {
+        "vi": "Tham số “kind”: không có loại cơ sở “{value}”. Các loại: {kinds}.",
+        "en": "Parameter “kind”: there is no facility kind “{value}”. Kinds: {kinds}.",
+    },
+    "print.bad_lang": {
+        "vi": "Tham số “lang”: “{value}” không được hỗ trợ. Ngôn ngữ: vi, en.",
+        "en": "Parameter “lang”: “{value}” is not supported. Languages: vi, en.",
+    },
+    "print.bad_unit": {
+        "vi": "Tham số “unit”: “{value}” không phải mã đơn vị hợp lệ.",
+        "en": "Parameter “unit”: “{value}” is not a valid unit code.",
+    },
 }
 
 # Unit types as Vietnamese sources write them → English.

@@ -140,7 +140,10 @@ def test_the_panel_offers_the_links_for_the_unit_and_moment_shown(server, city) 
     body = callback_body(
         [("downloads", "children")],
         [("url", "search", f"?unit={NINH_KIEU}"),
-         ("time-store", "data", {"at": "2026-11-26T10:00", "play": None})],
+         ("time-store", "data", {"at": "2026-11-26T10:00", "play": None}),
+         ("layers-control", "overlays", ["Ngập lụt", "Chất lượng không khí"]),
+         ("choropleth-indicator", "value", "aqi_max"),
+         ("service-kind", "value", "health_station")],
     )  # fmt: skip
     public = json.dumps(requests.post(server + "/_dash-update-component", json=body,
                                       timeout=10).json(), ensure_ascii=False)  # fmt: skip

@@ -1,0 +1,224 @@
+"""The printable map: ``/print/map.png`` and ``/print/map.pdf``, rendered on the server.
+
+``?unit=CODE&at=YYYY-MM-DDTHH:MM&layers=flood,air,traffic,services&indicator=aqi_max
+&kind=health_station&lang=vi`` prints what the dashboard shows for that selection: the unit and
+its children coloured by the indicator, the chosen layers from the map's own PostGIS queries, a
+legend, scale bar, north arrow, the moment (Cần Thơ time) and the data's source and licence.
+Every parameter is optional (the caller's home unit, live, flood and air, worst AQI, the page's
+language); a bad one is refused with 400 naming it. Access is that of the downloads: ward staff
+print their units only (refusals audited), the public never sees citizens' reports, and every
+print is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+from urllib.parse import urlencode
+
+import flask
+from dash import html
+from sqlalchemy import Connection
+
+from callbacks.access import AccessDenied, Caller, authorised_unit, current_caller
+from callbacks.monitor import parse_local
+from callbacks.request import CITY_TZ, current_language, parse_search
+from geodata import coverage, layers
+from geodata.db import get_engine, transaction
+from geodata.errors import UnknownUnit
+from geodata.printmap import FORMATS, Format, render
+from geodata.queries import Unit, children, context_geojson, units_geojson
+from geodata.settings import get_settings
+from geodata.users import audit
+from layouts.i18n import LANGUAGES, fmt_date, t
+from layouts.monitor import DEFAULT_LAYERS, FACILITY_KINDS, layer_name
+from layouts.printmap import PrintView, print_map
+
+DEFAULT_INDICATOR = "aqi_max"
+DEFAULT_KIND = "health_station"
+MIMETYPES = {"png": "image/png", "pdf": "application/pdf"}
+# About one pixel of the printed map (≈ 1,250 px wide at 150 dpi): finer detail cannot show.
+_PRINT_PX = 1250
+
+
+class BadParameter(ValueError):
+    """A query parameter that cannot be used; the message names it (in the caller's language)."""
+
+
+def _fail(status: int, message: str) -> flask.Response:
+    return flask.Response(message + "\n", status=status, mimetype="text/plain")
+
+
+def parse_layers(value: str | None, lang: str) -> list[str]:
+    """``flood,air`` → the themes to draw; absent → the dashboard's defaults; empty → none."""
+    if value is None:
+        return list(DEFAULT_LAYERS)
+    chosen = [v.strip() for v in value.split(",") if v.strip()]
+    for name in chosen:
+        if name not in layers.LAYERS:
+            raise BadParameter(
+                t("print.bad_layers", lang, value=name, layers=", ".join(layers.LAYERS))
+            )
+    return [name for name in layers.LAYERS if name in chosen]
+
+
+def parse_indicator(value: str | None, lang: str) -> str | None:
+    """The choropleth's indicator; absent → worst AQI; empty → no colouring (a cleared choice)."""
+    if value is None:
+        return DEFAULT_INDICATOR
+    if not value:
+        return None
+    if value not in layers.CHOROPLETH_INDICATORS:
+        known = ", ".join(layers.CHOROPLETH_INDICATORS)
+        raise BadParameter(t("print.bad_indicator", lang, value=value, indicators=known))
+    return value
+
+
+def _parse(args: Any, lang: str) -> tuple[list[str], str | None, str, dt.datetime | None]:
+    """Layers, indicator, facility kind and moment (None = live), or BadParameter."""
+    active = parse_layers(args.get("layers"), lang)
+    indicator = parse_indicator(args.get("indicator"), lang)
+    kind = args.get("kind") or DEFAULT_KIND
+    if kind not in FACILITY_KINDS:
+        raise BadParameter(t("print.bad_kind", lang, value=kind, kinds=", ".join(FACILITY_KINDS)))
+    unit = args.get("unit")
+    if unit is not None and parse_search("?" + urlencode({"unit": unit})).unit is None:
+        raise BadParameter(t("print.bad_unit", lang, value=unit))
+    at = None
+    if args.get("at"):
+        at = parse_local(args["at"])
+        if at is None:
+            raise BadParameter(t("download.bad_time", lang, value=args["at"]))
+    return active, indicator, kind, at
+
+
+def gather(
+    conn: Connection,
+    caller: Caller,
+    unit: Unit,
+    at: dt.datetime | None,
+    live: bool,
+    active: list[str],
+    indicator: str | None,
+    kind: str,
+    on_date: dt.date,
+) -> PrintView:
+    """What the map's queries return for the unit at the moment, as this caller may see it."""
+    settings = get_settings()
+    tolerance = max(unit.bounds[2] - unit.bounds[0], unit.bounds[3] - unit.bounds[1]) / _PRINT_PX
+    kids = children(conn, unit, on_date)
+    units = units_geojson(conn, [unit, *kids], tolerance, selected_id=unit.id)
+    values = (
+        layers.choropleth_values(conn, [f["id"] for f in units["features"]], indicator, at, kind)
+        if indicator and at
+        else {}
+    )
+    data: dict[str, dict[str, Any]] = {}
+    if at is not None and "flood" in active:
+        data["gauges"] = layers.flood_gauges_geojson(conn, unit.id, at)
+        data["inundation"] = layers.inundation_geojson(conn, unit.id, at, tolerance)
+        if caller.sees_personal_data:
+            data["reports"] = layers.flood_reports_geojson(conn, unit.id, at)
+    if at is not None and "air" in active:
+        data["air"] = layers.air_stations_geojson(conn, unit.id, at)
+    if at is not None and "traffic" in active:
+        # The zoom a screen of the map's width would show the unit at: all roads for a
+        # district or ward, arterials only for the city, as on the dashboard.
+        zoom = _zoom(unit.bounds)
+        data["roads"] = layers.traffic_geojson(conn, unit.id, at, unit.bounds, zoom, tolerance)
+        data["points"] = layers.traffic_points_geojson(conn, unit.id, at)
+    if "services" in active:  # facilities and coverage do not change by the hour
+        data["facilities"] = layers.facilities_geojson(conn, unit.id, kind)
+        data["underserved"] = coverage.underserved_geojson(
+            conn, kind, unit.bounds, tolerance, settings.max_features, on_date, unit.id
+        )
+    return PrintView(
+        unit=unit, units=units, values=values, indicator=indicator,
+        context=context_geojson(conn, unit, on_date), data=data, active=active,
+        show_reports=caller.sees_personal_data, facility_kind=kind, at=at, live=live,
+        printed_at=dt.datetime.now(dt.UTC), source=settings.data_source,
+        licence=settings.data_licence, licence_url=settings.data_licence_url,
+        demo=unit.source == "demo", metric_srid=settings.metric_srid,
+    )  # fmt: skip
+
+
+def _zoom(bounds: tuple[float, float, float, float]) -> float:
+    width = max(bounds[2] - bounds[0], 1e-6)
+    return math.log2(_PRINT_PX * 360 / (256 * width))
+
+
+def print_route(fmt: str) -> Any:
+    """GET /print/map.<png|pdf>: the current view of a unit as a one-page map."""
+    args = flask.request.args
+    lang = current_language()
+    if args.get("lang") is not None:
+        if args["lang"] not in LANGUAGES:
+            return _fail(400, t("print.bad_lang", lang, value=args["lang"]))
+        lang = args["lang"]
+    if fmt not in FORMATS:
+        return _fail(404, t("print.unknown_format", lang))
+    try:
+        active, indicator, kind, asked = _parse(args, lang)
+    except BadParameter as bad:
+        return _fail(400, str(bad))
+    caller = current_caller()
+    search = "?" + urlencode({k: v for k, v in args.items() if k in ("unit", "date")})
+    on_date = parse_search(search).on_date
+    try:
+        with get_engine().connect() as conn:
+            unit = authorised_unit(conn, caller, search)
+            at = asked or layers.latest_hour(conn, dt.datetime.now(dt.UTC))
+            view = gather(conn, caller, unit, at, asked is None, active, indicator, kind, on_date)
+    except AccessDenied:
+        return _fail(403, t("error.denied", lang))
+    except UnknownUnit:
+        code = args.get("unit", "")
+        return _fail(404, t("error.unknown_unit", lang, code=code, date=fmt_date(on_date, lang)))
+    output: Format = "png" if fmt == "png" else "pdf"
+    body = render(print_map(view, lang), output)
+    with transaction() as conn:  # reader roles may append to the audit log
+        audit(conn, "export", "success", caller.username, flask.request.remote_addr,
+              {"layer": "print", "format": fmt, "unit": unit.code, "layers": active,
+               "indicator": indicator, "at": at.isoformat() if at else None})  # fmt: skip
+    stamp = (at or dt.datetime.now(dt.UTC)).astimezone(CITY_TZ).strftime("%Y%m%d-%H%M")
+    settings = get_settings()
+    return flask.Response(
+        body,
+        mimetype=MIMETYPES[fmt],
+        headers={
+            # Inline: the browser shows it, ready to print or save.
+            "Content-Disposition": f'inline; filename="cantho-map-{unit.code}-{stamp}.{fmt}"',
+            "Link": f'<{settings.data_licence_url}>; rel="license"',
+            "X-Data-Licence": settings.data_licence,
+        },
+    )
+
+
+def print_links(
+    params: dict[str, str],
+    active: list[str],
+    indicator: str | None,
+    kind: str | None,
+    lang: str,
+) -> html.P:
+    """The "In bản đồ: PNG · PDF" links: the unit, moment, layers and indicator shown."""
+    query = {**params, "layers": ",".join(active), "indicator": indicator or ""}
+    if kind and ("services" in active or indicator == "coverage"):
+        query["kind"] = kind
+    links = [
+        html.A(fmt.upper(), href=f"/print/map.{fmt}?{urlencode(query)}", target="_blank",
+               rel="noopener")
+        for fmt in FORMATS
+    ]  # fmt: skip
+    return html.P([t("print.links", lang) + " ", links[0], " · ", links[1]], className="print")
+
+
+def active_layers(overlays: list[str] | None, lang: str) -> list[str]:
+    """The themes switched on in the layers control (it reports their translated names)."""
+    names = {layer_name(k, lang): k for k in layers.LAYERS}
+    return [names[o] for o in overlays or [] if o in names]
+
+
+def init_printmap(server: flask.Flask) -> None:
+    server.add_url_rule("/print/map.<fmt>", "print_map", print_route)

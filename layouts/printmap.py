@@ -1,0 +1,281 @@
+"""What the printable map shows and how: the dashboard's styles (assets/map.js, the legend in
+layouts/monitor.py) translated into print styles, and every text from the catalog.
+
+Pure: data (GeoJSON as the map's queries return it) → a ``geodata.printmap.PrintMap`` that the
+renderer turns into a PNG or PDF. Sizes are in points on the page: a Leaflet pixel radius r
+becomes a dot of about 1.1 r points across, so the page reads like the screen without crowding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from geodata import indicators
+from geodata.printmap import LegendSection, Mark, PrintMap, Style
+from geodata.queries import Unit
+from layouts.i18n import fmt_date, fmt_datetime, fmt_number, t, unit_type_label
+from layouts.monitor import (
+    CAMERA_COLOUR,
+    CHOROPLETH_CLASSES,
+    FACILITY_COLOURS,
+    INCIDENT_COLOUR,
+    INUNDATION_COLOUR,
+    NO_DATA,
+    _format_break,  # the legend's class bounds, written exactly as the dashboard writes them
+)
+
+CITY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+REPORT_COLOUR = "#1b4f72"
+UNDERSERVED_COLOUR = "#e74c3c"
+_QUIET_FILL = "#d6eaf8"  # units without an indicator, as on the map
+
+_UNIT_EDGE = "#1b4f72"
+_RIVER = Style("#85c1e9", "area", edge="#2e86c1", size=0.6, alpha=0.95)
+_RIVER_LINE = Style("#2e86c1", "line", size=2.0, alpha=0.95)
+_OUTLINE = Style("none", "area", edge="#b03a2e", size=2.2, alpha=1.0)
+_INUNDATION_LEGEND = Style(INUNDATION_COLOUR, "area", edge=REPORT_COLOUR, size=0.6, alpha=0.6)
+_REPORT = Style(REPORT_COLOUR, size=5.5)
+_INCIDENT = Style(INCIDENT_COLOUR, size=8.5)
+_CAMERA = Style(CAMERA_COLOUR, size=4.5)
+# Hatched, not filled: a red tint over the choropleth would read as another AQI class.
+_UNDERSERVED = Style("none", "area", edge=UNDERSERVED_COLOUR, size=0.8, alpha=0.8, hatch="////",
+                     dashed=True)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PrintView:
+    """What the caller may see of one unit at one moment, as the map's queries returned it."""
+
+    unit: Unit
+    units: dict[str, Any]  # the unit and its children (FeatureCollection, ``selected`` flags)
+    values: dict[int, float | None]  # the indicator per unit id
+    indicator: str | None
+    context: dict[str, Any]  # rivers (and the city outline) under the units
+    data: dict[str, dict[str, Any]]  # gauges, inundation, reports, air, roads, points, ...
+    active: list[str]  # themes switched on: flood, air, traffic, services
+    show_reports: bool
+    facility_kind: str
+    at: dt.datetime | None
+    live: bool
+    printed_at: dt.datetime
+    source: str
+    licence: str
+    licence_url: str
+    demo: bool
+    metric_srid: int
+
+
+def _name(lang: str, vi: str, en: str) -> str:
+    return vi if lang == "vi" else en
+
+
+def class_colour(value: float | None, classes: list[tuple[float, str]]) -> str:
+    """The colour of the class a value falls in (as ``canthoMap.classColour``)."""
+    if value is None:
+        return NO_DATA
+    colour = classes[0][1]
+    for low, hex_ in classes:
+        if value >= low:
+            colour = hex_
+    return colour
+
+
+def _alert_style(level: int | None) -> Style:
+    if level is None:
+        return Style(NO_DATA, size=9.5, edge="#17202a")
+    colour = indicators.FLOOD_ALERT_LEVELS[min(int(level), 3)].colour
+    return Style(colour, size=9.5 + 2 * min(int(level), 3))
+
+
+def _aqi_style(aqi: float | None) -> Style:
+    colour = NO_DATA if aqi is None else indicators.aqi_category(max(int(aqi), 0)).hex
+    return Style(colour, size=11)
+
+
+def _congestion_style(ratio: float | None, arterial: bool) -> Style:
+    colour, alpha = NO_DATA, 0.7
+    if ratio is not None:
+        for cls in indicators.CONGESTION_CLASSES:
+            if ratio >= cls.min_ratio:
+                colour, alpha = cls.colour, 0.95
+                break
+    return Style(colour, "line", size=2.4 if arterial else 1.1, alpha=alpha)
+
+
+def _features(collection: dict[str, Any] | None) -> list[dict[str, Any]]:
+    return list((collection or {}).get("features") or [])
+
+
+def _unit_layers(view: PrintView) -> tuple[list[Mark], list[Mark]]:
+    """Units filled by the indicator's class, and the selected unit's outline over everything."""
+    classes = CHOROPLETH_CLASSES.get(view.indicator or "")
+    features = _features(view.units)
+    has_children = any(not f["properties"].get("selected") for f in features)
+    fills, outline = [], []
+    for feature in features:
+        if feature["properties"].get("selected"):
+            outline.append(Mark(feature["geometry"], _OUTLINE))
+            if has_children:  # the children colour the unit; it only frames them
+                continue
+        if classes:
+            colour, alpha = class_colour(view.values.get(feature["id"]), classes), 0.6
+        else:
+            colour, alpha = _QUIET_FILL, 0.4
+        fills.append(Mark(feature["geometry"], Style(colour, "area", edge=_UNIT_EDGE, size=0.8,
+                                                     alpha=alpha)))  # fmt: skip
+    return fills, outline
+
+
+def _context(view: PrintView) -> list[Mark]:
+    marks = []
+    for feature in _features(view.context):
+        if feature["properties"].get("kind") == "outline":
+            continue  # the city's outline: the units already show it
+        line = "LineString" in (feature.get("geometry") or {}).get("type", "")
+        marks.append(Mark(feature["geometry"], _RIVER_LINE if line else _RIVER))
+    return marks
+
+
+def _data_layers(view: PrintView, lang: str) -> list[list[Mark]]:
+    """The active themes, bottom to top: areas, then lines, then points (as on the map)."""
+    data, active = view.data, view.active
+    areas: list[Mark] = []
+    lines: list[Mark] = []
+    points: list[Mark] = []
+    if "services" in active:
+        areas += [Mark(f["geometry"], _UNDERSERVED) for f in _features(data.get("underserved"))]
+    if "flood" in active:
+        for f in _features(data.get("inundation")):
+            depth = f["properties"].get("depth_m") or 0
+            alpha = min(0.25 + float(depth), 0.8)
+            style = Style(INUNDATION_COLOUR, "area", edge=REPORT_COLOUR, size=0.6, alpha=alpha)
+            areas.append(Mark(f["geometry"], style))
+    if "traffic" in active:
+        for f in _features(data.get("roads")):
+            p = f["properties"]
+            style = _congestion_style(p.get("ratio"), p.get("road_class") == "arterial")
+            lines.append(Mark(f["geometry"], style))
+    if "services" in active:
+        for f in _features(data.get("facilities")):
+            colour = FACILITY_COLOURS.get(f["properties"].get("kind"), NO_DATA)
+            points.append(Mark(f["geometry"], Style(colour, size=6.5)))
+    if "traffic" in active:
+        for f in _features(data.get("points")):
+            camera = f["properties"].get("kind") == "camera"
+            points.append(Mark(f["geometry"], _CAMERA if camera else _INCIDENT))
+    if "flood" in active:
+        if view.show_reports:
+            points += [Mark(f["geometry"], _REPORT) for f in _features(data.get("reports"))]
+        for f in _features(data.get("gauges")):
+            p = f["properties"]
+            level = p.get("max_level_m")
+            label = fmt_number(float(level), lang, 2) + " m" if level is not None else None
+            points.append(Mark(f["geometry"], _alert_style(p.get("level")), label, "left"))
+    if "air" in active:
+        for f in _features(data.get("air")):
+            aqi = f["properties"].get("aqi")
+            label = "AQI " + fmt_number(aqi, lang) if aqi is not None else None
+            points.append(Mark(f["geometry"], _aqi_style(aqi), label))
+    return [areas, lines, points]
+
+
+def legend_sections(view: PrintView, lang: str) -> list[LegendSection]:
+    """What is drawn, one section per theme (only what this caller's print can contain)."""
+    sections = []
+    classes = CHOROPLETH_CLASSES.get(view.indicator or "")
+    if view.indicator and classes:
+        rows = [("< " + _format_break(view.indicator, classes[1][0], lang), classes[0][1])]
+        rows += [("≥ " + _format_break(view.indicator, low, lang), c) for low, c in classes[1:]]
+        rows.append((t("legend.no_data", lang), NO_DATA))
+        key = dict(aqi_max="choropleth.aqi_max", gauges_above_alert="choropleth.gauges_above_alert",
+                   congested_share="choropleth.congested_share",
+                   coverage="choropleth.coverage")[view.indicator]  # fmt: skip
+        title = t("legend.choropleth", lang) + ": " + t(key, lang)
+        sections.append(LegendSection(title, [
+            (label, Style(colour, "area", edge=_UNIT_EDGE, size=0.8, alpha=0.6))
+            for label, colour in rows
+        ]))  # fmt: skip
+    frame = [(t("print.selected", lang), _OUTLINE), (t("print.river", lang), _RIVER)]
+    sections.append(LegendSection(t("print.base", lang), frame))
+    if "flood" in view.active:
+        entries = [(_name(lang, a.name_vi, a.name_en), _alert_style(a.level))
+                   for a in indicators.FLOOD_ALERT_LEVELS]  # fmt: skip
+        entries.append((t("legend.inundation", lang), _INUNDATION_LEGEND))
+        if view.show_reports:
+            entries.append((t("legend.report", lang), _REPORT))
+        sections.append(LegendSection(t("legend.flood", lang), entries))
+    if "air" in view.active:
+        entries = [(f"{c.low}–{c.high} " + _name(lang, c.name_vi, c.name_en), _aqi_style(c.low))
+                   for c in indicators.AQI_CATEGORIES]  # fmt: skip
+        sections.append(LegendSection(t("legend.air", lang), entries))
+    if "traffic" in view.active:
+        entries = [(_name(lang, c.name_vi, c.name_en), _congestion_style(c.min_ratio, True))
+                   for c in indicators.CONGESTION_CLASSES]  # fmt: skip
+        entries += [(t("legend.no_data", lang), _congestion_style(None, True)),
+                    (t("legend.incident", lang), _INCIDENT),
+                    (t("legend.camera", lang), _CAMERA)]  # fmt: skip
+        sections.append(LegendSection(t("legend.traffic", lang), entries))
+    if "services" in view.active:
+        kind = view.facility_kind
+        # Keyword names, so the catalog test sees every key that can reach t().
+        facility = dict(
+            hospital="facility.hospital", health_station="facility.health_station",
+            primary_school="facility.primary_school",
+            lower_secondary_school="facility.lower_secondary_school",
+            upper_secondary_school="facility.upper_secondary_school",
+            clean_water="facility.clean_water",
+        )[kind]  # fmt: skip
+        sections.append(LegendSection(t("layer.services", lang), [
+            (t(facility, lang), Style(FACILITY_COLOURS.get(kind, NO_DATA), size=6.5)),
+            (t("legend.underserved", lang), _UNDERSERVED),
+        ]))  # fmt: skip
+    return sections
+
+
+def _title(unit: Unit, lang: str) -> str:
+    if not unit.unit_type:
+        return unit.name
+    return t("print.title", lang, type=unit_type_label(unit.unit_type, lang), name=unit.name)
+
+
+def _moment(view: PrintView, lang: str) -> str:
+    if view.at is None:
+        return t("print.no_data", lang)
+    local = view.at.astimezone(CITY_TZ)
+    shown = t("print.moment", lang, hour=local.strftime("%H:%M"), date=fmt_date(local, lang))
+    return shown + (" · " + t("print.live", lang) if view.live else "")
+
+
+def print_map(view: PrintView, lang: str) -> PrintMap:
+    """The page for ``view`` in ``lang``."""
+    fills, outline = _unit_layers(view)
+    labels = [
+        (float(f["properties"]["label"][0]), float(f["properties"]["label"][1]),
+         f["properties"]["name"])
+        for f in _features(view.units)
+        if f["properties"].get("label") and not (
+            f["properties"].get("selected") and len(_features(view.units)) > 1)
+    ]  # fmt: skip
+    printed = fmt_datetime(view.printed_at.astimezone(CITY_TZ), lang)
+    return PrintMap(
+        title=_title(view.unit, lang),
+        subtitle=t("app.title", lang) + " · " + t("app.subtitle", lang),
+        moment=_moment(view, lang),
+        footer=[
+            t("download.source", lang, source=view.source),
+            t("print.licence", lang, licence=view.licence, url=view.licence_url)
+            + " · "
+            + t("print.printed", lang, time=printed),
+        ],
+        bounds=view.unit.bounds,
+        layers=[fills, _context(view), *_data_layers(view, lang), outline],
+        labels=labels,
+        legend_title=t("legend.title", lang),
+        legend=legend_sections(view, lang),
+        north=t("print.north", lang),
+        badge=t("demo.badge", lang) if view.demo else None,
+        metric_srid=view.metric_srid,
+    )

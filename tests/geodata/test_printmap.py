@@ -1,0 +1,105 @@
+"""The printable map's renderer: a one-page A4 map as PNG or PDF, text kept as text, true scale."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+from pyproj import Geod
+
+from geodata.printmap import (
+    PNG_PX,
+    LegendSection,
+    Mark,
+    PrintMap,
+    Style,
+    distance_label,
+    nice_length,
+    render,
+    to_metric,
+)
+
+WARD = {
+    "type": "Polygon",
+    "coordinates": [[[105.76, 10.02], [105.79, 10.02], [105.79, 10.05], [105.76, 10.05],
+                     [105.76, 10.02]]],
+}  # fmt: skip
+GAUGE = {"type": "Point", "coordinates": [105.775, 10.035]}
+ROAD = {"type": "LineString", "coordinates": [[105.76, 10.03], [105.79, 10.04]]}
+
+
+def _spec() -> PrintMap:
+    red = Style("#ff0000", "area", edge="#1b4f72", size=0.8, alpha=0.6)
+    return PrintMap(
+        title="Phường Hưng Lợi",
+        subtitle="Bản đồ giám sát đô thị Cần Thơ",
+        moment="Thời điểm: 14:00 ngày 26 thg 11, 2026 (giờ Cần Thơ)",
+        footer=["Nguồn: Trung tâm Điều hành", "Giấy phép: CC BY 4.0"],
+        bounds=(105.76, 10.02, 105.79, 10.05),
+        layers=[
+            [Mark(WARD, red)],
+            [Mark(ROAD, Style("#27ae60", "line", size=2))],
+            [Mark(GAUGE, Style("#f1c40f", size=11), "1,92 m", "left")],
+        ],
+        labels=[(105.775, 10.03, "Hưng Lợi")],
+        legend_title="Chú giải",
+        legend=[LegendSection("Trạm đo mực nước", [("Báo động I", Style("#f1c40f"))])],
+        north="B",
+        badge="Dữ liệu minh họa",
+    )
+
+
+def test_the_png_is_a4_at_150_dpi() -> None:
+    image = Image.open(io.BytesIO(render(_spec(), "png")))
+    assert image.format == "PNG" and image.size == PNG_PX == (1754, 1240)
+
+
+def test_the_pdf_is_one_a4_landscape_page_whose_vietnamese_text_stays_text() -> None:
+    reader = PdfReader(io.BytesIO(render(_spec(), "pdf")))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (float(box.width), float(box.height)) == pytest.approx((841.89, 595.28), abs=0.05)
+    text = reader.pages[0].extract_text()
+    shown = ("Phường Hưng Lợi", "14:00 ngày 26 thg 11, 2026", "Nguồn: Trung tâm Điều hành",
+             "CC BY 4.0", "Chú giải", "Báo động I", "1,92 m", "Dữ liệu minh họa")  # fmt: skip
+    for expected in shown:
+        assert expected in text
+
+
+def test_a_map_with_nothing_to_draw_still_prints() -> None:
+    empty = PrintMap(title="Xã Trống", subtitle="", moment="", footer=[],
+                     bounds=(105.5, 10.0, 105.5, 10.0), layers=[[]])  # fmt: skip
+    assert render(empty, "png").startswith(b"\x89PNG")
+
+
+def test_an_unknown_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="png, pdf"):
+        render(_spec(), "svg")  # type: ignore[arg-type]
+
+
+def test_the_page_is_drawn_in_true_metres_so_the_scale_bar_is_true() -> None:
+    # 0.1° of longitude along Cần Thơ's latitude, measured on the ellipsoid and on the page.
+    geodesic = Geod(ellps="WGS84").inv(105.65, 10.03, 105.75, 10.03)[2]
+    (x0, y0), (x1, y1) = to_metric(105.65, 10.03, 3405), to_metric(105.75, 10.03, 3405)
+    on_page = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
+    assert on_page == pytest.approx(geodesic, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("metres", "bar"), [(12_345, 10_000), (4_800, 2_000), (999, 500), (0.7, 0.5), (5_000, 5_000)]
+)
+def test_a_scale_bar_is_a_round_length_not_above_the_room(metres: float, bar: float) -> None:
+    assert nice_length(metres) == bar
+
+
+def test_a_scale_bar_needs_room() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        nice_length(0)
+
+
+def test_distances_read_in_metres_or_kilometres() -> None:
+    assert [distance_label(v) for v in (500, 1000, 2500, 10_000)] == [
+        "500 m", "1 km", "2.5 km", "10 km",
+    ]  # fmt: skip
