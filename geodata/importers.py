@@ -47,10 +47,10 @@ from geodata.db import get_engine
 from geodata.errors import ImportRejected
 from geodata.load import (
     BoundaryOptions,
-    _as_multipolygon,
     _inside,
     _outside_cause,
     _outside_problem,
+    _polygons,
     _read_frame,
     _text,
 )
@@ -693,19 +693,9 @@ def _shape(
             problems.append(f"{where}: the line has no length")
             return None
         return geom
-    if geom.geom_type not in ("Polygon", "MultiPolygon"):
-        problems.append(f"{where}: geometry is a {geom.geom_type}, not a polygon")
-        return None
-    if not shapely.is_valid(geom):
-        reason = shapely.is_valid_reason(geom)
-        if strict:
-            problems.append(f"{where}: invalid geometry: {reason} (--strict refuses invalid ones)")
-            return None
-        geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
-        summary.repairs.append(f"{where}: invalid geometry ({reason}), repaired")
-    polygons = _as_multipolygon(geom)
+    # The boundary importer's rule: repaired and reported, or refused with --strict.
+    polygons = _polygons(where, geom, strict, summary.repairs, problems)
     if polygons is None:
-        problems.append(f"{where}: geometry has no area")
         return None
     if kind.geometry == "area":
         return polygons

@@ -390,7 +390,7 @@ def _check_features(
             problems.append(_outside_problem(where, raw[i], bbox))
             outside.append(i)
         else:
-            geom = _polygons(where, wgs84[i], strict, summary, problems)
+            geom = _polygons(where, wgs84[i], strict, summary.repairs, problems)
         if ok and code is not None and name is not None and geom is not None:
             units.append(
                 _Unit(
@@ -427,7 +427,7 @@ def _outside_problem(where: str, raw: BaseGeometry, bbox: tuple[float, ...]) -> 
 
 
 def _polygons(
-    where: str, geom: BaseGeometry, strict: bool, summary: LoadSummary, problems: list[str]
+    where: str, geom: BaseGeometry, strict: bool, repairs: list[str], problems: list[str]
 ) -> MultiPolygon | None:
     """A lon/lat geometry as a valid MultiPolygon (repaired if need be); None after a problem."""
     if geom.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection"):
@@ -441,7 +441,7 @@ def _polygons(
             return None
         # "structure" keeps the polygons' areas and drops collapsed rings (lines, points).
         geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
-        summary.repairs.append(f"{where}: invalid geometry ({reason}), repaired")
+        repairs.append(f"{where}: invalid geometry ({reason}), repaired")
     polygons = _as_multipolygon(geom)
     if polygons is None:
         problems.append(f"{where}: geometry has no area (no polygon left after repair)")
