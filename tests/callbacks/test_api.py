@@ -24,7 +24,7 @@ import requests
 from sqlalchemy import Engine, text
 
 from geodata.ingest import add_token, rotate_token, set_token_disabled
-from tests.geodata.test_ingest import make_sensor
+from tests.dbutil import make_sensor
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)

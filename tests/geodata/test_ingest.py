@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 
 import pytest
 from sqlalchemy import Engine, text
@@ -20,28 +19,10 @@ from geodata.ingest import (
     rotate_token,
     set_token_disabled,
 )
+from tests.dbutil import make_sensor
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 LIMITS = Limits(clock_skew=dt.timedelta(minutes=5), max_age=dt.timedelta(days=30))
-
-
-def make_sensor(engine: Engine, quantities: tuple[str, ...] = ("pm25", "pm10")) -> str:
-    """A new air station in Ninh Kiều measuring ``quantities``; its code."""
-    code = f"t-{uuid.uuid4().hex[:10]}"
-    with engine.begin() as conn:
-        sensor_id = conn.scalar(
-            text(
-                "INSERT INTO sensor (code, source, geom, name, kind) VALUES "
-                "(:c, 'test', ST_SetSRID(ST_MakePoint(105.77, 10.03), 4326), :c, 'air_station') "
-                "RETURNING id"
-            ),
-            {"c": code},
-        )
-        conn.execute(
-            text("INSERT INTO sensor_quantity SELECT :s, id FROM quantity WHERE code = ANY(:q)"),
-            {"s": sensor_id, "q": list(quantities)},
-        )
-    return code
 
 
 @pytest.fixture
