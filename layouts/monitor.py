@@ -154,7 +154,7 @@ def choropleth_hideout(indicator: str | None, values: dict[int, float | None]) -
     }
 
 
-def _format_break(indicator: str, value: float, lang: str) -> str:
+def format_break(indicator: str, value: float, lang: str) -> str:
     if indicator in {"congested_share", "coverage"}:
         return fmt_number(value * 100, lang) + " %"
     return fmt_number(value, lang)
@@ -177,10 +177,10 @@ def legend(active: list[str], indicator: str | None, lang: str, reports: bool = 
     if indicator:
         classes = CHOROPLETH_CLASSES[indicator]
         rows = [
-            _swatch(colour, "≥ " + _format_break(indicator, low, lang))
+            _swatch(colour, "≥ " + format_break(indicator, low, lang))
             for low, colour in classes[1:]
         ]
-        first = _swatch(classes[0][1], "< " + _format_break(indicator, classes[1][0], lang))
+        first = _swatch(classes[0][1], "< " + format_break(indicator, classes[1][0], lang))
         sections.append(
             html.Div(
                 [

@@ -24,7 +24,7 @@ from layouts.monitor import (
     INCIDENT_COLOUR,
     INUNDATION_COLOUR,
     NO_DATA,
-    _format_break,  # the legend's class bounds, written exactly as the dashboard writes them
+    format_break,  # the class bounds written exactly as the dashboard legend writes them
 )
 
 CITY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -187,8 +187,8 @@ def legend_sections(view: PrintView, lang: str) -> list[LegendSection]:
     sections = []
     classes = CHOROPLETH_CLASSES.get(view.indicator or "")
     if view.indicator and classes:
-        rows = [("< " + _format_break(view.indicator, classes[1][0], lang), classes[0][1])]
-        rows += [("≥ " + _format_break(view.indicator, low, lang), c) for low, c in classes[1:]]
+        rows = [("< " + format_break(view.indicator, classes[1][0], lang), classes[0][1])]
+        rows += [("≥ " + format_break(view.indicator, low, lang), c) for low, c in classes[1:]]
         rows.append((t("legend.no_data", lang), NO_DATA))
         key = dict(aqi_max="choropleth.aqi_max", gauges_above_alert="choropleth.gauges_above_alert",
                    congested_share="choropleth.congested_share",
