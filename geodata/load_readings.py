@@ -144,8 +144,9 @@ def load_readings(
             _say(progress, "checking every row")
             _typed_table(conn, header, positions)
             _check_rows(conn, label, summary)
-            _refuse_duplicates(conn, label)
-            if not options.dry_run:
+            if options.dry_run:
+                _refuse_duplicates(conn, label)
+            else:
                 _say(progress, "writing readings and rollups")
                 _write(conn, label, summary)
         except BaseException:
@@ -502,6 +503,28 @@ def _refuse_duplicates(conn: Connection, label: str) -> None:
         raise ImportRejected(label, _duplicates(conn)) from exc
 
 
+# In key order: each index page is filled once, and a sensor's readings lie together on disk,
+# so rollups that read them back read few pages.
+_INSERT = (
+    "INSERT INTO reading (sensor_id, quantity_id, observed_at, value, quality) "
+    "SELECT sensor_id, quantity_id, observed_at, value, quality FROM import_typed "
+    "ORDER BY sensor_id, quantity_id, observed_at"
+)
+
+
+def _hours_had_readings(conn: Connection) -> bool:
+    """Whether any hour the file writes to already had readings (a rollup row) before it."""
+    return bool(
+        conn.scalar(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM import_changed c JOIN reading_hourly h "
+                "ON h.sensor_id = c.sensor_id AND h.quantity_id = c.quantity_id "
+                "AND h.hour = c.observed_at)"
+            )
+        )
+    )
+
+
 def _write(conn: Connection, label: str, summary: ReadingSummary) -> None:
     """Update the readings already stored, insert the rest, then roll up what changed."""
     conn.execute(
@@ -540,16 +563,21 @@ def _write(conn: Connection, label: str, summary: ReadingSummary) -> None:
         ),
         {"first": summary.first, "last": summary.last},
     )
-    summary.inserted = conn.execute(
-        text(
-            "INSERT INTO reading (sensor_id, quantity_id, observed_at, value, quality) "
-            "SELECT sensor_id, quantity_id, observed_at, value, quality FROM import_typed "
-            # In key order: each index page is filled once, and a sensor's readings lie
-            # together on disk, so the rollups below read few pages.
-            "ORDER BY sensor_id, quantity_id, observed_at "
-            "ON CONFLICT DO NOTHING"
-        )
-    ).rowcount
+    # A file of new readings (the usual bulk load) goes in with a plain INSERT, which is much
+    # cheaper than ON CONFLICT; a key already stored, or twice in the file, makes it fail and
+    # the file takes the careful path: duplicates named, stored readings left as they are.
+    fresh = False
+    if not summary.updated:
+        try:
+            with conn.begin_nested():
+                summary.inserted = conn.execute(text(_INSERT)).rowcount
+            fresh = True
+        except DBAPIError as exc:
+            if not isinstance(exc.orig, psycopg.errors.UniqueViolation):
+                raise
+    if not fresh:
+        _refuse_duplicates(conn, label)
+        summary.inserted = conn.execute(text(_INSERT + " ON CONFLICT DO NOTHING")).rowcount
     if summary.inserted:
         # Every hour of the file rather than only those of the new rows: RETURNING the
         # millions of new keys costs more than rolling up the few hours a file both adds to
@@ -564,4 +592,9 @@ def _write(conn: Connection, label: str, summary: ReadingSummary) -> None:
     summary.unchanged = summary.rows - summary.inserted - summary.updated
     if summary.inserted or summary.updated:
         conn.execute(text("ANALYZE import_changed"))
-        summary.hours, summary.days = refresh_rollups(conn, "import_changed")
+        # Hours that had no reading before hold exactly the file's readings: their rollups are
+        # made from the file's table in memory rather than read back from `reading` (the
+        # rollups of every hour with a reading are kept by every writer, so no rollup row
+        # means no reading).
+        source = "import_typed" if fresh and not _hours_had_readings(conn) else "reading"
+        summary.hours, summary.days = refresh_rollups(conn, "import_changed", source)

@@ -91,11 +91,15 @@ def _merge_incoming(conn: Connection) -> WriteResult:
     return WriteResult(inserted=inserted, hours=hours, days=days)
 
 
-def refresh_rollups(conn: Connection, touched_table: str = "incoming") -> tuple[int, int]:
+def refresh_rollups(
+    conn: Connection, touched_table: str = "incoming", readings_table: str = "reading"
+) -> tuple[int, int]:
     """Recompute the hourly/daily rollups and indicators for the periods in ``touched_table``.
 
     ``touched_table`` is a trusted table name (never user input) with sensor_id, quantity_id and
-    observed_at columns.
+    observed_at columns. ``readings_table`` (trusted too) holds every reading of the touched
+    hours, with value and quality: ``reading`` itself, or, for a bulk load into hours that had
+    no reading before, the load's own (smaller, in-memory) table.
     """
     conn.execute(text("DROP TABLE IF EXISTS touched_hour, touched_day"))
     conn.execute(
@@ -124,7 +128,8 @@ def refresh_rollups(conn: Connection, touched_table: str = "incoming") -> tuple[
                        count(*) AS n, avg(r.value) AS mean, min(r.value) AS min,
                        max(r.value) AS max
                 FROM pair p
-                JOIN reading r ON r.sensor_id = p.sensor_id AND r.quantity_id = p.quantity_id
+                JOIN {readings_table} r
+                  ON r.sensor_id = p.sensor_id AND r.quantity_id = p.quantity_id
                  AND r.observed_at >= p.first AND r.observed_at < p.last + interval '1 hour'
                 WHERE r.quality < {BAD_QUALITY}
                 GROUP BY 1, 2, 3

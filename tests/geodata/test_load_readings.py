@@ -297,3 +297,58 @@ def test_a_header_without_the_needed_columns_is_refused(sensors_db: Engine, tmp_
     assert "no observed_at column" in message
     assert "--field colour=…: readings have no column 'colour'" in message
     assert "no value column" not in message  # mapped
+
+
+def _rollups(engine: Engine) -> list[Any]:
+    """Every rollup and indicator row a load writes, comparable after a recompute."""
+    with engine.connect() as conn:
+        return [
+            conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4")).all()
+            for table in ("reading_hourly", "reading_daily", "sensor_indicator")
+        ]
+
+
+def test_rollups_made_from_a_fresh_file_equal_those_read_back_from_the_readings(
+    sensors_db: Engine, tmp_path: Path
+) -> None:
+    from geodata.readings import refresh_rollups
+
+    lines = series(400)
+    lines[7] = lines[7].removesuffix(",0") + ",2"  # a bad reading: left out of every rollup
+    load(csv_file(tmp_path / "fresh.csv", lines))
+    made_from_file = _rollups(sensors_db)
+    assert made_from_file[0]
+    with sensors_db.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TEMP TABLE everything ON COMMIT DROP AS "
+                "SELECT sensor_id, quantity_id, observed_at FROM reading"
+            )
+        )
+        refresh_rollups(conn, "everything", "reading")
+    assert _rollups(sensors_db) == made_from_file
+
+
+def test_readings_added_to_an_hour_that_has_some_are_rolled_up_with_them(
+    sensors_db: Engine, tmp_path: Path
+) -> None:
+    # 10:00–10:25 first, then 10:30–10:55 of the same hour in a second file.
+    load(csv_file(tmp_path / "first.csv", series(12)))
+    load(csv_file(tmp_path / "second.csv", series(12, T0 + dt.timedelta(minutes=30))))
+    with sensors_db.connect() as conn:
+        n, mean = conn.execute(
+            text(
+                "SELECT h.n, h.mean FROM reading_hourly h JOIN sensor s ON s.id = h.sensor_id "
+                "WHERE s.code = 'a1' AND h.hour = :hour"
+            ),
+            {"hour": T0},
+        ).one()
+        expected = conn.scalar(
+            text(
+                "SELECT avg(r.value) FROM reading r JOIN sensor s ON s.id = r.sensor_id "
+                "WHERE s.code = 'a1' AND r.observed_at >= :hour "
+                "AND r.observed_at < :hour + interval '1 hour'"
+            ),
+            {"hour": T0},
+        )
+    assert n == 12 and mean == pytest.approx(expected)
