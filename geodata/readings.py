@@ -114,28 +114,39 @@ def refresh_rollups(
     # Temporary tables are never analysed automatically; without statistics the planner guesses
     # their size and can pick a plan that scans the readings once per touched hour.
     conn.execute(text("ANALYZE touched_hour"))
-    hours = conn.execute(
-        text(
-            f"""
-            INSERT INTO reading_hourly AS h (sensor_id, quantity_id, hour, n, mean, min, max)
+    if readings_table == "reading":
+        # One index range scan per (sensor, quantity): the same cheap plan for a 5-minute
+        # batch and for a month of back-fill; only the touched hours are kept.
+        aggregate = f"""
             WITH pair AS MATERIALIZED (
                 SELECT sensor_id, quantity_id, min(hour) AS first, max(hour) AS last
                 FROM touched_hour GROUP BY sensor_id, quantity_id
             ), agg AS MATERIALIZED (
-                -- One index range scan per (sensor, quantity): the same cheap plan for a
-                -- 5-minute batch and for a month of back-fill.
                 SELECT r.sensor_id, r.quantity_id, date_trunc('hour', r.observed_at) AS hour,
                        count(*) AS n, avg(r.value) AS mean, min(r.value) AS min,
                        max(r.value) AS max
                 FROM pair p
-                JOIN {readings_table} r
-                  ON r.sensor_id = p.sensor_id AND r.quantity_id = p.quantity_id
+                JOIN reading r ON r.sensor_id = p.sensor_id AND r.quantity_id = p.quantity_id
                  AND r.observed_at >= p.first AND r.observed_at < p.last + interval '1 hour'
                 WHERE r.quality < {BAD_QUALITY}
                 GROUP BY 1, 2, 3
             )
             SELECT a.sensor_id, a.quantity_id, a.hour, a.n, a.mean, a.min, a.max
             FROM agg a JOIN touched_hour t USING (sensor_id, quantity_id, hour)
+        """
+    else:
+        # The load's own table holds every reading of its hours: one pass, no join.
+        aggregate = f"""
+            SELECT r.sensor_id, r.quantity_id, date_trunc('hour', r.observed_at),
+                   count(*), avg(r.value), min(r.value), max(r.value)
+            FROM {readings_table} r WHERE r.quality < {BAD_QUALITY}
+            GROUP BY 1, 2, 3
+        """
+    hours = conn.execute(
+        text(
+            f"""
+            INSERT INTO reading_hourly AS h (sensor_id, quantity_id, hour, n, mean, min, max)
+            {aggregate}
             ON CONFLICT (sensor_id, quantity_id, hour) DO UPDATE
               SET n = excluded.n, mean = excluded.mean, min = excluded.min, max = excluded.max
             """
