@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import threading
+import time
 from typing import Any
 
 import flask
@@ -36,11 +39,13 @@ from geodata.ingest import (
     authenticate_sensor,
     ingest,
 )
+from geodata.readings import drain_rollup_queue
 from geodata.settings import get_settings
 from geodata.users import audit
 from layouts.i18n import DEFAULT_LANGUAGE, LANGUAGES, fmt_number, t
 
 PATH = "/api/v1/observations"
+_log = logging.getLogger(__name__)
 MAX_ERRORS_SHOWN = 500  # a batch of 10,000 bad items need not answer with 10,000 messages
 # Concurrent batches update the same city and district indicator rows; when PostgreSQL breaks
 # a lock cycle between two of them, the one it chose is simply run again.
@@ -165,6 +170,32 @@ def post_observations() -> flask.Response:
     return _answer(201 if result.inserted else 200, body)
 
 
+def _refresh_rollups_forever(interval: float) -> None:
+    """Drain the rollup queue every ``interval`` seconds; a failure (database down) is logged
+    and the next turn tries again, the hours staying queued."""
+    while True:
+        time.sleep(interval)
+        try:
+            with scope(None), transaction() as conn:
+                drain_rollup_queue(conn)
+        except Exception:  # a background loop must outlive any one failure
+            _log.warning("rollup refresher: a turn failed; its hours stay queued", exc_info=True)
+
+
+def start_rollup_refresher() -> threading.Thread | None:
+    """One daemon thread per server process; the drains take turns through an advisory lock."""
+    interval = get_settings().rollup_interval_s
+    if interval <= 0:
+        return None
+    thread = threading.Thread(
+        target=_refresh_rollups_forever, args=(interval,), name="rollup-refresher", daemon=True
+    )
+    thread.start()
+    return thread
+
+
 def init_api(server: flask.Flask) -> None:
-    """Register the ingestion API's routes on the app's Flask server."""
+    """Register the ingestion API's routes on the app's Flask server, and start the refresher
+    that rolls up what sensors push."""
     server.add_url_rule(PATH, "post_observations", post_observations, methods=["POST"])
+    start_rollup_refresher()

@@ -19,6 +19,16 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_db_rollups(args: argparse.Namespace) -> int:
+    from geodata.db import transaction
+    from geodata.readings import drain_rollup_queue
+
+    with transaction() as conn:
+        done = drain_rollup_queue(conn)
+    print(f"rolled up {done:,} queued sensor-hours")
+    return 0
+
+
 def _cmd_sample(args: argparse.Namespace) -> int:
     from geodata.sample import write_sample
 
@@ -174,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="apply the migrations up to REVISION (default: head)")
     up.add_argument("revision", nargs="?", default="head")
     up.set_defaults(handler=_cmd_db_upgrade)
+    rollups = db_sub.add_parser(
+        "rollups", help="roll up the hours sensors pushed to now (the server does it every 2 s)"
+    )
+    rollups.set_defaults(handler=_cmd_db_rollups)
 
     sample = sub.add_parser(
         "sample", help="write the synthetic, deterministic Cần Thơ demo data set"

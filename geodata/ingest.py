@@ -12,9 +12,10 @@ it, or leave it out). A compromised device can then only forge its own data.
 
 A batch is checked whole before anything is written: every bad item is reported (index, field,
 reason) and nothing is stored. A good batch goes through :func:`geodata.readings.write_readings`
-in the caller's transaction, so the rollups and indicators the dashboard reads follow at once,
-and a batch is stored whole or not at all. Readings already stored (same sensor, quantity and
-time) are left as they are: re-sending a batch is harmless.
+in the caller's transaction, whole or not at all, with the hours it touched queued for the
+rollups; the server's refresher (``callbacks.api``) rolls the queue up every few seconds, so the
+dashboard and the kiosk show a push within one of their refreshes. Readings already stored
+(same sensor, quantity and time) are left as they are: re-sending a batch is harmless.
 """
 
 from __future__ import annotations
@@ -339,11 +340,12 @@ def ingest(
     limits: Limits,
     now: dt.datetime | None = None,
 ) -> IngestResult:
-    """Check the token and the batch, then store it with its rollups, in the caller's
-    transaction. Raises TokenRefused or BatchRejected (and writes nothing)."""
+    """Check the token and the batch, then store it and queue its hours for the rollups, in the
+    caller's transaction. Raises TokenRefused or BatchRejected (and writes nothing)."""
     sensor = authenticate_sensor(conn, token)
     readings, errors = validate_batch(conn, sensor, items, now or dt.datetime.now(dt.UTC), limits)
     if errors:
         raise BatchRejected(errors)
-    written = write_readings(conn, readings)
+    # Rolled up by the server's refresher within seconds, with every other push since.
+    written = write_readings(conn, readings, queue_rollups=True)
     return IngestResult(received=len(items), inserted=written.inserted)

@@ -44,8 +44,13 @@ class WriteResult:
     days: int
 
 
-def write_readings(conn: Connection, readings: Iterable[Reading]) -> WriteResult:
-    """Store a batch (COPY speed) and bring every rollup it touches up to date; one transaction."""
+def write_readings(
+    conn: Connection, readings: Iterable[Reading], queue_rollups: bool = False
+) -> WriteResult:
+    """Store a batch (COPY speed) and bring every rollup it touches up to date; one transaction.
+
+    With ``queue_rollups`` the touched hours go to ``rollup_queue`` instead, for
+    :func:`drain_rollup_queue` to roll up together with other batches (sensor pushes)."""
     conn.execute(
         text(
             """
@@ -67,10 +72,10 @@ def write_readings(conn: Connection, readings: Iterable[Reading]) -> WriteResult
     ):
         for r in readings:
             copy.write_row((r.sensor_id, r.quantity_id, r.observed_at, r.value, r.quality))
-    return _merge_incoming(conn)
+    return _merge_incoming(conn, queue_rollups)
 
 
-def _merge_incoming(conn: Connection) -> WriteResult:
+def _merge_incoming(conn: Connection, queue_rollups: bool = False) -> WriteResult:
     conn.execute(text("ANALYZE incoming"))
     span = conn.execute(text("SELECT min(observed_at), max(observed_at) FROM incoming")).one()
     if span[0] is None:
@@ -87,8 +92,48 @@ def _merge_incoming(conn: Connection) -> WriteResult:
             """
         )
     ).rowcount
+    if queue_rollups:
+        conn.execute(
+            text(
+                "INSERT INTO rollup_queue (sensor_id, quantity_id, hour) "
+                "SELECT DISTINCT sensor_id, quantity_id, date_trunc('hour', observed_at) "
+                "FROM incoming ON CONFLICT DO NOTHING"
+            )
+        )
+        return WriteResult(inserted=inserted, hours=0, days=0)
     hours, days = refresh_rollups(conn, "incoming")
     return WriteResult(inserted=inserted, hours=hours, days=days)
+
+
+# One drain at a time across every server process: the others skip their turn.
+_DRAIN_LOCK = 0x43414E54484F  # "CANTHO"
+
+
+def drain_rollup_queue(conn: Connection) -> int:
+    """Roll up every hour queued by sensor pushes, in the caller's transaction; the hours done.
+
+    The queue rows are deleted in the same transaction as the rollups are written: if the
+    rollups fail, the hours stay queued. Returns 0 at once when another drain is running.
+    """
+    if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _DRAIN_LOCK}):
+        return 0
+    conn.execute(text("DROP TABLE IF EXISTS queued"))
+    conn.execute(
+        text(
+            """
+            CREATE TEMP TABLE queued ON COMMIT DROP AS
+            WITH taken AS (
+                DELETE FROM rollup_queue RETURNING sensor_id, quantity_id, hour
+            )
+            SELECT sensor_id, quantity_id, hour AS observed_at FROM taken
+            """
+        )
+    )
+    count = int(conn.scalar(text("SELECT count(*) FROM queued")) or 0)
+    if count:
+        conn.execute(text("ANALYZE queued"))
+        refresh_rollups(conn, "queued")
+    return count
 
 
 def refresh_rollups(

@@ -218,7 +218,23 @@ def main() -> int:
         print("per 10 s:   " + ", ".join(f"{windows[w] / 10:,.0f}" for w in full) + " readings/s")
         print(f"row check:  {added:,} rows added to reading, {sent:,} sent: "
               f"{'OK' if added == sent else 'MISMATCH'}")  # fmt: skip
-        ok = added == sent and set(statuses) <= {200, 201}
+        # The server's refresher rolls the pushes up every few seconds: how long after the last
+        # push until every pushed hour is rolled up (the dashboard's lag behind the sensors).
+        drained_at = time.perf_counter()
+        while True:
+            with engine.connect() as conn:
+                queued = conn.scalar(text("SELECT count(*) FROM rollup_queue"))
+            if not queued:
+                break
+            time.sleep(0.1)
+        lag = time.perf_counter() - drained_at
+        with engine.connect() as conn:
+            hourly = conn.scalar(text("SELECT coalesce(sum(n), 0) FROM reading_hourly"))
+            expected = conn.scalar(text("SELECT count(*) FROM reading WHERE quality < 2"))
+        print(f"rollups:    queue empty {lag:.1f} s after the last push; hourly rollups count "
+              f"{hourly:,} readings of {expected:,}: "
+              f"{'OK' if hourly == expected else 'MISMATCH'}")  # fmt: skip
+        ok = added == sent and set(statuses) <= {200, 201} and hourly == expected
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -32,6 +32,9 @@ TEST_URL = make_url(_BASE_URL).set(database=_TEST_DB).render_as_string(hide_pass
 # Everything imported from here on (settings, engine, the Dash app) sees the throw-away database.
 os.environ["DATABASE_URL"] = TEST_URL
 os.environ.setdefault("CANTHO_TILE_URL", "")  # no tile requests from tests: the network is closed
+# No rollup refresher thread in the test process: tests drain the queue when they mean to. The
+# gunicorn servers started below run one, as production does.
+os.environ["CANTHO_ROLLUP_INTERVAL_S"] = "0"
 
 
 def _admin_engine() -> Engine:
@@ -117,7 +120,7 @@ def _free_port() -> int:
 def server(engine) -> Iterator[str]:
     """gunicorn with two workers against the test database; its base URL."""
     port = _free_port()
-    env = {**os.environ, "CANTHO_TILE_URL": ""}
+    env = {**os.environ, "CANTHO_TILE_URL": "", "CANTHO_ROLLUP_INTERVAL_S": "0.5"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
          "app:server"],

@@ -261,7 +261,7 @@ def test_the_command_line_adds_rotates_and_disables_tokens(empty_db, capsys) -> 
 def test_pushes_leave_every_unit_indicator_as_a_full_recompute_would(monitored_db) -> None:
     """A push recomputes only the units covering its sensor (the cheap path); recomputing
     every unit for the same periods afterwards must change nothing."""
-    from geodata.readings import refresh_unit_indicators
+    from geodata.readings import drain_rollup_queue, refresh_unit_indicators
 
     hour = (NOW - dt.timedelta(hours=1)).replace(minute=0, second=0)
     with monitored_db.connect() as conn:
@@ -279,6 +279,8 @@ def test_pushes_leave_every_unit_indicator_as_a_full_recompute_would(monitored_d
                   "observed_at": (hour + dt.timedelta(seconds=30 + k)).isoformat()}
                  for k in range(3)]  # fmt: skip
         assert _ingest(monitored_db, token, items).inserted == 3
+    with monitored_db.begin() as conn:
+        assert drain_rollup_queue(conn) == len(sensors)  # one queued hour per sensor
     snapshot = "SELECT admin_unit_id, indicator, period, period_start, value, detail FROM "
     with monitored_db.begin() as conn:
         conn.execute(text("CREATE TEMP TABLE before ON COMMIT DROP AS " + snapshot

@@ -220,3 +220,45 @@ def test_detector_speeds_give_the_segment_ratio_and_the_units_congested_share(de
         """,
     )
     assert share.value == pytest.approx(0.3)  # 300 m of 1,000 m measured is congested
+
+
+def test_queued_batches_are_rolled_up_together_by_one_drain_as_if_written_at_once(
+    demo_db, gauge
+) -> None:
+    from geodata.readings import drain_rollup_queue
+
+    first = _every_5_min(gauge, "water_level", T0, [1.0, 1.2, 1.4])
+    second = _every_5_min(gauge, "water_level", T0 + dt.timedelta(minutes=15), [1.8, 2.05])
+    for batch in (first, second):
+        with demo_db.begin() as conn:
+            assert write_readings(conn, batch, queue_rollups=True).inserted == len(batch)
+    # Stored, queued (one hour), not yet rolled up.
+    assert _one(demo_db, "SELECT count(*) AS n FROM reading WHERE sensor_id = :s", s=gauge).n == 5
+    assert _one(demo_db, "SELECT count(*) AS n FROM rollup_queue").n == 1
+    assert _one(demo_db, "SELECT n FROM reading_hourly WHERE sensor_id = :s", s=gauge) is None
+    with demo_db.begin() as conn:
+        assert drain_rollup_queue(conn) == 1
+    row = _one(demo_db, "SELECT n, max FROM reading_hourly WHERE sensor_id = :s", s=gauge)
+    assert row.n == 5 and row.max == 2.05
+    level = _one(
+        demo_db,
+        "SELECT value FROM sensor_indicator WHERE sensor_id = :s AND indicator = 'alert_level' "
+        "AND period = 'hour'",
+        s=gauge,
+    )
+    assert level.value == 3  # 2.05 m is above Báo động III (2.0 m)
+    assert _one(demo_db, "SELECT count(*) AS n FROM rollup_queue").n == 0
+    with demo_db.begin() as conn:
+        assert drain_rollup_queue(conn) == 0  # nothing left: a second drain does nothing
+
+
+def test_a_failed_drain_leaves_the_hours_queued(demo_db, gauge) -> None:
+    from geodata.readings import drain_rollup_queue
+
+    with demo_db.begin() as conn:
+        write_readings(conn, _every_5_min(gauge, "water_level", T0, [1.0]), queue_rollups=True)
+    with pytest.raises(RuntimeError), demo_db.begin() as conn:
+        drain_rollup_queue(conn)
+        raise RuntimeError("the rollups failed half-way")
+    assert _one(demo_db, "SELECT count(*) AS n FROM rollup_queue").n == 1
+    assert _one(demo_db, "SELECT n FROM reading_hourly WHERE sensor_id = :s", s=gauge) is None
