@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # how far ahead a sensor's clock may run, and the oldest reading still taken (older data
     # arrives through the bulk importer, not one sensor's push).
     ingest_max_items: int = 10_000
+    # Bad tokens allowed per client address in the window before its pushes get 429.
+    ingest_token_failures: int = 30
+    ingest_token_failure_window_min: int = 15
     # Seconds between two drains of the rollup queue the pushes fill (0: no refresher thread).
     rollup_interval_s: float = 2.0
     ingest_max_bytes: int = 4_000_000

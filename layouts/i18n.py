@@ -268,6 +268,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Mã truy cập của cảm biến bị thiếu, sai hoặc đã bị vô hiệu hóa.",
         "en": "The sensor token is missing, wrong or disabled.",
     },
+    "api.rate_limited": {
+        "vi": "Quá nhiều yêu cầu với mã truy cập sai từ địa chỉ này. Thử lại sau {minutes} phút.",
+        "en": "Too many requests with a bad token from this address. Try again in {minutes} min.",
+    },
     "api.unsupported_media_type": {
         "vi": "Nội dung phải là JSON (Content-Type: application/json).",
         "en": "The body must be JSON (Content-Type: application/json).",

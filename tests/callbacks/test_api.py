@@ -423,3 +423,30 @@ def test_a_server_killed_mid_batch_stores_the_whole_batch_or_none_of_it(
         response = _post(base, token, {"observations": items})
         assert response.json()["inserted"] == len(items)
         assert _count(city, code) == len(items)
+
+
+def test_an_address_that_sent_many_bad_tokens_is_refused_429_without_growing_the_log(
+    server, station, city
+) -> None:
+    from geodata.settings import get_settings
+
+    _, token = station
+    failures = get_settings().ingest_token_failures
+    with city.begin() as conn:  # as if this address had just sent that many bad tokens
+        conn.execute(
+            text("INSERT INTO audit_log (address, action, outcome, detail) "
+                 "SELECT '127.0.0.1', 'ingest', 'denied', '{\"test\": true}' "
+                 "FROM generate_series(1, :n)"), {"n": failures}
+        )  # fmt: skip
+        logged = conn.scalar(text("SELECT count(*) FROM audit_log"))
+    try:
+        refused = _post(server, token, {"observations": _items(1)})
+        assert refused.status_code == 429
+        assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60
+        assert "Quá nhiều yêu cầu" in refused.json()["message"]
+        with city.connect() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM audit_log")) == logged
+    finally:
+        with city.begin() as conn:
+            conn.execute(text("DELETE FROM audit_log WHERE detail ->> 'test' = 'true'"))
+    assert _post(server, token, {"observations": _items(1)}).status_code == 201
