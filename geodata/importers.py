@@ -782,6 +782,21 @@ def _upsert(
 _POINT = "ST_SetSRID(ST_GeomFromWKB(p.wkb), 4326)"
 
 
+def _plain_writer(columns: dict[str, str], geometry_sql: str) -> Writer:
+    """A writer that upserts the mapped columns as they are (no lookups of its own)."""
+
+    def write(
+        conn: Connection,
+        features: list[_Feature],
+        kind: FeatureKind,
+        summary: FeatureSummary,
+        problems: list[str],
+    ) -> None:
+        _upsert(conn, kind, features, summary, problems, columns, geometry_sql)
+
+    return write
+
+
 def _write_facilities(
     conn: Connection,
     features: list[_Feature],
@@ -814,24 +829,6 @@ def _write_facilities(
         problems,
         {"code": "text", "name": "text", "kind": "text", "capacity": "int"},
         _POINT,
-    )
-
-
-def _write_roads(
-    conn: Connection,
-    features: list[_Feature],
-    kind: FeatureKind,
-    summary: FeatureSummary,
-    problems: list[str],
-) -> None:
-    _upsert(
-        conn,
-        kind,
-        features,
-        summary,
-        problems,
-        {"code": "text", "name": "text", "road_class": "text", "free_flow_kmh": "real"},
-        "ST_SetSRID(ST_GeomFromWKB(p.wkb), 4326)",
     )
 
 
@@ -910,24 +907,6 @@ def _write_sensors(
     )
 
 
-def _write_flood_zones(
-    conn: Connection,
-    features: list[_Feature],
-    kind: FeatureKind,
-    summary: FeatureSummary,
-    problems: list[str],
-) -> None:
-    _upsert(
-        conn,
-        kind,
-        features,
-        summary,
-        problems,
-        {"code": "text", "depth_m": "real", "started_at": "timestamptz", "ended_at": "timestamptz"},
-        "ST_Multi(ST_SetSRID(ST_GeomFromWKB(p.wkb), 4326))",
-    )
-
-
 def _write_population(
     conn: Connection,
     features: list[_Feature],
@@ -963,9 +942,15 @@ def _kind_key(label: str) -> str:
 
 _WRITERS: dict[str, Writer] = {
     "facilities": _write_facilities,
-    "roads": _write_roads,
+    "roads": _plain_writer(
+        {"code": "text", "name": "text", "road_class": "text", "free_flow_kmh": "real"},
+        "ST_SetSRID(ST_GeomFromWKB(p.wkb), 4326)",
+    ),
     "sensors": _write_sensors,
-    "flood-zones": _write_flood_zones,
+    "flood-zones": _plain_writer(
+        {"code": "text", "depth_m": "real", "started_at": "timestamptz", "ended_at": "timestamptz"},
+        "ST_Multi(ST_SetSRID(ST_GeomFromWKB(p.wkb), 4326))",
+    ),
     "population": _write_population,
 }
 
