@@ -32,6 +32,14 @@ def monitored_db(engine: Engine) -> Engine:
     """Two days of demo monitoring data, made once: these tests only read (and audit)."""
     truncate_all(engine)
     write_sample(days=2, services=True)
+    with engine.begin() as conn:  # a citizen's report in Ninh Kiều, whatever the demo's weather
+        conn.execute(
+            text(
+                "INSERT INTO flood_report (code, source, geom, reported_at, depth_cm, description) "
+                "VALUES ('test-report', 'test', ST_SetSRID(ST_MakePoint(105.775, 10.03), 4326), "
+                "now() - interval '1 hour', 40, 'Nước ngập tới đầu gối')"
+            )
+        )
     return engine
 
 
