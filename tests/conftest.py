@@ -7,21 +7,17 @@ The suite needs DATABASE_URL pointing at a PostgreSQL server whose role may crea
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from tests.dbutil import truncate_all
+from tests.servers import gunicorn
 
 _BASE_URL = os.environ.get("DATABASE_URL")
 if not _BASE_URL:
@@ -107,42 +103,12 @@ def monitored_db(engine: Engine) -> Engine:
     return engine
 
 
-_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(engine) -> Iterator[str]:
-    """gunicorn with two workers against the test database; its base URL."""
-    port = _free_port()
-    env = {**os.environ, "CANTHO_TILE_URL": "", "CANTHO_ROLLUP_INTERVAL_S": "0.5"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "app:server"],
-        cwd=_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if requests.get(base + "/", timeout=10).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening yet, or still booting
-                time.sleep(0.2)
-        else:
-            proc.terminate()
-            pytest.fail(
-                f"gunicorn did not start: {proc.stderr.read().decode() if proc.stderr else ''}"
-            )
+    """gunicorn with two workers against the test database; its base URL. Its rollup refresher
+    runs, as in production, every half second."""
+    with gunicorn({"CANTHO_ROLLUP_INTERVAL_S": "0.5"}) as (base, _):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def pytest_setup_options():  # type: ignore[no-untyped-def]

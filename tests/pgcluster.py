@@ -7,10 +7,11 @@ import contextlib
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.servers import free_port
 
 OWNER = "cantho"
 PASSWORD = "private-cluster"
@@ -27,12 +28,6 @@ def _bin() -> Path:
     return Path(found[-1]).parent
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class PrivateCluster:
     """initdb, start, stop; run as ``postgres`` when the tests run as root (PostgreSQL refuses)."""
 
@@ -40,7 +35,7 @@ class PrivateCluster:
         self.bin = _bin()
         self.root = Path(tempfile.mkdtemp(prefix="cantho-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
         self._as_pg("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",

@@ -321,43 +321,22 @@ def kiosk_on_a_private_database():
     import os
     import subprocess
     import sys
-    from pathlib import Path
 
-    import requests
+    from tests.pgcluster import PrivateCluster
+    from tests.servers import ROOT, gunicorn
 
-    from tests.pgcluster import PrivateCluster, _free_port
-
-    root = Path(__file__).resolve().parent.parent
     cluster = PrivateCluster()
-    proc = None
     try:
         cluster.start()
         cluster.prepare()
-        env = {**os.environ, "DATABASE_URL": cluster.url, "CANTHO_TILE_URL": ""}
+        env = {"DATABASE_URL": cluster.url}
         for args in (["db", "upgrade"], ["sample", "--days", "1"]):
-            subprocess.run([sys.executable, "-m", "geodata", *args], cwd=root, env=env,
-                           check=True, capture_output=True)  # fmt: skip
-        port = _free_port()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "4", "--bind",
-             f"127.0.0.1:{port}", "app:server"],
-            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        until(lambda: _answers(requests, base), timeout=30, msg="gunicorn did not start")
-        yield base, cluster
+            subprocess.run([sys.executable, "-m", "geodata", *args], cwd=ROOT,
+                           env={**os.environ, **env}, check=True, capture_output=True)  # fmt: skip
+        with gunicorn(env, workers=1, args=("--threads", "4")) as (base, _):
+            yield base, cluster
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=20)
         cluster.remove()
-
-
-def _answers(requests, base: str) -> bool:
-    try:
-        return bool(requests.get(base + "/", timeout=5).status_code == 200)
-    except requests.RequestException:
-        return False
 
 
 def _banner_shown(dash_duo) -> bool:

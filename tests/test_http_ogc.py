@@ -5,12 +5,8 @@ limits, and two real clients (OWSLib's Features client and GDAL's OAPIF driver v
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -19,10 +15,9 @@ from sqlalchemy import text
 
 from geodata.ogc import COLLECTIONS
 from geodata.sample import write_sample
-from tests.conftest import _free_port
 from tests.dbutil import truncate_all
+from tests.servers import gunicorn
 
-ROOT = Path(__file__).resolve().parent.parent
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
 GEOJSON_CLASS = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -274,27 +269,10 @@ def test_a_browser_gets_html_pages_in_vietnamese_with_an_english_switch(api) -> 
 
 @pytest.fixture(scope="module")
 def strict_server(engine):
-    """A second gunicorn whose OGC API allows 5 requests a minute per client and worker."""
-    port = _free_port()
-    env = {**os.environ, "CANTHO_TILE_URL": "", "CANTHO_OGC_RATE_LIMIT": "5 per minute"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "app:server"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                # The map's page is not limited: waiting for it spends none of the allowance.
-                if requests.get(base + "/", timeout=10).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
+    """A second gunicorn whose OGC API allows 5 requests a minute per client and worker. Waiting
+    for it to start asks for the map's page, which spends none of that allowance."""
+    with gunicorn({"CANTHO_OGC_RATE_LIMIT": "5 per minute"}) as (base, _):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_too_many_requests_get_429_with_retry_after(strict_server) -> None:

@@ -10,9 +10,7 @@ import datetime as dt
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,8 +23,8 @@ from sqlalchemy import Engine, text
 
 from geodata.ingest import add_token, rotate_token, set_token_disabled
 from tests.dbutil import make_sensor
+from tests.servers import gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 # Readings of one whole hour, two hours back: every test's readings fall in hours of their own.
 HOUR = (NOW - dt.timedelta(hours=2)).replace(minute=0, second=0)
@@ -307,36 +305,12 @@ BIG = 30_000
 
 @pytest.fixture
 def own_server(city: Engine) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
-    # No rollup refresher: it would queue behind the kill test's lock too.
-    env = {**os.environ, "CANTHO_TILE_URL": "", "CANTHO_INGEST_MAX_ITEMS": str(BIG),
-           "CANTHO_INGEST_MAX_BYTES": "20000000", "CANTHO_ROLLUP_INTERVAL_S": "0"}  # fmt: skip
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "1", "--timeout", "300",
-         "--bind", f"127.0.0.1:{port}", "app:server"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        while True:
-            try:
-                requests.get(base + "/kiosk", timeout=30)
-                break
-            except requests.ConnectionError:
-                assert proc.poll() is None, "gunicorn did not start"
-                time.sleep(0.2)
-        yield base, proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    # No rollup refresher: it would queue behind the kill test's lock too. A process group of
+    # its own, so that the test can kill the whole server.
+    env = {"CANTHO_INGEST_MAX_ITEMS": str(BIG), "CANTHO_INGEST_MAX_BYTES": "20000000",
+           "CANTHO_ROLLUP_INTERVAL_S": "0"}  # fmt: skip
+    with gunicorn(env, workers=1, args=("--timeout", "300"), own_session=True) as server:
+        yield server
 
 
 def _workers(master: int) -> list[int]:
