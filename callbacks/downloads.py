@@ -24,14 +24,14 @@ from shapely.geometry import shape
 from sqlalchemy import Connection
 
 from callbacks.access import AccessDenied, authorised_unit, current_caller
-from callbacks.monitor import parse_local
-from callbacks.printmap import active_layers, print_links
-from callbacks.request import CITY_TZ, current_language, parse_search
+from callbacks.exports import file_stamp, licence_headers, log_export, refusal, unit_search
+from callbacks.monitor import active_layers, parse_local
+from callbacks.printmap import print_links
+from callbacks.request import current_language, parse_search
 from geodata import layers
-from geodata.db import get_engine, transaction
+from geodata.db import get_engine
 from geodata.errors import UnknownUnit
 from geodata.settings import get_settings
-from geodata.users import audit
 from layouts import ids
 from layouts.i18n import fmt_date, t
 
@@ -56,10 +56,6 @@ LAYERS: dict[str, tuple[Query, bool]] = {
 FORMATS = ("geojson", "csv")
 
 
-def _fail(status: int, message: str) -> flask.Response:
-    return flask.Response(message + "\n", status=status, mimetype="text/plain")
-
-
 def _moment(conn: Connection, value: str | None) -> dt.datetime | None:
     """The moment asked for, or the latest hour with data ("live")."""
     if value:
@@ -74,13 +70,13 @@ def download(layer: str, fmt: str) -> Any:
     """GET /download/<layer>.<fmt>: one layer inside one unit, as GeoJSON or CSV."""
     lang = current_language()
     if layer not in LAYERS or fmt not in FORMATS:
-        return _fail(404, t("download.unknown", lang, layers=", ".join(LAYERS)))
+        return refusal(404, t("download.unknown", lang, layers=", ".join(LAYERS)))
     query, personal = LAYERS[layer]
     caller = current_caller()
     if personal and not caller.sees_personal_data:
-        return _fail(403, t("download.personal", lang))
+        return refusal(403, t("download.personal", lang))
     args = flask.request.args
-    search = "?" + urlencode({k: v for k, v in args.items() if k in ("unit", "date")})
+    search = unit_search(args)
     try:
         with get_engine().connect() as conn:
             unit = authorised_unit(conn, caller, search)
@@ -89,24 +85,20 @@ def download(layer: str, fmt: str) -> Any:
                 query(conn, unit.id, at) if at else {"type": "FeatureCollection", "features": []}
             )
     except AccessDenied:
-        return _fail(403, t("error.denied", lang))
+        return refusal(403, t("error.denied", lang))
     except UnknownUnit:
         on_date = fmt_date(parse_search(search).on_date, lang)
-        return _fail(404, t("error.unknown_unit", lang, code=args.get("unit", ""), date=on_date))
+        return refusal(404, t("error.unknown_unit", lang, code=args.get("unit", ""), date=on_date))
     except ValueError:
-        return _fail(400, t("download.bad_time", lang, value=args.get("at", "")))
+        return refusal(400, t("download.bad_time", lang, value=args.get("at", "")))
     settings = get_settings()
     features = data.get("features", [])
-    with transaction() as conn:  # reader roles may append to the audit log
-        audit(conn, "export", "success", caller.username, flask.request.remote_addr,
-              {"layer": layer, "format": fmt, "unit": unit.code, "rows": len(features),
-               "at": at.isoformat() if at else None})  # fmt: skip
-    stamp = (at or dt.datetime.now(dt.UTC)).astimezone(CITY_TZ).strftime("%Y%m%d-%H%M")
-    name = f"cantho-{layer}-{unit.code}-{stamp}.{fmt}"
+    log_export(caller, {"layer": layer, "format": fmt, "unit": unit.code, "rows": len(features),
+                        "at": at.isoformat() if at else None})  # fmt: skip
+    name = f"cantho-{layer}-{unit.code}-{file_stamp(at)}.{fmt}"
     headers = {
         "Content-Disposition": f'attachment; filename="{name}"',
-        "Link": f'<{settings.data_licence_url}>; rel="license"',
-        "X-Data-Licence": settings.data_licence,
+        **licence_headers(),
         # HTTP headers are Latin-1: the source (Vietnamese) goes percent-encoded.
         "X-Data-Source": urlencode({"": settings.data_source})[1:],
     }

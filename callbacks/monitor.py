@@ -184,7 +184,8 @@ def _time_label(at: dt.datetime | None, live: bool, lang: str) -> str:
 # --- layers -----------------------------------------------------------------------------------
 
 
-def _active(overlays: list[str] | None, lang: str) -> list[str]:
+def active_layers(overlays: list[str] | None, lang: str) -> list[str]:
+    """The themes switched on in the layers control (it reports their translated names)."""
     names = {layer_name(k, lang): k for k in layers.LAYERS}
     return [names[o] for o in overlays or [] if o in names]
 
@@ -235,7 +236,7 @@ def flood_and_air_layers(search, time, _refresh, overlays, sent=None):
     if _skip_refresh(time):
         return (no_update,) * 6
     lang = current_language()
-    active = _active(overlays, lang)
+    active = active_layers(overlays, lang)
     try:
         with get_engine().connect() as conn:
             unit = selected_unit(conn, search)
@@ -276,7 +277,7 @@ def traffic_layer(search, time, _refresh, overlays, bounds, zoom, sent=None):
     if _skip_refresh(time):
         return no_update, no_update, no_update
     data = [EMPTY, EMPTY]
-    if "traffic" in _active(overlays, current_language()):
+    if "traffic" in active_layers(overlays, current_language()):
         try:
             with get_engine().connect() as conn:
                 unit = selected_unit(conn, search)
@@ -313,7 +314,7 @@ def _bbox(bounds: Any) -> layers.BBox | None:
 )
 def services_layer(search, overlays, kind):
     """Facilities of the chosen kind and the residents beyond their service distance."""
-    if "services" not in _active(overlays, current_language()):
+    if "services" not in active_layers(overlays, current_language()):
         return EMPTY, EMPTY
     try:
         with get_engine().connect() as conn:
@@ -373,7 +374,7 @@ def show_legend(overlays, indicator):
     chosen = indicator if indicator in layers.CHOROPLETH_INDICATORS else None
     # The public is not shown citizens' reports: nor is their legend entry.
     reports = current_caller().sees_personal_data
-    return legend(_active(overlays, lang), chosen, lang, reports)
+    return legend(active_layers(overlays, lang), chosen, lang, reports)
 
 
 # --- KPIs and charts --------------------------------------------------------------------------

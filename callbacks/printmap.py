@@ -22,17 +22,17 @@ from dash import html
 from sqlalchemy import Connection
 
 from callbacks.access import AccessDenied, Caller, authorised_unit, current_caller
+from callbacks.exports import file_stamp, licence_headers, log_export, refusal, unit_search
 from callbacks.monitor import parse_local
-from callbacks.request import CITY_TZ, current_language, parse_search
+from callbacks.request import current_language, parse_search
 from geodata import coverage, layers
-from geodata.db import get_engine, transaction
+from geodata.db import get_engine
 from geodata.errors import UnknownUnit
 from geodata.printmap import FORMATS, Format, render
 from geodata.queries import Unit, children, context_geojson, units_geojson
 from geodata.settings import get_settings
-from geodata.users import audit
 from layouts.i18n import LANGUAGES, fmt_date, t
-from layouts.monitor import DEFAULT_LAYERS, FACILITY_KINDS, layer_name
+from layouts.monitor import DEFAULT_LAYERS, FACILITY_KINDS
 from layouts.printmap import PrintView, print_map
 
 DEFAULT_INDICATOR = "aqi_max"
@@ -44,10 +44,6 @@ _PRINT_PX = 1250
 
 class BadParameter(ValueError):
     """A query parameter that cannot be used; the message names it (in the caller's language)."""
-
-
-def _fail(status: int, message: str) -> flask.Response:
-    return flask.Response(message + "\n", status=status, mimetype="text/plain")
 
 
 def parse_layers(value: str | None, lang: str) -> list[str]:
@@ -154,16 +150,16 @@ def print_route(fmt: str) -> Any:
     lang = current_language()
     if args.get("lang") is not None:
         if args["lang"] not in LANGUAGES:
-            return _fail(400, t("print.bad_lang", lang, value=args["lang"]))
+            return refusal(400, t("print.bad_lang", lang, value=args["lang"]))
         lang = args["lang"]
     if fmt not in FORMATS:
-        return _fail(404, t("print.unknown_format", lang))
+        return refusal(404, t("print.unknown_format", lang))
     try:
         active, indicator, kind, asked = _parse(args, lang)
     except BadParameter as bad:
-        return _fail(400, str(bad))
+        return refusal(400, str(bad))
     caller = current_caller()
-    search = "?" + urlencode({k: v for k, v in args.items() if k in ("unit", "date")})
+    search = unit_search(args)
     on_date = parse_search(search).on_date
     try:
         with get_engine().connect() as conn:
@@ -171,26 +167,23 @@ def print_route(fmt: str) -> Any:
             at = asked or layers.latest_hour(conn, dt.datetime.now(dt.UTC))
             view = gather(conn, caller, unit, at, asked is None, active, indicator, kind, on_date)
     except AccessDenied:
-        return _fail(403, t("error.denied", lang))
+        return refusal(403, t("error.denied", lang))
     except UnknownUnit:
         code = args.get("unit", "")
-        return _fail(404, t("error.unknown_unit", lang, code=code, date=fmt_date(on_date, lang)))
+        return refusal(404, t("error.unknown_unit", lang, code=code, date=fmt_date(on_date, lang)))
     output: Format = "png" if fmt == "png" else "pdf"
     body = render(print_map(view, lang), output)
-    with transaction() as conn:  # reader roles may append to the audit log
-        audit(conn, "export", "success", caller.username, flask.request.remote_addr,
-              {"layer": "print", "format": fmt, "unit": unit.code, "layers": active,
-               "indicator": indicator, "at": at.isoformat() if at else None})  # fmt: skip
-    stamp = (at or dt.datetime.now(dt.UTC)).astimezone(CITY_TZ).strftime("%Y%m%d-%H%M")
-    settings = get_settings()
+    log_export(caller, {"layer": "print", "format": fmt, "unit": unit.code, "layers": active,
+                        "indicator": indicator, "at": at.isoformat() if at else None})  # fmt: skip
     return flask.Response(
         body,
         mimetype=MIMETYPES[fmt],
         headers={
             # Inline: the browser shows it, ready to print or save.
-            "Content-Disposition": f'inline; filename="cantho-map-{unit.code}-{stamp}.{fmt}"',
-            "Link": f'<{settings.data_licence_url}>; rel="license"',
-            "X-Data-Licence": settings.data_licence,
+            "Content-Disposition": (
+                f'inline; filename="cantho-map-{unit.code}-{file_stamp(at)}.{fmt}"'
+            ),
+            **licence_headers(),
         },
     )
 
@@ -212,12 +205,6 @@ def print_links(
         for fmt in FORMATS
     ]  # fmt: skip
     return html.P([t("print.links", lang) + " ", links[0], " · ", links[1]], className="print")
-
-
-def active_layers(overlays: list[str] | None, lang: str) -> list[str]:
-    """The themes switched on in the layers control (it reports their translated names)."""
-    names = {layer_name(k, lang): k for k in layers.LAYERS}
-    return [names[o] for o in overlays or [] if o in names]
 
 
 def init_printmap(server: flask.Flask) -> None:

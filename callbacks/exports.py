@@ -1,0 +1,46 @@
+"""What every export route (downloads, printed maps) does alike: refuse in plain words, name the
+unit the query asks for, log the export, stamp the file and label it with the data's licence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+import flask
+
+from callbacks.access import Caller
+from callbacks.request import CITY_TZ
+from geodata.db import transaction
+from geodata.settings import get_settings
+from geodata.users import audit
+
+
+def refusal(status: int, message: str) -> flask.Response:
+    """A refused export: its reason as plain text."""
+    return flask.Response(message + "\n", status=status, mimetype="text/plain")
+
+
+def unit_search(args: Any) -> str:
+    """The unit and date a query string asks for, as the map's URL search carries them."""
+    return "?" + urlencode({k: v for k, v in args.items() if k in ("unit", "date")})
+
+
+def log_export(caller: Caller, detail: dict[str, Any]) -> None:
+    """Write the export to the audit log (the reader roles may append to it)."""
+    with transaction() as conn:
+        audit(conn, "export", "success", caller.username, flask.request.remote_addr, detail)
+
+
+def file_stamp(at: dt.datetime | None) -> str:
+    """The moment of the data in a file name, in Cần Thơ time (now when there is none)."""
+    return (at or dt.datetime.now(dt.UTC)).astimezone(CITY_TZ).strftime("%Y%m%d-%H%M")
+
+
+def licence_headers() -> dict[str, str]:
+    """The data licence, as a link relation and by name."""
+    settings = get_settings()
+    return {
+        "Link": f'<{settings.data_licence_url}>; rel="license"',
+        "X-Data-Licence": settings.data_licence,
+    }
