@@ -51,18 +51,14 @@ def reset_scope(token: Token[Scope | None]) -> None:
     _scope.reset(token)
 
 
-def current_scope() -> Scope | None:
-    return _scope.get()
-
-
 @contextmanager
 def scope(value: Scope | None) -> Iterator[None]:
     """Run a block with the given data scope (None: the owner's full rights)."""
-    token = _scope.set(value)
+    token = set_scope(value)
     try:
         yield
     finally:
-        _scope.reset(token)
+        reset_scope(token)
 
 
 def _state_scope(conn: Connection, *_: Any) -> None:
