@@ -6,19 +6,19 @@ UTM 48N, the provincial VN-2000 TM zone) goes through the real importer into the
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pyproj
 import pytest
-from shapely.geometry import LineString, MultiLineString, Point, box, mapping
+from shapely.geometry import LineString, MultiLineString, Point, box
 from sqlalchemy import Engine, text
 
 from geodata.__main__ import main
 from geodata.errors import ImportRejected
 from geodata.importers import FeatureOptions, FeatureSummary, load_features
+from tests.geofiles import geojson_file
 
 # Cần Thơ's provincial VN-2000 3° TM zone (central meridian 105°45′, k = 0.9999) with the published
 # 7-parameter shift to WGS 84 (../shared/CANTHO.md).
@@ -46,22 +46,6 @@ def rejected(command: str, path: Path, **options: Any) -> str:
     message = str(info.value)
     assert str(path) in message and "nothing was written" in message
     return message
-
-
-def geojson(path: Path, rows: list[dict[str, Any]]) -> Path:
-    features = [
-        {
-            "type": "Feature",
-            "properties": {k: v for k, v in row.items() if k != "geometry"},
-            "geometry": mapping(row["geometry"]) if row["geometry"] is not None else None,
-        }
-        for row in rows
-    ]
-    path.write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
-        encoding="utf-8",
-    )
-    return path
 
 
 def frame(rows: list[dict[str, Any]], crs: Any = 4326) -> gpd.GeoDataFrame:
@@ -115,7 +99,7 @@ MAPPING = {"code": "ID", "name": "TEN_CS", "kind": "LOAI", "capacity": "QUY_MO"}
 def test_geojson_facilities_are_stored_with_kind_unit_and_coverage(
     demo_db: Engine, tmp_path: Path
 ) -> None:
-    path = geojson(tmp_path / "co_so.geojson", facilities_rows())
+    path = geojson_file(tmp_path / "co_so.geojson", facilities_rows())
 
     summary = load("facilities", path, fields=MAPPING, source="Sở Y tế")
 
@@ -295,7 +279,7 @@ def test_population_cells_replace_the_sources_grid_and_coverage_follows(
 def test_reimporting_the_same_file_updates_instead_of_duplicating(
     demo_db: Engine, tmp_path: Path
 ) -> None:
-    path = geojson(tmp_path / "co_so.geojson", facilities_rows())
+    path = geojson_file(tmp_path / "co_so.geojson", facilities_rows())
     load("facilities", path, fields=MAPPING)
     before = counts(demo_db)
 
@@ -306,7 +290,7 @@ def test_reimporting_the_same_file_updates_instead_of_duplicating(
     changed = facilities_rows()
     changed[0]["TEN_CS"] = "Bệnh viện A (mới)"
     changed[1]["geometry"] = Point(105.771, 10.026)
-    summary = load("facilities", geojson(path, changed), fields=MAPPING)
+    summary = load("facilities", geojson_file(path, changed), fields=MAPPING)
 
     assert (summary.added, summary.updated, summary.unchanged) == (0, 2, 1)
     assert counts(demo_db) == before
@@ -318,7 +302,7 @@ def test_reimporting_the_same_file_updates_instead_of_duplicating(
 def test_dry_run_reports_what_would_change_and_writes_nothing(
     demo_db: Engine, tmp_path: Path
 ) -> None:
-    path = geojson(tmp_path / "co_so.geojson", facilities_rows())
+    path = geojson_file(tmp_path / "co_so.geojson", facilities_rows())
     before = counts(demo_db)
     coverage_before = rows_of(demo_db, "SELECT * FROM coverage ORDER BY 1, 2")
 
@@ -333,8 +317,8 @@ def test_dry_run_reports_what_would_change_and_writes_nothing(
 def test_a_code_held_by_another_source_is_refused_and_a_prefix_keeps_them_apart(
     demo_db: Engine, tmp_path: Path
 ) -> None:
-    load("facilities", geojson(tmp_path / "a.geojson", facilities_rows()), fields=MAPPING)
-    other = geojson(tmp_path / "b.geojson", facilities_rows())
+    load("facilities", geojson_file(tmp_path / "a.geojson", facilities_rows()), fields=MAPPING)
+    other = geojson_file(tmp_path / "b.geojson", facilities_rows())
 
     message = rejected("facilities", other, fields=MAPPING)
     assert "feature 1 (code 'BV01'): code 'BV01' already belongs to source 'a.geojson'" in message
@@ -355,7 +339,7 @@ def test_every_bad_feature_is_named_with_its_field_and_reason_and_nothing_is_wri
     rows[2]["QUY_MO"] = -5
     rows.append({**rows[0], "ID": "TH01", "LOAI": "hospital"})  # a duplicate code
     rows.append({**rows[0], "ID": "X9", "LOAI": "hospital", "geometry": None})
-    path = geojson(tmp_path / "bad.geojson", rows)
+    path = geojson_file(tmp_path / "bad.geojson", rows)
     before = counts(demo_db)
 
     message = rejected("facilities", path, fields=MAPPING)
@@ -369,7 +353,7 @@ def test_every_bad_feature_is_named_with_its_field_and_reason_and_nothing_is_wri
     # Once the feature-level problems are gone, the kind is checked against facility_kind.
     rows = facilities_rows()
     rows[0]["LOAI"] = "bakery"
-    message = rejected("facilities", geojson(path, rows), fields=MAPPING)
+    message = rejected("facilities", geojson_file(path, rows), fields=MAPPING)
     assert "feature 1 (code 'BV01'): kind 'bakery' is not a facility kind" in message
     assert counts(demo_db) == before
 
@@ -419,11 +403,11 @@ def test_sensor_alert_levels_out_of_order_and_unknown_quantities_are_refused(
         {"code": "g1", "name": "G1", "kind": "river_gauge", "alert_1": 2.0, "alert_2": 1.8,
          "alert_3": 2.2, "quantities": None, "geometry": Point(105.78, 10.04)},
     ]  # fmt: skip
-    message = rejected("sensors", geojson(tmp_path / "g.geojson", rows))
+    message = rejected("sensors", geojson_file(tmp_path / "g.geojson", rows))
     assert "feature 1 (code 'g1'): alert level 1 (2) is above alert level 2 (1.8)" in message
 
     rows[0].update(alert_1=1.7, quantities="water_level,salinity")
-    message = rejected("sensors", geojson(tmp_path / "g.geojson", rows))
+    message = rejected("sensors", geojson_file(tmp_path / "g.geojson", rows))
     assert "feature 1 (code 'g1'): unknown quantity 'salinity'" in message
     assert counts(demo_db)["sensor"] == 0
 
@@ -433,17 +417,17 @@ def test_lines_polygons_and_points_must_be_what_the_table_holds(
 ) -> None:
     zone = {"code": "Z1", "depth_m": 0.2, "started_at": "2026-10-15T18:00:00+07:00",
             "geometry": Point(105.77, 10.03)}  # fmt: skip
-    message = rejected("flood-zones", geojson(tmp_path / "z.geojson", [zone]))
+    message = rejected("flood-zones", geojson_file(tmp_path / "z.geojson", [zone]))
     assert "feature 1 (code 'Z1'): geometry is a Point, not a polygon" in message
 
     road = {"code": "R1", "road_class": "local",
             "geometry": MultiLineString([[(105.70, 10.05), (105.705, 10.05)],
                                          [(105.72, 10.05), (105.725, 10.052)]])}  # fmt: skip
-    message = rejected("roads", geojson(tmp_path / "r.geojson", [road]))
+    message = rejected("roads", geojson_file(tmp_path / "r.geojson", [road]))
     assert "feature 1 (code 'R1'): geometry is a MultiLineString" in message
 
     zone.update(geometry=box(105.76, 10.02, 105.77, 10.03), ended_at="2026-10-15T17:00:00+07:00")
-    message = rejected("flood-zones", geojson(tmp_path / "z.geojson", [zone]))
+    message = rejected("flood-zones", geojson_file(tmp_path / "z.geojson", [zone]))
     assert "field 'ended_at' (ended_at) 2026-10-15T17:00:00+07:00 is not after" in message
 
 
@@ -451,7 +435,7 @@ def test_missing_fields_are_reported_with_what_the_file_has(
     demo_db: Engine, tmp_path: Path
 ) -> None:
     rows = [{k: v for k, v in row.items() if k != "LOAI"} for row in facilities_rows()]
-    path = geojson(tmp_path / "co_so.geojson", rows)
+    path = geojson_file(tmp_path / "co_so.geojson", rows)
 
     message = rejected("facilities", path, fields={"name": "TEN", "colour": "MAU"})
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,13 +12,14 @@ import geopandas as gpd
 import pyproj
 import pytest
 import shapely
-from shapely.geometry import Polygon, box, mapping
+from shapely.geometry import Polygon, box
 from sqlalchemy import Engine, text
 
 from geodata.__main__ import main
 from geodata.errors import ImportRejected
 from geodata.load import BoundaryOptions, LoadSummary, load_boundaries
 from geodata.names import normalize_name
+from tests.geofiles import geojson_file
 
 # Cần Thơ's provincial VN-2000 3° TM zone (central meridian 105°45′, k = 0.9999) as a PROJ string
 # with the published 7-parameter shift, and as the ESRI .prj an agency's software writes for it.
@@ -49,23 +49,6 @@ GEOD = pyproj.Geod(ellps="WGS84")
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def geojson_file(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
-    """A GeoJSON file as an agency writes it: properties plus geometry, no CRS member."""
-    features = [
-        {
-            "type": "Feature",
-            "properties": {k: v for k, v in row.items() if k != "geometry"},
-            "geometry": mapping(row["geometry"]) if row["geometry"] is not None else None,
-        }
-        for row in rows
-    ]
-    path.write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
-        encoding="utf-8",
-    )
-    return path
 
 
 def frame(rows: Sequence[dict[str, Any]], crs: Any = 4326) -> gpd.GeoDataFrame:
