@@ -28,22 +28,15 @@ from typing import Any
 
 import flask
 from psycopg import errors as pg_errors
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from callbacks.bearer import audit_refusal, bearer_token, challenge, retry_after_failures
 from geodata.db import scope, transaction
-from geodata.ingest import (
-    BatchRejected,
-    ItemError,
-    Limits,
-    TokenRefused,
-    authenticate_sensor,
-    ingest,
-)
+from geodata.ingest import BatchRejected, ItemError, Limits, authenticate_sensor, ingest
 from geodata.readings import drain_rollup_queue
 from geodata.settings import get_settings
-from geodata.users import audit
+from geodata.tokens import TokenRefused
 from layouts.i18n import DEFAULT_LANGUAGE, LANGUAGES, fmt_number, t
 
 PATH = "/api/v1/observations"
@@ -74,39 +67,9 @@ def _problem(status: int, error: str, lang: str, **values: Any) -> flask.Respons
 
 def _refuse(refused: TokenRefused, lang: str) -> flask.Response:
     """401 for a token that does not let a sensor in, audited (the reason only goes there)."""
-    with scope(None), transaction() as conn:
-        audit(conn, "ingest", "denied", None, flask.request.remote_addr,
-              {"reason": refused.reason, "sensor": refused.sensor_code})  # fmt: skip
-    challenge = 'Bearer realm="cantho-ioc"'
-    if refused.reason != "missing":
-        challenge += ', error="invalid_token"'  # RFC 6750: a token was sent and is no good
+    audit_refusal("ingest", refused, "sensor")
     body = {"error": "unauthorized", "message": t("api.unauthorized", lang)}
-    return _answer(401, body, **{"WWW-Authenticate": challenge})
-
-
-def _retry_after_failures(address: str | None) -> int | None:
-    """Seconds to wait when this address sent too many bad tokens lately, else None. Counted in
-    the audit log (like failed sign-ins), so the limit holds across every server process; a
-    refused request is not logged again, so a flood cannot grow the log."""
-    settings = get_settings()
-    window = dt.timedelta(minutes=settings.ingest_token_failure_window_min)
-    with scope(None), transaction() as conn:
-        count, oldest = conn.execute(
-            text(
-                "SELECT count(*), min(at) FROM (SELECT at FROM audit_log "
-                "WHERE address = :a AND action = 'ingest' AND outcome = 'denied' "
-                "AND at > now() - :w ORDER BY at DESC LIMIT :n) recent"
-            ),
-            {"a": address, "w": window, "n": settings.ingest_token_failures},
-        ).one()
-    if count < settings.ingest_token_failures:
-        return None
-    return max(1, math.ceil((oldest + window - dt.datetime.now(dt.UTC)).total_seconds()))
-
-
-def _bearer() -> str | None:
-    scheme, _, token = (flask.request.headers.get("Authorization") or "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
+    return _answer(401, body, **{"WWW-Authenticate": challenge(refused)})
 
 
 def _item_message(error: ItemError, lang: str) -> str:
@@ -157,12 +120,12 @@ def _read_batch(lang: str) -> list[Any] | flask.Response:
 def post_observations() -> flask.Response:
     """POST /api/v1/observations: check the token, then the batch; store it whole or not at all."""
     lang = _lang()
-    wait = _retry_after_failures(flask.request.remote_addr)
+    wait = retry_after_failures(flask.request.remote_addr)
     if wait is not None:
         message = t("api.rate_limited", lang, minutes=math.ceil(wait / 60))
         limited = {"error": "rate_limited", "message": message}
         return _answer(429, limited, **{"Retry-After": str(wait)})
-    token = _bearer()
+    token = bearer_token()
     # The token first: a caller without one learns nothing about what the body should be.
     with scope(None), transaction() as conn:
         try:

@@ -146,7 +146,40 @@ def _cmd_users(args: argparse.Namespace) -> int:
         elif args.action == "set-units":
             users.set_units(conn, args.username, args.units)
             print(f"user {args.username} bound to {', '.join(args.units)}")
+        elif args.action == "token":
+            _user_tokens(conn, args)
     return 0
+
+
+def _user_tokens(conn: Any, args: argparse.Namespace) -> None:
+    """``users token add|list|revoke``: personal API tokens for the restricted open data."""
+    import datetime as dt
+
+    from geodata import tokens
+    from geodata.users import audit
+
+    if args.token_action == "list":
+        now = dt.datetime.now(dt.UTC)
+        for k in tokens.list_api_tokens(conn, args.username):
+            used = k.last_used_at.strftime("%Y-%m-%d %H:%M") if k.last_used_at else "never used"
+            print(f"{k.id:>6} {k.state(now):8} expires {k.expires_at:%Y-%m-%d}  "
+                  f"last {used:16} {k.label}")  # fmt: skip
+        return
+    if args.token_action == "add":
+        token_id, token = tokens.add_api_token(conn, args.username, args.label, args.days)
+        username, change = args.username.strip().lower(), "add"
+    else:
+        token_id = args.id
+        username, change = tokens.revoke_api_token(conn, token_id), "revoke"
+    audit(conn, "api_token", "success", None, None,
+          {"user": username, "token": token_id, "change": change})  # fmt: skip
+    if change == "add":
+        # Shown once: only a digest is kept, so a lost token can only be replaced.
+        print(f"user {username}: token {token_id}, valid {args.days} days "
+              "(shown once, store it now):", file=sys.stderr)  # fmt: skip
+        print(token)
+    else:
+        print(f"token {token_id} of user {username} revoked")
 
 
 def _cmd_sensors(args: argparse.Namespace) -> int:
@@ -218,7 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.set_defaults(handler=_cmd_bench)
 
-    usr = sub.add_parser("users", help="manage accounts: add, list, disable, set-role, set-units")
+    usr = sub.add_parser(
+        "users", help="manage accounts: add, list, disable, set-role, set-units, token"
+    )
     usr_sub = usr.add_subparsers(dest="action", required=True, metavar="ACTION")
     roles = ("admin", "official", "ward_staff")
     add = usr_sub.add_parser(
@@ -237,6 +272,26 @@ def build_parser() -> argparse.ArgumentParser:
     units = usr_sub.add_parser("set-units", help="bind an account to admin unit codes")
     units.add_argument("username")
     units.add_argument("units", nargs="+")
+    tok = usr_sub.add_parser(
+        "token", help="personal API tokens: add, list, revoke",
+        description="A staff member's token opens the restricted open-data collections "
+        "(citizens' flood reports) to their scripts and GIS tools, with the account's scope: "
+        "Authorization: Bearer <token>. The token is printed once; only a digest is stored. "
+        "It stops working when revoked, when it expires, or when the account is disabled.",
+    )  # fmt: skip
+    tok_sub = tok.add_subparsers(dest="token_action", required=True, metavar="ACTION")
+    tadd = tok_sub.add_parser("add", help="make a token for an account (printed once)")
+    tadd.add_argument("username")
+    tadd.add_argument("--label", default="", help="what the token is for, e.g. QGIS on PC-12")
+    tadd.add_argument(
+        "--days", type=int, default=90, help="days until it expires (default: %(default)s)"
+    )
+    tok_sub.add_parser("list", help="an account's tokens (never their secrets)").add_argument(
+        "username"
+    )
+    tok_sub.add_parser("revoke", help="revoke a token at once, by its id").add_argument(
+        "id", type=int
+    )
     usr.set_defaults(handler=_cmd_users)
 
     sen = sub.add_parser(

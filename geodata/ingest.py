@@ -1,11 +1,10 @@
 """Readings pushed by sensors: their tokens, and the checks a batch passes before it is written.
 
 A token reads ``<sensor code>.<secret>`` (the code percent-encoded: headers are ASCII). Only
-the SHA-256 digest of the secret is stored (``sensor_token``, migration 0006) and compared with
-:func:`hmac.compare_digest`. The secret is 256 random bits, so nobody can guess it from the
-digest however fast the hash: argon2 protects passwords people choose, and would cost tens of
-milliseconds on every push. The code in front lets the server find the one row to compare
-without scanning every sensor's digest.
+the SHA-256 digest of the secret is stored (``sensor_token``, migration 0006) and compared in
+constant time, as for personal API tokens (:mod:`geodata.tokens`, which says why a fast hash
+is enough). The code in front lets the server find the one row to compare without scanning
+every sensor's digest.
 
 A token speaks for one sensor: a batch may only carry that sensor's readings (an item may name
 it, or leave it out). A compromised device can then only forge its own data.
@@ -22,10 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import hmac
 import math
-import secrets
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
@@ -34,24 +30,15 @@ from sqlalchemy import Connection, text
 
 from geodata.errors import GeodataError
 from geodata.readings import Reading, write_readings
+from geodata.tokens import TokenRefused, digest, new_secret, secret_matches, split_token
 
 # Fields an item may carry; anything else is refused, so a misspelt field is not silently lost.
 ITEM_FIELDS = ("sensor", "quantity", "unit", "value", "observed_at", "quality")
 QUALITIES = (0, 1, 2)  # good, suspect, bad (bad readings are stored but left out of rollups)
-_DUMMY_DIGEST = hashlib.sha256(b"no sensor has this secret").digest()
 
 
 class SensorTokenError(GeodataError):
     """A token request that cannot be done (unknown sensor, no token yet, one already)."""
-
-
-class TokenRefused(GeodataError):
-    """A token that does not let a sensor in; ``reason`` says why, for the audit log only."""
-
-    def __init__(self, reason: str, sensor_code: str | None = None) -> None:
-        self.reason = reason  # missing, malformed, unknown_sensor, no_token, disabled, wrong_secret
-        self.sensor_code = sensor_code
-        super().__init__(reason)
 
 
 @dataclass(frozen=True)
@@ -101,10 +88,6 @@ class Limits:
     max_age: dt.timedelta = dt.timedelta(days=30)
 
 
-def _digest(secret: str) -> bytes:
-    return hashlib.sha256(secret.encode()).digest()
-
-
 def _sensor_id(conn: Connection, code: str) -> int:
     found = conn.scalar(text("SELECT id FROM sensor WHERE code = :c"), {"c": code})
     if found is None:
@@ -120,13 +103,13 @@ def _token_text(code: str, secret: str) -> str:
 def add_token(conn: Connection, code: str) -> str:
     """Give an existing sensor its first token; the token is returned once and never stored."""
     sensor_id = _sensor_id(conn, code)
-    secret = secrets.token_urlsafe(32)  # 256 bits; its alphabet has no "."
+    secret = new_secret()
     inserted = conn.execute(
         text(
             "INSERT INTO sensor_token (sensor_id, secret_sha256) VALUES (:s, :d) "
             "ON CONFLICT (sensor_id) DO NOTHING"
         ),
-        {"s": sensor_id, "d": _digest(secret)},
+        {"s": sensor_id, "d": digest(secret)},
     ).rowcount
     if not inserted:
         raise SensorTokenError(f"sensor {code!r} already has a token; use rotate-token")
@@ -135,10 +118,10 @@ def add_token(conn: Connection, code: str) -> str:
 
 def rotate_token(conn: Connection, code: str) -> str:
     """Replace a sensor's token: the old one stops working when this transaction commits."""
-    secret = secrets.token_urlsafe(32)
+    secret = new_secret()
     updated = conn.execute(
         text("UPDATE sensor_token SET secret_sha256 = :d, rotated_at = now() WHERE sensor_id = :s"),
-        {"s": _sensor_id(conn, code), "d": _digest(secret)},
+        {"s": _sensor_id(conn, code), "d": digest(secret)},
     ).rowcount
     if not updated:
         raise SensorTokenError(f"sensor {code!r} has no token yet; use add")
@@ -156,15 +139,12 @@ def set_token_disabled(conn: Connection, code: str, disabled: bool = True) -> No
 
 
 def authenticate_sensor(conn: Connection, token: str | None) -> SensorIdentity:
-    """The sensor this token speaks for; TokenRefused otherwise.
+    """The sensor this token speaks for; TokenRefused otherwise (reasons: missing, malformed,
+    unknown_sensor, no_token, wrong_secret, disabled; the subject is the sensor's code).
 
     The token row is read ``FOR SHARE``: a rotation or a disabling committed before a batch is
     written takes effect for that batch, and one that comes later waits for it."""
-    if not token:
-        raise TokenRefused("missing")
-    quoted, dot, secret = token.rpartition(".")
-    if not dot or not quoted or not secret:
-        raise TokenRefused("malformed")
+    quoted, secret = split_token(token)
     code = unquote(quoted)[
         :200
     ]  # it goes to the audit log: a bound value, but not an unbounded one
@@ -178,8 +158,7 @@ def authenticate_sensor(conn: Connection, token: str | None) -> SensorIdentity:
         else None
     )
     # Compared whatever was found, so an unknown sensor takes as long as a wrong secret.
-    matches = hmac.compare_digest(bytes(row.secret_sha256) if row else _DUMMY_DIGEST,
-                                  _digest(secret))  # fmt: skip
+    matches = secret_matches(bytes(row.secret_sha256) if row else None, secret)
     if sensor_id is None:
         raise TokenRefused("unknown_sensor", code)
     if row is None:

@@ -108,7 +108,8 @@ def _write_units(conn: Connection, user_id: int, unit_codes: list[str]) -> None:
         )
 
 
-def _user_id(conn: Connection, username: str) -> int:
+def user_id_of(conn: Connection, username: str) -> int:
+    """The id of the account ``username``; UserError when there is none."""
     found = conn.scalar(
         text("SELECT id FROM app_user WHERE username = :u"), {"u": username.strip().lower()}
     )
@@ -121,14 +122,14 @@ def set_disabled(conn: Connection, username: str, disabled: bool = True) -> None
     """Disable (or enable again) an account; a disabled account cannot sign in."""
     conn.execute(
         text("UPDATE app_user SET disabled = :d WHERE id = :id"),
-        {"d": disabled, "id": _user_id(conn, username)},
+        {"d": disabled, "id": user_id_of(conn, username)},
     )
 
 
 def set_role(conn: Connection, username: str, role: str) -> None:
     """Change an account's role (a ward_staff must keep at least one unit)."""
     _check_role(role)
-    user_id = _user_id(conn, username)
+    user_id = user_id_of(conn, username)
     units = list(conn.scalars(text("SELECT unit_code FROM app_user_unit WHERE user_id = :id"),
                               {"id": user_id}))  # fmt: skip
     _check_units(conn, role, units)
@@ -137,7 +138,7 @@ def set_role(conn: Connection, username: str, role: str) -> None:
 
 def set_units(conn: Connection, username: str, unit_codes: list[str]) -> None:
     """Bind an account to these admin unit codes (replacing the earlier ones)."""
-    user_id = _user_id(conn, username)
+    user_id = user_id_of(conn, username)
     role = conn.scalar(text("SELECT role FROM app_user WHERE id = :id"), {"id": user_id})
     _check_units(conn, str(role), unit_codes)
     _write_units(conn, user_id, unit_codes)

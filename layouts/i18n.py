@@ -264,6 +264,11 @@ CATALOG: dict[str, dict[str, str]] = {
     # Ingestion API
     "audit.action.ingest": {"vi": "Cảm biến gửi số liệu", "en": "Sensor data push"},
     "audit.action.sensor_token": {"vi": "Mã truy cập cảm biến", "en": "Sensor token"},
+    "audit.action.ogc_token": {
+        "vi": "Mã truy cập dữ liệu mở",
+        "en": "Open-data API token",
+    },
+    "audit.action.api_token": {"vi": "Mã truy cập cá nhân", "en": "Personal API token"},
     "api.unauthorized": {
         "vi": "Mã truy cập của cảm biến bị thiếu, sai hoặc đã bị vô hiệu hóa.",
         "en": "The sensor token is missing, wrong or disabled.",

@@ -1,0 +1,68 @@
+"""Bearer tokens on HTTP routes, shared by the sensor ingestion API and the OGC API: reading the
+``Authorization`` header, the ``WWW-Authenticate`` challenge of a 401, the audit entry of a
+refused token, and the lockout of an address that sent too many bad tokens.
+
+Refused tokens are counted in the audit log (like failed sign-ins), so the lockout holds across
+every server process; both APIs' refusals count together, so a guesser gains nothing by
+switching from one to the other. A request refused by the lockout is not logged again, so a
+flood cannot grow the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import flask
+from sqlalchemy import text
+
+from geodata.db import scope, transaction
+from geodata.settings import get_settings
+from geodata.tokens import TokenRefused
+from geodata.users import audit
+
+# Audit actions whose "denied" entries are bad tokens (ingestion API, OGC API).
+TOKEN_ACTIONS = ("ingest", "ogc_token")
+REALM = "cantho-ioc"
+
+
+def bearer_token() -> str | None:
+    """The token of ``Authorization: Bearer <token>``; None without one (or another scheme)."""
+    scheme, _, token = (flask.request.headers.get("Authorization") or "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def challenge(refused: TokenRefused | None = None) -> str:
+    """The ``WWW-Authenticate`` value of a 401 (RFC 6750): ``invalid_token`` when a token was
+    sent and is no good, no error code when none was sent."""
+    value = f'Bearer realm="{REALM}"'
+    if refused is not None and refused.reason != "missing":
+        value += ', error="invalid_token"'
+    return value
+
+
+def audit_refusal(action: str, refused: TokenRefused, subject_key: str) -> None:
+    """Log a refused token with its reason (never the token), in its own transaction with the
+    owner's rights, so it is kept whatever the request's reader role or outcome."""
+    with scope(None), transaction() as conn:
+        audit(conn, action, "denied", None, flask.request.remote_addr,
+              {"reason": refused.reason, subject_key: refused.subject})  # fmt: skip
+
+
+def retry_after_failures(address: str | None) -> int | None:
+    """Seconds to wait when this address sent too many bad tokens lately, else None."""
+    settings = get_settings()
+    window = dt.timedelta(minutes=settings.ingest_token_failure_window_min)
+    with scope(None), transaction() as conn:
+        count, oldest = conn.execute(
+            text(
+                "SELECT count(*), min(at) FROM (SELECT at FROM audit_log "
+                "WHERE address = :a AND action = ANY(:actions) AND outcome = 'denied' "
+                "AND at > now() - :w ORDER BY at DESC LIMIT :n) recent"
+            ),
+            {"a": address, "actions": list(TOKEN_ACTIONS), "w": window,
+             "n": settings.ingest_token_failures},
+        ).one()  # fmt: skip
+    if count < settings.ingest_token_failures:
+        return None
+    return max(1, math.ceil((oldest + window - dt.datetime.now(dt.UTC)).total_seconds()))
