@@ -1,4 +1,5 @@
-"""Real servers for the tests: a free loopback port, and gunicorn serving the app on it."""
+"""Real servers for the tests: a free loopback port, gunicorn serving the app on it, and a wait
+that keeps a burst of requests inside one rate-limit window."""
 
 from __future__ import annotations
 
@@ -69,3 +70,12 @@ def _answers(base: str) -> bool:
         return requests.get(base + "/", timeout=10).status_code == 200
     except requests.RequestException:
         return False
+
+
+def clear_of_window_edge(expiry: int, margin: float = 3.0) -> None:
+    """Wait for the next window of ``expiry`` seconds when this one ends within ``margin``: a
+    sliding-window limit weighs a burst that straddles two windows across both (as it should),
+    which a test of exact counts must not stumble on."""
+    left = expiry - time.time() % expiry
+    if left < margin:
+        time.sleep(left + 0.1)
