@@ -4,9 +4,25 @@ Landing page, ``/conformance``, ``/collections``, ``/collections/{id}``, its ``/
 ``/collections/{id}/items`` and ``/collections/{id}/items/{fid}``. GeoJSON for features, JSON for
 metadata, HTML when a browser asks (``Accept: text/html`` or ``?f=html``) in the caller's language.
 
-Every request reads as the anonymous public (``Scope.public()``), whoever is signed in: the
-collections are open data, and the database's reader role is the wall that keeps citizens'
-reports, accounts and the audit log out of them. Requests are rate limited per client address.
+The public collections are read as the anonymous public (``Scope.public()``) by everyone —
+whoever is signed in, whatever token a request carries: they are open data, the same for all,
+and the database's reader role is the wall that keeps citizens' reports, accounts and the audit
+log out of them.
+
+A restricted collection (``flood-reports``) is served only to a staff member's personal API
+token (``Authorization: Bearer <token>``, made with ``python -m geodata users token add``), read
+under that account's data scope (``callbacks.access.data_scope``): officials and admins see
+every report, ward staff the reports in their units, kept there by the query's own unit filter
+and by row-level security, each enough alone. Without a token the collection is left out of
+``/collections`` and its URLs answer 401 with ``WWW-Authenticate: Bearer``. A token that is
+wrong, revoked, expired or whose account is disabled gets 401 on any URL (audited, and counted
+with the ingestion API's bad tokens: an address that sent too many gets 429). A dashboard
+session opens nothing restricted here: scripts and GIS tools carry their own revocable
+credential. Every answer to a request with a valid token is ``Cache-Control: private,
+no-store`` and is not offered to other sites' pages (no CORS).
+
+Requests are rate limited per client — the token's account, else the address — counted once for
+all workers in PostgreSQL by default (``geodata.ratelimit``); 429 carries ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -14,7 +30,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,11 +39,15 @@ import flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+import geodata.ratelimit  # noqa: F401  (registers the cantho+postgresql:// rate-limit storage)
+from callbacks.access import Caller, data_scope
+from callbacks.bearer import audit_refusal, bearer_token, challenge, retry_after_failures
 from callbacks.request import CITY_TZ, current_language, today
 from geodata.db import Scope, scope, transaction
 from geodata.ogc import COLLECTIONS, Collection, Extent, Interval, ItemsQuery, extents, feature
 from geodata.ogc import items_page as query_items
 from geodata.settings import get_settings
+from geodata.tokens import TokenHolder, TokenRefused, authenticate_api_token
 from layouts.i18n import t
 
 PREFIX = "/ogc"
@@ -54,6 +75,98 @@ class BadRequest(Exception):
 
 class NotFound(Exception):
     """No such collection or feature (404)."""
+
+
+class Unauthorized(Exception):
+    """A restricted collection asked for without a token, or a token that is no good (401)."""
+
+    def __init__(self, refused: TokenRefused | None = None) -> None:
+        self.refused = refused
+        super().__init__(refused.reason if refused else "missing")
+
+
+class TooManyBadTokens(Exception):
+    """This address sent too many bad tokens lately (429 after ``retry_after`` seconds)."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(retry_after)
+
+
+# --- who is asking -------------------------------------------------------------------------------
+
+
+def _token_result() -> TokenHolder | TokenRefused | None:
+    """The request's personal token, checked once per request (the rate limiter's key asks
+    first): its holder, why it was refused, or None when the request carries none."""
+    if "ogc_token" not in flask.g:
+        token = bearer_token()
+        result: TokenHolder | TokenRefused | None = None
+        if token is not None:
+            try:
+                with scope(None), transaction() as conn:  # tokens are the owner's to read
+                    result = authenticate_api_token(conn, token)
+            except TokenRefused as exc:
+                result = exc
+        flask.g.ogc_token = result
+    return flask.g.ogc_token
+
+
+def token_caller() -> Caller | None:
+    """The staff member whose valid token this request carries, else None."""
+    result = _token_result()
+    if not isinstance(result, TokenHolder):
+        return None
+    return Caller(result.user.username, result.user.role, result.user.unit_codes)
+
+
+def client_key() -> str:
+    """Whom the rate limit counts: the token's account, else the client's address."""
+    result = _token_result()
+    if isinstance(result, TokenHolder):
+        return f"user:{result.user.id}"
+    return get_remote_address()
+
+
+@blueprint.before_request
+def _check_token() -> None:
+    """A request with a token: refused with 429 while its address is locked out for bad
+    tokens, with 401 (audited) when the token is no good — whatever it asks for."""
+    if bearer_token() is None:
+        return
+    wait = retry_after_failures(flask.request.remote_addr)
+    if wait is not None:
+        raise TooManyBadTokens(wait)
+    result = _token_result()
+    if isinstance(result, TokenRefused):
+        audit_refusal("ogc_token", result, "token")
+        raise Unauthorized(result)
+
+
+def _may_read(collection: Collection) -> bool:
+    if not collection.restricted:
+        return True
+    caller = token_caller()
+    return caller is not None and caller.sees_personal_data
+
+
+def _reader(collection: Collection) -> tuple[Scope | None, tuple[str, ...] | None]:
+    """How to read ``collection``: the database's scope, and the units the query itself keeps
+    to (None: all). Public data: the public's scope, all of it. A restricted collection: the
+    token's account's scope (officials: the owner's rights), and for ward staff their units —
+    the first wall, with row-level security as the second."""
+    if not collection.restricted:
+        return Scope.public(), None
+    caller = token_caller()
+    if caller is None or not caller.sees_personal_data:
+        raise Unauthorized()
+    return data_scope(caller), caller.unit_codes if caller.role == "ward_staff" else None
+
+
+def _visible() -> list[Collection]:
+    """The collections this request may see: the public ones, and with a staff token the
+    restricted ones."""
+    return [c for c in COLLECTIONS.values() if _may_read(c)]
 
 
 # --- what the request asks for -------------------------------------------------------------------
@@ -170,9 +283,13 @@ def parse_items_query(collection: Collection, args: Any, lang: str) -> ItemsQuer
 
 
 def _collection(collection_id: str) -> Collection:
+    """The collection asked for: 404 when there is none, 401 when it is restricted and the
+    request carries no staff token."""
     found = COLLECTIONS.get(collection_id)
     if found is None:
         raise NotFound(t("ogc.error.unknown_collection", current_language(), id=collection_id))
+    if not _may_read(found):
+        raise Unauthorized()
     return found
 
 
@@ -200,6 +317,8 @@ def collection_text(collection_id: str, lang: str) -> tuple[str, str]:
             return t("ogc.units", lang), t("ogc.units.about", lang)
         case "unit-indicators":
             return t("ogc.indicators", lang), t("ogc.indicators.about", lang)
+        case "flood-reports":
+            return t("ogc.reports", lang), t("ogc.reports.about", lang)
     return collection_id, ""
 
 
@@ -238,9 +357,13 @@ def _json_response(document: dict[str, Any], kind: str = JSON, status: int = 200
 
 def _respond(body: str, kind: str, status: int = 200) -> flask.Response:
     response = flask.Response(body, status=status, mimetype=kind)
-    # Open data: any web page may read it (never with the caller's cookies: no credentials).
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Vary"] = "Accept, Cookie"
+    if isinstance(_token_result(), TokenHolder):
+        # It may hold restricted data: kept by no cache, and read by no other site's page.
+        response.headers["Cache-Control"] = "private, no-store"
+    else:
+        # Open data: any web page may read it (never with the caller's cookies: no credentials).
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Vary"] = "Accept, Cookie, Authorization"
     return response
 
 
@@ -399,19 +522,28 @@ def conformance() -> Any:
     return _json_response({"conformsTo": CONFORMANCE})
 
 
-def _all_extents() -> dict[str, Extent]:
-    with scope(Scope.public()), transaction() as conn:
-        return extents(conn, today())
+def _extents(collections: Sequence[Collection]) -> dict[str, Extent]:
+    """The collections' extents, each read in the scope it is served in (one transaction per
+    scope: the public's, and a token's account's for the restricted ones)."""
+    found: dict[str, Extent] = {}
+    for restricted in (False, True):
+        group = [c for c in collections if c.restricted == restricted]
+        if group:
+            reader, units = _reader(group[0])
+            with scope(reader), transaction() as conn:
+                found.update(extents(conn, today(), group, units))
+    return found
 
 
 def collections() -> Any:
-    """Every collection with its extent."""
+    """Every collection this request may see, with its extent."""
     lang = current_language()
     html = _wants_html()
-    found = _all_extents()
+    visible = _visible()
+    found = _extents(visible)
     if html:
         rows = []
-        for c in COLLECTIONS.values():
+        for c in visible:
             title, description = collection_text(c.id, lang)
             rows.append(
                 [
@@ -425,7 +557,7 @@ def collections() -> Any:
     return _json_response(
         {
             "links": _self_and_alternate("/collections", html),
-            "collections": [_collection_json(c, found[c.id], lang) for c in COLLECTIONS.values()],
+            "collections": [_collection_json(c, found[c.id], lang) for c in visible],
         }
     )
 
@@ -435,7 +567,7 @@ def collection(collection_id: str) -> Any:
     lang = current_language()
     found = _collection(collection_id)
     html = _wants_html()
-    document = _collection_json(found, _all_extents()[found.id], lang)
+    document = _collection_json(found, _extents([found])[found.id], lang)
     if not html:
         return _json_response(document)
     extent = document["extent"]
@@ -465,7 +597,7 @@ def api() -> Any:
     """A short OpenAPI 3.0 description (GDAL reads the page size it may ask for from it)."""
     settings = get_settings()
     collection_id = _parameter(
-        "collectionId", {"type": "string", "enum": list(COLLECTIONS)}, "path"
+        "collectionId", {"type": "string", "enum": [c.id for c in _visible()]}, "path"
     )
     items_parameters = [
         collection_id,
@@ -498,6 +630,8 @@ def api() -> Any:
                 "A feature", [collection_id, _parameter("featureId", {"type": "integer"}, "path")]
             ),
         },
+        # Restricted collections take a staff member's personal token; public ones need none.
+        "components": {"securitySchemes": {"personalToken": {"type": "http", "scheme": "bearer"}}},
     }
     return _json_response(document, OPENAPI)
 
@@ -524,8 +658,9 @@ def items(collection_id: str) -> Any:
     found = _collection(collection_id)
     html = _wants_html()
     query = parse_items_query(found, flask.request.args, lang)
-    with scope(Scope.public()), transaction() as conn:
-        page = query_items(conn, found, query, today())
+    reader, units = _reader(found)
+    with scope(reader), transaction() as conn:
+        page = query_items(conn, found, replace(query, within_units=units), today())
     path = f"/collections/{found.id}/items"
     kept = {k: v for k, v in flask.request.args.items() if k not in ("f", "offset")}
     paging = []
@@ -581,8 +716,11 @@ def item(collection_id: str, fid: str) -> Any:
     html = _wants_html()
     text = None
     if fid.isdigit() and len(fid) < 19:
-        with scope(Scope.public()), transaction() as conn:
-            text = feature(conn, found, int(fid), today())
+        # A ward's token asking for a report outside its units finds nothing (both walls):
+        # 404, as for a report that does not exist.
+        reader, units = _reader(found)
+        with scope(reader), transaction() as conn:
+            text = feature(conn, found, int(fid), today(), units)
     if text is None:
         raise NotFound(t("ogc.error.unknown_feature", lang, id=fid, collection=found.id))
     path = f"/collections/{found.id}/items/{fid}"
@@ -631,6 +769,23 @@ def _not_found(exc: NotFound) -> Any:
     return _error(404, "NotFound", str(exc))
 
 
+@blueprint.errorhandler(Unauthorized)
+def _unauthorized(exc: Unauthorized) -> Any:
+    lang = current_language()
+    message = t("ogc.error.bad_token", lang) if exc.refused else t("ogc.error.token_required", lang)
+    response = _error(401, "Unauthorized", message)
+    response.headers["WWW-Authenticate"] = challenge(exc.refused)
+    return response
+
+
+@blueprint.errorhandler(TooManyBadTokens)
+def _bad_tokens(exc: TooManyBadTokens) -> Any:
+    message = t("api.rate_limited", current_language(), minutes=math.ceil(exc.retry_after / 60))
+    response = _error(429, "TooManyRequests", message)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 @blueprint.errorhandler(429)
 def _too_many(_exc: Exception) -> Any:
     # Flask-Limiter adds Retry-After to this response.
@@ -652,14 +807,14 @@ for _rule, _view in ROUTES:
 
 
 def init_ogc(server: flask.Flask) -> None:
-    """Serve the OGC API under /ogc/ with a rate limit per client address."""
+    """Serve the OGC API under /ogc/ with a rate limit per client (token account or address)."""
     settings = get_settings()
     limiter = Limiter(
-        get_remote_address,
+        client_key,
         app=server,
         storage_uri=settings.ogc_rate_limit_storage,
         headers_enabled=True,
-        strategy="moving-window",
+        strategy=settings.ogc_rate_limit_strategy,
         key_prefix="ogc",
     )
     limiter.limit(settings.ogc_rate_limit)(blueprint)

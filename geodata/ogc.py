@@ -1,10 +1,15 @@
-"""Open data as OGC API – Features collections: what each public layer publishes and the queries.
+"""Open data as OGC API – Features collections: what each layer publishes and the queries.
 
 Each :class:`Collection` names its table, the fixed condition that keeps it public (active
 sensors of one kind, the current version of the admin units), the properties it publishes and
-the properties a client may filter on (its queryables). Nothing here reads citizens' flood
-reports: the unit indicators carry at most their count per unit, through the counting function
-the public's reader role may call (migration 0005).
+the properties a client may filter on (its queryables). The public collections carry no
+personal data: the unit indicators carry at most the count of citizens' flood reports per
+unit, through the counting function the public's reader role may call (migration 0005).
+
+A *restricted* collection (``flood-reports``: the reports themselves, with the citizen's own
+words) is for staff only; ``callbacks.ogc`` serves it to a personal API token, read under the
+token's account's data scope, so the ward reader role's row-level security keeps a ward's
+token to its units whatever the query. The public's reader role may not read its table at all.
 
 A page of items is one statement: the page's rows are picked first (by index: ``&&`` on the
 GiST index for a bbox, the primary key for the order), the latest values are joined to those
@@ -15,6 +20,7 @@ splices the array into the response. The count of matches is a count over the sa
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +67,7 @@ class Collection:
     joins: str = ""  # joined to the page's rows only (latest values)
     queryables: tuple[Queryable, ...] = ()
     time: tuple[str, str] | None = None  # start column, end column (NULL end: still going on)
+    restricted: bool = False  # personal data: staff with a token only, never the public
 
     def queryable(self, name: str) -> Queryable | None:
         return next((q for q in self.queryables if q.name == name), None)
@@ -82,6 +89,10 @@ _COVERAGE = ", ".join(
 _INDICATORS = ", ".join(
     f"max(i.value) FILTER (WHERE i.indicator = '{name}') AS {name}" for name in UNIT_INDICATORS
 )
+# A flood report's unit (a ward) and the one above it (its district), as queryables.
+_REPORT_UNIT = "(SELECT w.code FROM admin_unit w WHERE w.id = b.admin_unit_id)"
+_REPORT_PARENT = """(SELECT p.code FROM admin_unit w JOIN admin_unit p ON p.id = w.parent_id
+    WHERE w.id = b.admin_unit_id)"""
 _UNIT_PROPERTIES = f"""'code', b.code, 'name', b.name, 'unit_type', b.unit_type, 'level', b.level,
     'parent_code', {_PARENT_CODE}"""
 
@@ -217,8 +228,34 @@ COLLECTIONS: dict[str, Collection] = {
                 Queryable("level", "b.level"), Queryable("parent_code", _PARENT_CODE)
             ),
         ),
+        Collection(
+            id="flood-reports",
+            table="flood_report",
+            geometry_type="Point",
+            restricted=True,
+            # The unit a report lies in (a ward) and the unit above it (its district).
+            joins="""LEFT JOIN admin_unit u ON u.id = b.admin_unit_id
+              LEFT JOIN admin_unit up ON up.id = u.parent_id""",
+            # The description is the citizen's own words (may name people, homes, phones):
+            # personal data, which is why the collection is restricted.
+            properties="""json_build_object('code', b.code, 'reported_at', b.reported_at,
+                'depth_cm', b.depth_cm, 'description', b.description, 'source', b.source,
+                'unit_code', u.code, 'unit_name', u.name, 'parent_code', up.code)""",
+            queryables=(
+                Queryable("code", "b.code"),
+                Queryable("unit_code", _REPORT_UNIT),
+                Queryable("parent_code", _REPORT_PARENT),
+                Queryable("source", "b.source"),
+            ),
+            time=("b.reported_at", "b.reported_at"),
+        ),
     )
 }
+
+
+PUBLIC_COLLECTIONS: tuple[Collection, ...] = tuple(
+    c for c in COLLECTIONS.values() if not c.restricted
+)
 
 
 @dataclass(frozen=True)
@@ -230,6 +267,8 @@ class ItemsQuery:
     bbox: BBox | None = None
     interval: Interval | None = None
     filters: tuple[tuple[str, str | int], ...] = ()
+    # Only features touching these admin units (ward staff's; None: no such filter).
+    within_units: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -266,8 +305,19 @@ def _boxes(bbox: BBox) -> list[BBox]:
     return [(xmin, ymin, 180.0, ymax), (-180.0, ymin, xmax, ymax)]
 
 
+def _within(units: Sequence[str] | None, params: dict[str, Any]) -> str:
+    """The features touching the admin units with these codes (any version), when ``units`` is
+    given: the application's own unit filter, by the rule of the ward reader role's row-level
+    security (migration 0005), so either wall alone keeps a ward to its units."""
+    if units is None:
+        return "true"
+    params["within_units"] = list(units)
+    return """EXISTS (SELECT 1 FROM admin_unit s WHERE s.code = ANY(:within_units)
+        AND s.geom && b.geom AND ST_Intersects(s.geom, b.geom))"""
+
+
 def _conditions(collection: Collection, query: ItemsQuery, params: dict[str, Any]) -> list[str]:
-    conditions = [collection.where]
+    conditions = [collection.where, _within(query.within_units, params)]
     if query.bbox is not None:
         spatial = []
         for n, (xmin, ymin, xmax, ymax) in enumerate(_boxes(query.bbox)):
@@ -324,24 +374,43 @@ def items_page(
     return ItemsPage(int(row.matched), int(row.returned), str(row.features))
 
 
-def feature(conn: Connection, collection: Collection, fid: int, today: dt.date) -> str | None:
-    """One Feature of the collection as JSON text, or None when it has no such feature."""
+def feature(
+    conn: Connection,
+    collection: Collection,
+    fid: int,
+    today: dt.date,
+    within_units: Sequence[str] | None = None,
+) -> str | None:
+    """One Feature of the collection as JSON text, or None when it has no such feature (or
+    none touching ``within_units``)."""
+    params: dict[str, Any] = {"fid": fid, "today": today}
+    within = _within(within_units, params)
     return conn.scalar(
         text(
             f"""
             SELECT {_feature_sql(collection)}
             FROM (SELECT b.* FROM {collection.table} b
-                  WHERE b.id = :fid AND {collection.where}) b {collection.joins}
+                  WHERE b.id = :fid AND {collection.where} AND {within}) b {collection.joins}
             """
         ),
-        {"fid": fid, "today": today},
+        params,
     )
 
 
-def extents(conn: Connection, today: dt.date) -> dict[str, Extent]:
-    """Every collection's bounding box and, where it has time, its time span (one statement)."""
+def extents(
+    conn: Connection,
+    today: dt.date,
+    collections: Sequence[Collection] = PUBLIC_COLLECTIONS,
+    within_units: Sequence[str] | None = None,
+) -> dict[str, Extent]:
+    """The collections' bounding boxes and, where they have time, their time spans (one
+    statement; read in the scope of whoever may see them all)."""
+    if not collections:
+        return {}
+    params: dict[str, Any] = {"today": today}
+    within = _within(within_units, params)
     parts = []
-    for n, c in enumerate(COLLECTIONS.values()):
+    for n, c in enumerate(collections):
         start, end = c.time or ("NULL::timestamptz", "NULL::timestamptz")
         # A span open at its end when any feature is still going on.
         last = f"CASE WHEN bool_or({end} IS NULL) THEN NULL ELSE max({end}) END"
@@ -350,11 +419,11 @@ def extents(conn: Connection, today: dt.date) -> dict[str, Extent]:
                   ST_YMax(e) AS ymax, first, last
                 FROM (SELECT ST_Extent(b.geom)::geometry AS e, min({start}) AS first,
                              {last} AS last
-                      FROM {c.table} b WHERE {c.where}) x"""
+                      FROM {c.table} b WHERE {c.where} AND {within}) x"""
         )
-    rows = conn.execute(text(" UNION ALL ".join(parts) + " ORDER BY n"), {"today": today}).all()
+    rows = conn.execute(text(" UNION ALL ".join(parts) + " ORDER BY n"), params).all()
     found: dict[str, Extent] = {}
-    for c, row in zip(COLLECTIONS.values(), rows, strict=True):
+    for c, row in zip(collections, rows, strict=True):
         bbox = None if row.xmin is None else (row.xmin, row.ymin, row.xmax, row.ymax)
         interval = (row.first, row.last) if c.time and row.first is not None else None
         found[c.id] = Extent(bbox, interval)

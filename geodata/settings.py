@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,18 +46,24 @@ class Settings(BaseSettings):
     data_licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
     data_source: str = "Trung tâm Điều hành Đô thị thông minh TP. Cần Thơ (IOC)"
     # Open data (OGC API – Features): items per page when a client names none, and the most
-    # it may ask for; requests per client address (Flask-Limiter syntax), counted in the given
-    # storage. "memory://" counts in each gunicorn worker, so a client may get up to
-    # workers × the limit; a shared storage (e.g. "redis://host:6379") makes it one count.
+    # it may ask for; requests per client (Flask-Limiter syntax; a client is its personal
+    # token's account, else its address), counted in the given storage by the given strategy.
+    # "cantho+postgresql://" counts in the app's database, once for every worker and machine
+    # (fixed-window or sliding-window-counter); "memory://" counts in each gunicorn worker, so
+    # a client may get up to workers × the limit.
     ogc_default_limit: int = 100
     ogc_max_limit: int = 10000
     ogc_rate_limit: str = "600 per minute"
-    ogc_rate_limit_storage: str = "memory://"
+    ogc_rate_limit_storage: str = "cantho+postgresql://"
+    ogc_rate_limit_strategy: Literal["sliding-window-counter", "fixed-window", "moving-window"] = (
+        "sliding-window-counter"
+    )
     # Sensor ingestion API (POST /api/v1/observations): the largest batch (readings, bytes),
     # how far ahead a sensor's clock may run, and the oldest reading still taken (older data
     # arrives through the bulk importer, not one sensor's push).
     ingest_max_items: int = 10_000
-    # Bad tokens allowed per client address in the window before its pushes get 429.
+    # Bad tokens (sensor or personal, counted together) allowed per client address in the
+    # window before its requests with a token get 429.
     ingest_token_failures: int = 30
     ingest_token_failure_window_min: int = 15
     # Seconds between two drains of the rollup queue the pushes fill (0: no refresher thread).

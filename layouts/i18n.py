@@ -443,6 +443,23 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Latest values per unit: worst AQI, gauges above alert, congested share, service "
         "coverage, flood reports in 24 h (a count only).",
     },
+    "ogc.reports": {"vi": "Phản ánh ngập của người dân", "en": "Citizens' flood reports"},
+    "ogc.reports.about": {
+        "vi": "Từng phản ánh ngập: thời điểm, độ sâu, lời người dân, phường/xã. Có dữ liệu cá "
+        "nhân: chỉ dành cho cán bộ có mã truy cập cá nhân, trong phạm vi được giao.",
+        "en": "Each flood report: time, depth, the citizen's words, ward. Personal data: for "
+        "staff with a personal API token only, within the units they are assigned.",
+    },
+    "ogc.error.token_required": {
+        "vi": "Lớp dữ liệu này có dữ liệu cá nhân: cần mã truy cập cá nhân của cán bộ "
+        "(Authorization: Bearer <mã>).",
+        "en": "This collection holds personal data: it needs a staff member's personal API "
+        "token (Authorization: Bearer <token>).",
+    },
+    "ogc.error.bad_token": {
+        "vi": "Mã truy cập sai, đã bị thu hồi, đã hết hạn hoặc tài khoản đã bị khóa.",
+        "en": "The token is wrong, revoked or expired, or its account is disabled.",
+    },
     "ogc.error.bad_f": {
         "vi": "Tham số f=“{value}” không hợp lệ: dùng json hoặc html.",
         "en": "Parameter f=“{value}” is not valid: use json or html.",

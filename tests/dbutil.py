@@ -1,8 +1,9 @@
-"""Helpers the test modules share: emptying the throw-away database between data sets, and
-making a sensor to push readings for."""
+"""Helpers the test modules share: emptying the throw-away database between data sets, making a
+sensor to push readings for, and placing a citizen's flood report in a district."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from sqlalchemy import text
@@ -44,4 +45,27 @@ def make_sensor(engine: Engine, quantities: tuple[str, ...] = ("pm25", "pm10")) 
             text("INSERT INTO sensor_quantity SELECT :s, id FROM quantity WHERE code = ANY(:q)"),
             {"s": sensor_id, "q": list(quantities)},
         )
+    return code
+
+
+def add_flood_report(
+    engine: Engine, district_code: str, reported_at: dt.datetime, description: str = ""
+) -> str:
+    """A citizen's report inside the district (on its first ward, which it is assigned to);
+    its code."""
+    code = f"r-{uuid.uuid4().hex[:10]}"
+    with engine.begin() as conn:
+        inserted = conn.execute(
+            text(
+                """
+                INSERT INTO flood_report (code, source, geom, admin_unit_id, reported_at,
+                                          depth_cm, description)
+                SELECT :c, 'test', ST_PointOnSurface(w.geom), w.id, :at, 20, :d
+                FROM admin_unit w JOIN admin_unit d ON d.id = w.parent_id
+                WHERE d.code = :district ORDER BY w.code LIMIT 1
+                """
+            ),
+            {"c": code, "at": reported_at, "d": description, "district": district_code},
+        ).rowcount
+    assert inserted == 1, f"district {district_code} has no ward to place a report in"
     return code

@@ -1,22 +1,27 @@
 """Open data over OGC API – Features, over real HTTP against gunicorn: the Core conformance
-requirements for each endpoint, paging to the end, bbox edge cases, HTML for browsers, rate
-limits, and two real clients (OWSLib's Features client and GDAL's OAPIF driver via ogrinfo)."""
+requirements for each endpoint, paging to the end, bbox edge cases, HTML for browsers, the
+restricted flood reports behind personal tokens (and each unit scope), rate limits counted once
+for two workers, and two real clients (OWSLib's Features client and GDAL's OAPIF driver)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 from owslib.ogcapi.features import Features
 from sqlalchemy import text
 
-from geodata.ogc import COLLECTIONS
+from geodata import users
+from geodata.ogc import PUBLIC_COLLECTIONS
 from geodata.sample import write_sample
-from tests.dbutil import truncate_all
-from tests.servers import gunicorn
+from geodata.tokens import add_api_token, revoke_api_token
+from tests.dbutil import add_flood_report, truncate_all
+from tests.servers import clear_of_window_edge, gunicorn
 
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
 GEOJSON_CLASS = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"
@@ -95,12 +100,12 @@ def test_one_collection_and_an_unknown_one(api) -> None:
     response = _get(api + "collections/facilities")
     assert response.status_code == 200
     assert response.json()["id"] == "facilities"
-    missing = _get(api + "collections/flood-reports")
+    missing = _get(api + "collections/flood-report")
     assert missing.status_code == 404
-    assert "flood-reports" in missing.json()["description"]
+    assert "flood-report" in missing.json()["description"]
 
 
-def test_no_collection_publishes_citizens_flood_reports(api, engine) -> None:
+def test_no_public_collection_publishes_citizens_flood_reports(api, engine) -> None:
     assert _count(engine, "SELECT count(*) FROM flood_report") > 0
     ids = [c["id"] for c in _get(api + "collections").json()["collections"]]
     assert not any("report" in collection_id for collection_id in ids)
@@ -264,24 +269,235 @@ def test_a_browser_gets_html_pages_in_vietnamese_with_an_english_switch(api) -> 
     assert '<html lang="en">' in items.text and "Features 1–5 of" in items.text
 
 
+# --- the restricted collection: citizens' flood reports behind personal tokens -------------------
+
+REPORT_URLS = (
+    "collections/flood-reports", "collections/flood-reports/items",
+    "collections/flood-reports/items/1", "collections/flood-reports/queryables",
+)  # fmt: skip
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+@pytest.fixture(scope="module")
+def staff(api, engine) -> dict[str, str]:
+    """Reports of our own in Ninh Kiều (916) and Ô Môn (917), beside the demo's; accounts with
+    tokens: an official, a ward staff of Ninh Kiều, and tokens that no longer work."""
+    for district, hours_ago in (("916", 1), ("916", 30), ("917", 2), ("917", 50)):
+        add_flood_report(engine, district, NOW - dt.timedelta(hours=hours_ago),
+                         "Nước ngập tới gối trước nhà số 12")  # fmt: skip
+    with engine.begin() as conn:
+        users.add_user(conn, "chi.official", "mật-khẩu-dài-1", "official", [])
+        users.add_user(conn, "ba.ward", "mật-khẩu-dài-2", "ward_staff", ["916"])
+        users.add_user(conn, "tu.gone", "mật-khẩu-dài-3", "official", [])
+        tokens = {
+            "official": add_api_token(conn, "chi.official", "QGIS")[1],
+            "ward": add_api_token(conn, "ba.ward", "QGIS")[1],
+            "disabled": add_api_token(conn, "tu.gone")[1],
+        }
+        users.set_disabled(conn, "tu.gone")
+        revoked_id, tokens["revoked"] = add_api_token(conn, "chi.official", "old laptop")
+        revoke_api_token(conn, revoked_id)
+        expired_id, tokens["expired"] = add_api_token(conn, "chi.official", "last year")
+        conn.execute(
+            text("UPDATE api_token SET created_at = now() - interval '2 days', "
+                 "expires_at = now() - interval '1 day' WHERE id = :id"), {"id": expired_id}
+        )  # fmt: skip
+    secret = tokens["official"].rpartition(".")[2]
+    tokens["wrong"] = tokens["official"].rpartition(".")[0] + "." + secret[::-1]
+    tokens["unknown"] = f"pat-999999.{secret}"
+    return tokens
+
+
+def _as(token: str, url: str, **params) -> requests.Response:
+    return requests.get(url, params=params, headers={"Authorization": f"Bearer {token}"},
+                        timeout=30)  # fmt: skip
+
+
+def _report_codes(page: dict) -> set[str]:
+    return {f["properties"]["code"] for f in page["features"]}
+
+
+def test_without_a_token_flood_reports_are_unlisted_and_answer_401(api, staff) -> None:
+    ids = [c["id"] for c in _get(api + "collections").json()["collections"]]
+    assert "flood-reports" not in ids
+    for path in REPORT_URLS:
+        response = _get(api + path)
+        assert response.status_code == 401, path
+        assert response.headers["WWW-Authenticate"] == 'Bearer realm="cantho-ioc"'
+        assert response.json()["code"] == "Unauthorized"
+    browser = requests.get(api + REPORT_URLS[1], headers={"Accept": BROWSER_ACCEPT}, timeout=10)
+    assert browser.status_code == 401 and browser.headers["Content-Type"].startswith("text/html")
+    assert "mã truy cập cá nhân" in browser.text
+    definition = _get(api + "api").json()["paths"]["/collections/{collectionId}"]["get"]
+    assert "flood-reports" not in definition["parameters"][0]["schema"]["enum"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [("wrong", "wrong_secret"), ("unknown", "unknown_token"), ("revoked", "revoked"),
+     ("expired", "expired"), ("disabled", "disabled_user")],
+)  # fmt: skip
+def test_a_token_that_is_no_good_gets_401_on_any_url_and_is_audited(
+    api, staff, engine, kind, reason
+) -> None:
+    for path in ("collections/flood-reports/items", "collections/facilities/items"):
+        response = _as(staff[kind], api + path)
+        assert response.status_code == 401, path
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+        assert "flood-reports" not in response.text and "features" not in response.json()
+    with engine.connect() as conn:
+        logged = conn.execute(
+            text("SELECT outcome, address, detail->>'reason' AS reason FROM audit_log "
+                 "WHERE action = 'ogc_token' ORDER BY id DESC LIMIT 2")
+        ).all()  # fmt: skip
+    assert [(r.outcome, r.address, r.reason) for r in logged] == [
+        ("denied", "127.0.0.1", reason)
+    ] * 2
+    assert staff[kind] not in json.dumps([tuple(r) for r in logged])
+
+
+def test_an_officials_token_reads_every_report_privately(api, staff, engine) -> None:
+    total = _count(engine, "SELECT count(*) FROM flood_report")
+    listed = {c["id"]: c for c in _as(staff["official"], api + "collections").json()["collections"]}
+    assert "flood-reports" in listed and "facilities" in listed
+    assert listed["flood-reports"]["extent"]["temporal"]["interval"][0][0] is not None
+    response = _as(staff["official"], api + "collections/flood-reports/items", limit=10000)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "Authorization" in response.headers["Vary"]
+    page = response.json()
+    assert page["numberMatched"] == total == len(page["features"]) > 4
+    ours = [f for f in page["features"] if f["properties"]["source"] == "test"]
+    assert {f["properties"]["description"] for f in ours} == {"Nước ngập tới gối trước nhà số 12"}
+    assert set(_as(staff["official"], api + "collections/flood-reports/queryables").json()[
+        "properties"]) == {"code", "unit_code", "parent_code", "source"}  # fmt: skip
+    # The public collections read with a token are the public's, and only those get CORS.
+    public = _get(api + "collections/facilities/items", limit=5)
+    assert public.headers["Access-Control-Allow-Origin"] == "*"
+    assert _as(staff["official"], api + "collections/facilities/items", limit=5).json()[
+        "features"] == public.json()["features"]  # fmt: skip
+
+
+def test_reports_page_and_filter_by_datetime_bbox_and_unit(api, staff, engine) -> None:
+    url = api + "collections/flood-reports/items"
+    day = _as(staff["official"], url, datetime=f"{(NOW - dt.timedelta(hours=24)).isoformat()}/..")
+    expected = _count(
+        engine, "SELECT count(*) FROM flood_report WHERE reported_at >= now() - interval '24 h'"
+    )
+    assert day.json()["numberMatched"] == expected >= 2
+    ninh_kieu = _as(staff["official"], url, parent_code="916").json()
+    assert ninh_kieu["numberMatched"] == _count(
+        engine, "SELECT count(*) FROM flood_report r JOIN admin_unit w ON w.id = r.admin_unit_id "
+        "JOIN admin_unit d ON d.id = w.parent_id WHERE d.code = '916'"
+    )  # fmt: skip
+    boxed = _as(staff["official"], url, bbox="105.2,9.9,105.9,10.4", limit=2).json()
+    assert boxed["numberReturned"] == 2
+    next_page = next(link["href"] for link in boxed["links"] if link["rel"] == "next")
+    assert "bbox=" in next_page and "offset=2" in next_page
+    second = requests.get(next_page, headers={"Authorization": f"Bearer {staff['official']}"},
+                          timeout=10).json()  # fmt: skip
+    assert not _report_codes(second) & _report_codes(boxed)
+
+
+def test_a_ward_token_reads_only_the_reports_in_its_units(api, staff, engine) -> None:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT r.id, r.code, EXISTS (SELECT 1 FROM admin_unit u WHERE u.code = '916' "
+                "AND ST_Covers(u.geom, r.geom)) AS inside FROM flood_report r"
+            )
+        ).all()
+    inside = {r.code for r in rows if r.inside}
+    assert inside and len(inside) < len(rows)
+    url = api + "collections/flood-reports/items"
+    page = _as(staff["ward"], url, limit=10000).json()
+    assert _report_codes(page) == inside and page["numberMatched"] == len(inside)
+    # Naming another district or its box changes nothing; its report by id is not found.
+    assert _as(staff["ward"], url, parent_code="917").json()["numberMatched"] == 0
+    assert _report_codes(_as(staff["ward"], url, bbox="105.2,9.9,105.9,10.4").json()) <= inside
+    outside = next(r for r in rows if not r.inside)
+    missing = _as(staff["ward"], url + f"/{outside.id}")
+    assert missing.status_code == 404
+    assert _as(staff["official"], url + f"/{outside.id}").status_code == 200
+    mine = next(r for r in rows if r.inside)
+    found = _as(staff["ward"], url + f"/{mine.id}")
+    assert found.status_code == 200 and found.json()["properties"]["code"] == mine.code
+    assert found.headers["Cache-Control"] == "private, no-store"
+    # Its extent is its own reports', not the city's.
+    collection = _as(staff["ward"], api + "collections/flood-reports").json()
+    xmin, ymin, xmax, ymax = collection["extent"]["spatial"]["bbox"][0]
+    official = _as(staff["official"], api + "collections/flood-reports").json()
+    assert (xmax - xmin) * (ymax - ymin) <= _area(official["extent"]["spatial"]["bbox"][0])
+
+
+def _area(bbox: list[float]) -> float:
+    return (bbox[2] - bbox[0]) * (bbox[3] - bbox[1])
+
+
+def test_an_address_that_sent_many_bad_tokens_gets_429_without_growing_the_log(
+    api, staff, engine
+) -> None:
+    from geodata.settings import get_settings
+
+    failures = get_settings().ingest_token_failures
+    with engine.begin() as conn:  # as if this address had just sent that many bad tokens
+        conn.execute(
+            text("INSERT INTO audit_log (address, action, outcome, detail) "
+                 "SELECT '127.0.0.1', 'ogc_token', 'denied', '{\"test\": true}' "
+                 "FROM generate_series(1, :n)"), {"n": failures}
+        )  # fmt: skip
+        logged = conn.scalar(text("SELECT count(*) FROM audit_log"))
+    try:
+        refused = _as(staff["official"], api + "collections/flood-reports/items")
+        assert refused.status_code == 429
+        assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60
+        assert refused.json()["code"] == "TooManyRequests"
+        assert _as(staff["wrong"], api + "collections").status_code == 429
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM audit_log")) == logged
+        # Without a token there is nothing to guess: the public data still answers.
+        assert _get(api + "collections/facilities/items", limit=1).status_code == 200
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_log WHERE detail ->> 'test' = 'true'"))
+    assert _as(staff["official"], api + "collections/flood-reports/items").status_code == 200
+
+
 # --- rate limits ---------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def strict_server(engine):
-    """A second gunicorn whose OGC API allows 5 requests a minute per client and worker. Waiting
-    for it to start asks for the map's page, which spends none of that allowance."""
-    with gunicorn({"CANTHO_OGC_RATE_LIMIT": "5 per minute"}) as (base, _):
+    """A second gunicorn (two workers) whose OGC API allows 10 requests a minute per client,
+    counted in PostgreSQL, the default storage. Waiting for it to start asks for the map's
+    page, which spends none of that allowance."""
+    with gunicorn({"CANTHO_OGC_RATE_LIMIT": "10 per minute"}) as (base, _):
         yield base
 
 
-def test_too_many_requests_get_429_with_retry_after(strict_server) -> None:
-    # Two workers count separately: 11 requests exceed 2 × 5 whichever worker takes each.
-    responses = [requests.get(strict_server + "/ogc/conformance", timeout=10) for _ in range(11)]
-    refused = [r for r in responses if r.status_code == 429]
-    assert refused and all(r.status_code in (200, 429) for r in responses)
-    assert int(refused[0].headers["Retry-After"]) > 0
-    assert refused[0].json()["code"] == "TooManyRequests"
+def test_two_workers_count_each_client_once_and_answer_429_with_retry_after(
+    strict_server, staff, engine
+) -> None:
+    url = strict_server + "/ogc/conformance"
+    clear_of_window_edge(60, margin=10)
+    # 20 requests at once, each on a connection of its own: both workers serve them. Counted
+    # per worker (memory://) about 20 would pass; counted once, exactly 10.
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        responses = list(pool.map(lambda _: requests.get(url, timeout=30), range(20)))
+    assert sorted(r.status_code for r in responses) == [200] * 10 + [429] * 10
+    refused = requests.get(url, timeout=10)  # the 21st, whichever worker takes it
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert refused.json()["code"] == "TooManyRequests"
+    with engine.connect() as conn:
+        counted = conn.execute(
+            text("SELECT key, count FROM rate_limit_counter WHERE key LIKE '%/10/1/minute'")
+        ).all()  # fmt: skip
+    assert [(row.key.split("/")[2], row.count) for row in counted] == [("127.0.0.1", 10)]
+    # A token's account is a client of its own, from the same address.
+    assert _as(staff["official"], url).status_code == 200
     # Only the open-data API is limited: the map itself still answers.
     assert requests.get(strict_server + "/", timeout=10).status_code == 200
 
@@ -320,8 +536,9 @@ def _ogrinfo(*args: str) -> str:
 def test_gdal_lists_the_collections_and_reads_one(api, engine) -> None:
     source = f"OAPIF:{api}"
     listing = _ogrinfo("-so", source)
-    for collection_id in COLLECTIONS:
-        assert collection_id in listing
+    for collection in PUBLIC_COLLECTIONS:
+        assert collection.id in listing
+    assert "flood-reports" not in listing
     summary = _ogrinfo("-so", source, "facilities")
     facilities = _count(engine, "SELECT count(*) FROM facility")
     assert f"Feature Count: {facilities}" in summary
