@@ -147,6 +147,48 @@ def _all(engine: Engine, sql: str) -> list[Any]:
         return list(conn.execute(text(sql)))
 
 
+_SENSOR_ROLLUPS = ("reading_hourly", "reading_daily", "sensor_indicator")
+
+
+def _rollup_rows(engine: Engine, sensor: int) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            table: conn.scalar(
+                text(f"SELECT count(*) FROM {table} WHERE sensor_id = :s"), {"s": sensor}
+            )
+            for table in _SENSOR_ROLLUPS
+        }
+
+
+def test_deleting_a_sensor_deletes_its_rollups_and_indicators_and_no_others(demo_db, gauge) -> None:
+    # The rollups keep no per-row foreign key (migration 0008): a trigger on sensor does it.
+    g2 = _sensor(demo_db, "g2", "canal_gauge", 105.45, 10.12, alert_1=1.2)
+    _write(demo_db, _every_5_min(gauge, "water_level", T0, [1.95, 1.9]))
+    _write(demo_db, _every_5_min(g2, "water_level", T0, [1.0]))
+    assert all(_rollup_rows(demo_db, gauge).values())
+    with demo_db.begin() as conn:
+        conn.execute(text("DELETE FROM sensor WHERE id = :s"), {"s": gauge})
+    assert _rollup_rows(demo_db, gauge) == dict.fromkeys(_SENSOR_ROLLUPS, 0)
+    assert all(_rollup_rows(demo_db, g2).values())
+
+
+def test_deleting_a_unit_deletes_its_indicators_and_no_others(demo_db, gauge) -> None:
+    _write(demo_db, _every_5_min(gauge, "water_level", T0, [1.95]))
+    ward = _one(
+        demo_db,
+        "SELECT u.id FROM admin_unit u JOIN sensor s ON ST_Covers(u.geom, s.geom) "
+        "WHERE s.id = :s AND u.level = 'ward'",
+        s=gauge,
+    ).id
+    count = "SELECT count(*) AS n FROM unit_indicator WHERE admin_unit_id = :u"
+    district = _one(demo_db, "SELECT id FROM admin_unit WHERE code = '916'").id
+    assert _one(demo_db, count, u=ward).n > 0
+    with demo_db.begin() as conn:
+        conn.execute(text("DELETE FROM admin_unit WHERE id = :u"), {"u": ward})
+    assert _one(demo_db, count, u=ward).n == 0
+    assert _one(demo_db, count, u=district).n > 0
+
+
 def test_steady_pm25_gives_the_hand_worked_aqi_and_the_worst_station_per_unit(demo_db) -> None:
     station = _sensor(demo_db, "air1", "air_station", 105.77, 10.03)
     # 35 µg/m³ for 3 hours: NowCast of a steady series is the value; 50 + 50/25 × 10 = 70.
