@@ -137,14 +137,15 @@ def drain_rollup_queue(conn: Connection) -> int:
 
 
 def refresh_rollups(
-    conn: Connection, touched_table: str = "incoming", readings_table: str = "reading"
+    conn: Connection, touched_table: str = "incoming", hourly_table: str | None = None
 ) -> tuple[int, int]:
     """Recompute the hourly/daily rollups and indicators for the periods in ``touched_table``.
 
     ``touched_table`` is a trusted table name (never user input) with sensor_id, quantity_id and
-    observed_at columns. ``readings_table`` (trusted too) holds every reading of the touched
-    hours, with value and quality: ``reading`` itself, or, for a bulk load into hours that had
-    no reading before, the load's own (smaller, in-memory) table.
+    observed_at columns. The hourly rollups are read back from ``reading``; or, for a bulk load
+    into hours that had no reading before, taken from ``hourly_table`` (trusted too): the load's
+    own hourly aggregates (sensor_id, quantity_id, hour, n, mean, min, max; n = 0 for an hour
+    of bad readings only), made in memory from the file.
     """
     conn.execute(text("DROP TABLE IF EXISTS touched_hour, touched_day"))
     conn.execute(
@@ -159,7 +160,7 @@ def refresh_rollups(
     # Temporary tables are never analysed automatically; without statistics the planner guesses
     # their size and can pick a plan that scans the readings once per touched hour.
     conn.execute(text("ANALYZE touched_hour"))
-    if readings_table == "reading":
+    if hourly_table is None:
         # One index range scan per (sensor, quantity): the same cheap plan for a 5-minute
         # batch and for a month of back-fill; only the touched hours are kept.
         aggregate = f"""
@@ -180,12 +181,9 @@ def refresh_rollups(
             FROM agg a JOIN touched_hour t USING (sensor_id, quantity_id, hour)
         """
     else:
-        # The load's own table holds every reading of its hours: one pass, no join.
         aggregate = f"""
-            SELECT r.sensor_id, r.quantity_id, date_trunc('hour', r.observed_at),
-                   count(*), avg(r.value), min(r.value), max(r.value)
-            FROM {readings_table} r WHERE r.quality < {BAD_QUALITY}
-            GROUP BY 1, 2, 3
+            SELECT sensor_id, quantity_id, hour, n, mean, min, max FROM {hourly_table}
+            WHERE n > 0
         """
     hours = conn.execute(
         text(
@@ -391,40 +389,49 @@ def refresh_unit_indicators(conn: Connection, sensors_touched: bool = False) -> 
     inputs changed. A sensor's push then recomputes its ward, district and city, not all ~90
     units; that halves the cost of a small batch (measured by scripts/bench_ingest.py).
     """
-    only: list[int] | None = None
-    if sensors_touched:
-        only = list(
-            conn.scalars(
-                text(
-                    """
-                    SELECT DISTINCT u.id FROM admin_unit u
-                    JOIN sensor s ON ST_Covers(u.geom, s.geom)
-                    WHERE s.id IN (SELECT sensor_id FROM touched_hour)
-                    """
-                )
-            )
+    # Which sensor lies in which unit (every version of a unit), worked out once: a few
+    # thousand pairs joined by hash below, instead of a spatial index probe per indicator row
+    # (150,000 probes for a month of traffic data).
+    only_touched = (
+        """WHERE u.id IN (
+            SELECT u2.id FROM admin_unit u2 JOIN sensor s2 ON ST_Covers(u2.geom, s2.geom)
+            WHERE s2.id IN (SELECT sensor_id FROM touched_hour))"""
+        if sensors_touched
+        else ""
+    )
+    conn.execute(text("DROP TABLE IF EXISTS unit_sensor"))
+    conn.execute(
+        text(
+            f"""
+            CREATE TEMP TABLE unit_sensor ON COMMIT DROP AS
+            SELECT u.id AS unit_id, u.valid_from, u.valid_to, s.id AS sensor_id, s.name,
+                   s.active, s.road_segment_id
+            FROM admin_unit u JOIN sensor s ON ST_Covers(u.geom, s.geom)
+            {only_touched}
+            """
         )
+    )
+    conn.execute(text("ANALYZE unit_sensor"))
     for period, bucket in (("hour", "hour"), ("day", "day")):
-        params: dict[str, object] = {"period": period, "only": only}
+        params: dict[str, object] = {"period": period}
         periods = f"(SELECT DISTINCT {bucket} AS start FROM touched_{bucket})"
         units_at = f"""
-            admin_unit u ON u.valid_from <= (p.start AT TIME ZONE '{CITY_TZ}')::date
-              AND (u.valid_to IS NULL OR u.valid_to > (p.start AT TIME ZONE '{CITY_TZ}')::date)
-              AND (CAST(:only AS bigint[]) IS NULL OR u.id = ANY(CAST(:only AS bigint[])))
+            unit_sensor s ON s.valid_from <= (p.start AT TIME ZONE '{CITY_TZ}')::date
+              AND (s.valid_to IS NULL OR s.valid_to > (p.start AT TIME ZONE '{CITY_TZ}')::date)
         """
         conn.execute(
             text(
                 f"""
                 INSERT INTO unit_indicator (admin_unit_id, indicator, period, period_start,
                                             value, detail)
-                SELECT DISTINCT ON (u.id, p.start) u.id, 'aqi_max', :period, p.start, si.value,
-                       si.detail || jsonb_build_object('sensor_id', s.id, 'sensor', s.name)
+                SELECT DISTINCT ON (s.unit_id, p.start) s.unit_id, 'aqi_max', :period, p.start,
+                       si.value,
+                       si.detail || jsonb_build_object('sensor_id', s.sensor_id, 'sensor', s.name)
                 FROM {periods} p
                 JOIN {units_at}
-                JOIN sensor s ON ST_Covers(u.geom, s.geom)
-                JOIN sensor_indicator si ON si.sensor_id = s.id AND si.indicator = 'aqi'
+                JOIN sensor_indicator si ON si.sensor_id = s.sensor_id AND si.indicator = 'aqi'
                  AND si.period = :period AND si.period_start = p.start AND si.value IS NOT NULL
-                ORDER BY u.id, p.start, si.value DESC
+                ORDER BY s.unit_id, p.start, si.value DESC
                 ON CONFLICT (indicator, period, period_start, admin_unit_id) DO UPDATE
                   SET value = excluded.value, detail = excluded.detail
                 """
@@ -436,15 +443,15 @@ def refresh_unit_indicators(conn: Connection, sensors_touched: bool = False) -> 
                 f"""
                 INSERT INTO unit_indicator (admin_unit_id, indicator, period, period_start,
                                             value, detail)
-                SELECT u.id, 'gauges_above_alert', :period, p.start,
+                SELECT s.unit_id, 'gauges_above_alert', :period, p.start,
                        count(*) FILTER (WHERE si.value >= 1),
                        jsonb_build_object('gauges', count(*), 'max_level', max(si.value))
                 FROM {periods} p
                 JOIN {units_at}
-                JOIN sensor s ON ST_Covers(u.geom, s.geom)
-                JOIN sensor_indicator si ON si.sensor_id = s.id AND si.indicator = 'alert_level'
+                JOIN sensor_indicator si ON si.sensor_id = s.sensor_id
+                 AND si.indicator = 'alert_level'
                  AND si.period = :period AND si.period_start = p.start
-                GROUP BY u.id, p.start
+                GROUP BY s.unit_id, p.start
                 ON CONFLICT (indicator, period, period_start, admin_unit_id) DO UPDATE
                   SET value = excluded.value, detail = excluded.detail
                 """
@@ -462,15 +469,14 @@ def refresh_unit_indicators(conn: Connection, sensors_touched: bool = False) -> 
                        jsonb_build_object('measured_m', round(sum(seg.length_m)))
                 FROM (
                     -- One ratio per segment, however many detectors measure it.
-                    SELECT u.id AS unit_id, p.start, g.id, g.length_m, avg(si.value) AS ratio
+                    SELECT s.unit_id, p.start, g.id, g.length_m, avg(si.value) AS ratio
                     FROM {periods} p
-                    JOIN {units_at}
-                    JOIN sensor s ON ST_Covers(u.geom, s.geom) AND s.active
+                    JOIN {units_at} AND s.active
                     JOIN road_segment g ON g.id = s.road_segment_id
-                    JOIN sensor_indicator si ON si.sensor_id = s.id
+                    JOIN sensor_indicator si ON si.sensor_id = s.sensor_id
                      AND si.indicator = 'speed_ratio'
                      AND si.period = :period AND si.period_start = p.start
-                    GROUP BY u.id, p.start, g.id, g.length_m
+                    GROUP BY s.unit_id, p.start, g.id, g.length_m
                 ) seg
                 GROUP BY seg.unit_id, seg.start
                 ON CONFLICT (indicator, period, period_start, admin_unit_id) DO UPDATE

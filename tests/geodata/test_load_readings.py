@@ -325,7 +325,7 @@ def test_rollups_made_from_a_fresh_file_equal_those_read_back_from_the_readings(
                 "SELECT sensor_id, quantity_id, observed_at FROM reading"
             )
         )
-        refresh_rollups(conn, "everything", "reading")
+        refresh_rollups(conn, "everything")
     assert _rollups(sensors_db) == made_from_file
 
 
