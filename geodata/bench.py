@@ -21,8 +21,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, make_url, text
+from sqlalchemy import Connection, make_url, text
 
+from geodata.dbadmin import create_database, database_exists
 from geodata.migrate import upgrade
 from geodata.settings import get_settings
 
@@ -50,27 +51,6 @@ def bench_database_url() -> str:
     """The bench database next to the configured one."""
     url = make_url(get_settings().database_url)
     return url.set(database=f"{url.database}_bench").render_as_string(hide_password=False)
-
-
-def _create_database(url: str) -> bool:
-    """Create the bench database (from the PostGIS template when there is one); False if it
-    already exists."""
-    target = make_url(url)
-    admin = create_engine(get_settings().database_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            if conn.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}
-            ):
-                return False
-            has_template = conn.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = 'cantho_template'")
-            )
-            template = " TEMPLATE cantho_template" if has_template else ""
-            conn.execute(text(f'CREATE DATABASE "{target.database}"{template}'))
-            return True
-    finally:
-        admin.dispose()
 
 
 def _say(message: str) -> None:
@@ -310,11 +290,14 @@ def _readings(conn: Connection, start: dt.datetime, end: dt.datetime) -> int:
 def run(reuse: bool, rounds: int, size: BenchSize) -> int:
     """Build (unless reusing) and measure; prints the report."""
     url = bench_database_url()
-    created = _create_database(url)
+    base_url, name = get_settings().database_url, str(make_url(url).database)
+    created = not database_exists(base_url, name)
+    if created:
+        create_database(base_url, name, replace=False)
     end = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     if created or not reuse:
         if not created:
-            sys.exit(f"{make_url(url).database} exists: pass --reuse or drop it first")
+            sys.exit(f"{name} exists: pass --reuse or drop it first")
         started = time.monotonic()
         build(url, size, end)
         _say(f"built in {time.monotonic() - started:,.0f} s")

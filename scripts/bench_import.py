@@ -50,26 +50,6 @@ SHAPE = {
 }
 
 
-def _make_database(base_url: str, name: str) -> str:
-    """A fresh database ``name`` (from the set-up's template when there is one); its URL."""
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        template = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = 'cantho_template'"))
-        conn.execute(
-            text(f'CREATE DATABASE "{name}"' + (" TEMPLATE cantho_template" if template else ""))
-        )
-    admin.dispose()
-    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(base_url: str, name: str) -> None:
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def _write_csv(path: Path, pairs: list[tuple[str, str]], rows: int, end: dt.datetime) -> int:
     """``rows`` readings (rounded down to whole steps) for every (sensor, quantity) pair."""
     steps = rows // len(pairs)
@@ -129,8 +109,10 @@ def main() -> int:
     if not base_url:
         print("set DATABASE_URL (e.g. DATABASE_URL=$(cat var/database_url))", file=sys.stderr)
         return 2
+    from geodata.dbadmin import create_database, drop_database
+
     name = f"{make_url(base_url).database}_import_bench"
-    url = _make_database(base_url, name)
+    url = create_database(base_url, name, replace=True)
     os.environ["DATABASE_URL"] = url  # geodata's settings read it on first use, below
 
     from geodata.migrate import upgrade
@@ -206,7 +188,7 @@ def main() -> int:
 
         get_engine().dispose()
         if not args.keep:
-            _drop_database(base_url, name)
+            drop_database(base_url, name)
     return 0
 
 

@@ -58,16 +58,9 @@ def _free_port() -> int:
 
 def prepare(base_url: str, name: str) -> tuple[str, dict[str, tuple[str, list[tuple[str, str]]]]]:
     """A fresh, migrated database with the demo city; each sensor's token and quantities."""
-    url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        has_template = conn.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = 'cantho_template'")
-        )
-        template = " TEMPLATE cantho_template" if has_template else ""
-        conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
-    admin.dispose()
+    from geodata.dbadmin import create_database
+
+    url = create_database(base_url, name, replace=True)
     os.environ["DATABASE_URL"] = url
     from geodata.db import get_engine, transaction
     from geodata.ingest import add_token
@@ -161,6 +154,8 @@ def main() -> int:
     name = f"{make_url(base_url).database}_ingest_bench"
     _say(f"preparing {name}: demo city, one day of readings, a token per sensor")
     url, sensors = prepare(base_url, name)
+    from geodata.dbadmin import drop_database
+
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "CANTHO_TILE_URL": ""}
     _say(f"{len(sensors)} sensors; gunicorn --workers {args.workers} on 127.0.0.1:{port}")
@@ -240,10 +235,7 @@ def main() -> int:
         server.wait(timeout=30)
         engine.dispose()
         if not args.keep:
-            admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+            drop_database(base_url, name)
     return 0 if ok else 1
 
 
