@@ -27,12 +27,11 @@ A measurement, not a test: it asserts no time; it exits 1 if a batch failed or a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -48,12 +47,6 @@ sys.path.insert(0, str(ROOT))
 
 def _say(message: str) -> None:
     print(f"[bench_ingest {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def prepare(base_url: str, name: str) -> tuple[str, dict[str, tuple[str, list[tuple[str, str]]]]]:
@@ -155,24 +148,13 @@ def main() -> int:
     _say(f"preparing {name}: demo city, one day of readings, a token per sensor")
     url, sensors = prepare(base_url, name)
     from geodata.dbadmin import drop_database
+    from geodata.localserver import gunicorn
 
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "CANTHO_TILE_URL": ""}
-    _say(f"{len(sensors)} sensors; gunicorn --workers {args.workers} on 127.0.0.1:{port}")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
-         "--bind", f"127.0.0.1:{port}", "app:server"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    _say(f"{len(sensors)} sensors; gunicorn --workers {args.workers} on a free loopback port")
     engine = create_engine(url)
+    server = contextlib.ExitStack()  # the server runs until the finally below
     try:
-        for _ in range(300):
-            try:
-                requests.get(base + "/kiosk", timeout=10)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
+        base, _ = server.enter_context(gunicorn({"DATABASE_URL": url}, workers=args.workers))
         with engine.connect() as conn:
             before = conn.scalar(text("SELECT count(*) FROM reading"))
         owned = list(sensors.items())
@@ -231,8 +213,7 @@ def main() -> int:
               f"{'OK' if hourly == expected else 'MISMATCH'}")  # fmt: skip
         ok = added == sent and set(statuses) <= {200, 201} and hourly == expected
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.close()
         engine.dispose()
         if not args.keep:
             drop_database(base_url, name)

@@ -19,19 +19,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests
 from sqlalchemy import make_url
 
-ROOT = Path(__file__).resolve().parent.parent
+from geodata.localserver import ROOT, free_port, gunicorn, serving
+
 TIPG_VENV = ROOT / "var" / "tipg-venv"
 TIPG_VERSION = "1.6.1"
 # (name, our collection, tipg's collection, extra query parameters)
@@ -40,12 +40,6 @@ SCENARIOS = [
     ("roads, Ninh Kiều bbox", "roads", "public.road_segment", {"bbox": "105.70,9.98,105.80,10.08"}),
     ("facilities, whole city", "facilities", "public.facility", {}),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def bench_url() -> str:
@@ -65,28 +59,6 @@ def ensure_tipg() -> Path:
             check=True,
         )
     return uvicorn
-
-
-@contextmanager
-def serving(command: list[str], env: dict[str, str], ready_url: str) -> Iterator[None]:
-    """Run a server until the block ends; wait until ``ready_url`` answers 200."""
-    proc = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        for _ in range(300):
-            try:
-                if requests.get(ready_url, timeout=10).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        else:
-            proc.terminate()
-            raise SystemExit(f"{command[0]} did not start: {proc.stderr.read().decode()[-2000:]}")
-        yield
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def measure(session: requests.Session, url: str, params: dict, offsets: list[int]) -> dict:
@@ -120,11 +92,9 @@ def main() -> None:
     url = args.database_url or bench_url()
     uvicorn = ensure_tipg()
 
-    ours_port, tipg_port = _free_port(), _free_port()
+    tipg_port = free_port()
     ours_env = {
-        **os.environ,
         "DATABASE_URL": url,
-        "CANTHO_TILE_URL": "",
         "CANTHO_OGC_RATE_LIMIT": "1000000 per minute",  # the bench is one very busy client
     }
     plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -135,17 +105,15 @@ def main() -> None:
         "TIPG_DB_TABLES": '["public.road_segment", "public.facility"]',
         "TIPG_MAX_FEATURES_PER_QUERY": "10000",
     }
-    ours_cmd = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind",
-                f"127.0.0.1:{ours_port}", "app:server"]  # fmt: skip
     tipg_cmd = [str(uvicorn), "tipg.main:app", "--workers", "2", "--host", "127.0.0.1",
                 "--port", str(tipg_port), "--log-level", "warning"]  # fmt: skip
-    ours = f"http://127.0.0.1:{ours_port}/ogc"
     tipg = f"http://127.0.0.1:{tipg_port}"
     print(f"database: {make_url(url).database}; {args.rounds} pages of {args.limit} per row")
     with (
-        serving(ours_cmd, ours_env, ours + "/conformance"),
+        gunicorn(ours_env, workers=2) as (ours_base, _),
         serving(tipg_cmd, tipg_env, tipg + "/conformance"),
     ):
+        ours = ours_base + "/ogc"
         session = requests.Session()
         session.headers["Accept-Encoding"] = "identity"
         header = f"{'scenario':<26}{'server':<8}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}"

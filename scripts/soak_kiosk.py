@@ -8,23 +8,15 @@ to the last. Needs the demo data (``python -m geodata sample``) and Chromium.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-import requests
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from selenium import webdriver
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from geodata.localserver import gunicorn
 
 
 def _rss_kib(pid: int) -> int:
@@ -42,20 +34,11 @@ def _rss_kib(pid: int) -> int:
 
 
 def main(minutes: float, rotate: int) -> None:
-    port = _free_port()
-    env = {**os.environ, "CANTHO_TILE_URL": ""}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "4", "--bind",
-         f"127.0.0.1:{port}", "app:server"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            requests.get(base + "/", timeout=5)
-            break
-        except requests.RequestException:
-            time.sleep(0.2)
+    with gunicorn(workers=1, args=("--threads", "4")) as (base, server):
+        _soak(base, server.pid, minutes, rotate)
+
+
+def _soak(base: str, server_pid: int, minutes: float, rotate: int) -> None:
     options = webdriver.ChromeOptions()
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                 "--window-size=1920,1080", "--enable-precise-memory-info"):  # fmt: skip
@@ -71,7 +54,7 @@ def main(minutes: float, rotate: int) -> None:
             time.sleep(min(30, max(1, minutes * 60 - elapsed)))
             browser.execute_cdp_cmd("HeapProfiler.collectGarbage", {})
             heap = browser.execute_script("return performance.memory.usedJSHeapSize") / 2**20
-            rss = _rss_kib(server.pid) / 1024
+            rss = _rss_kib(server_pid) / 1024
             steps = int((time.monotonic() - start) // rotate)
             samples.append((rss, heap))
             print(f"{(time.monotonic() - start) / 60:6.1f} {steps:6d} {rss:15.1f} {heap:17.1f}")
@@ -81,8 +64,6 @@ def main(minutes: float, rotate: int) -> None:
             print(f"growth after warm-up: {growth}")
     finally:
         browser.quit()
-        server.terminate()
-        server.wait(timeout=20)
 
 
 if __name__ == "__main__":
