@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -69,3 +71,24 @@ def add_flood_report(
         ).rowcount
     assert inserted == 1, f"district {district_code} has no ward to place a report in"
     return code
+
+
+@contextmanager
+def locked_out_address(engine: Engine, action: str, address: str = "127.0.0.1") -> Iterator[int]:
+    """As if ``address`` had just sent as many bad tokens (audit action ``action``) as the
+    lockout allows; yields the audit log's row count then, and removes the entries after."""
+    from geodata.settings import get_settings
+
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO audit_log (address, action, outcome, detail) "
+                 "SELECT :address, :action, 'denied', '{\"test\": true}' "
+                 "FROM generate_series(1, :n)"),
+            {"address": address, "action": action, "n": get_settings().ingest_token_failures},
+        )  # fmt: skip
+        logged = int(conn.scalar(text("SELECT count(*) FROM audit_log")) or 0)
+    try:
+        yield logged
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_log WHERE detail ->> 'test' = 'true'"))

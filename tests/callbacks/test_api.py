@@ -22,7 +22,7 @@ import requests
 from sqlalchemy import Engine, text
 
 from geodata.ingest import add_token, rotate_token, set_token_disabled
-from tests.dbutil import make_sensor
+from tests.dbutil import locked_out_address, make_sensor
 from tests.servers import gunicorn
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -402,25 +402,12 @@ def test_a_server_killed_mid_batch_stores_the_whole_batch_or_none_of_it(
 def test_an_address_that_sent_many_bad_tokens_is_refused_429_without_growing_the_log(
     server, station, city
 ) -> None:
-    from geodata.settings import get_settings
-
     _, token = station
-    failures = get_settings().ingest_token_failures
-    with city.begin() as conn:  # as if this address had just sent that many bad tokens
-        conn.execute(
-            text("INSERT INTO audit_log (address, action, outcome, detail) "
-                 "SELECT '127.0.0.1', 'ingest', 'denied', '{\"test\": true}' "
-                 "FROM generate_series(1, :n)"), {"n": failures}
-        )  # fmt: skip
-        logged = conn.scalar(text("SELECT count(*) FROM audit_log"))
-    try:
+    with locked_out_address(city, "ingest") as logged:
         refused = _post(server, token, {"observations": _items(1)})
         assert refused.status_code == 429
         assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60
         assert "Quá nhiều yêu cầu" in refused.json()["message"]
         with city.connect() as conn:
             assert conn.scalar(text("SELECT count(*) FROM audit_log")) == logged
-    finally:
-        with city.begin() as conn:
-            conn.execute(text("DELETE FROM audit_log WHERE detail ->> 'test' = 'true'"))
     assert _post(server, token, {"observations": _items(1)}).status_code == 201
