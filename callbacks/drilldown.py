@@ -46,7 +46,7 @@ def _viewport(view: DrillView, remembered: tuple[float, float, float] | None) ->
     Output(ids.CHILDREN, "children"),
     Output(ids.DEMO_BADGE, "hidden"),
     Output(ids.MAP_FIT, "data"),
-    Output(ids.DATE, "value"),
+    Output(ids.DATE, "date"),
     Input(ids.URL, "search"),
 )
 def show_selection(search: str | None) -> tuple:
@@ -126,6 +126,6 @@ clientside_callback(
 clientside_callback(
     ClientsideFunction(namespace="cantho", function_name="setDate"),
     Output(ids.NAV_SYNC, "data", allow_duplicate=True),
-    Input(ids.DATE, "value"),
+    Input(ids.DATE, "date"),
     prevent_initial_call=True,
 )

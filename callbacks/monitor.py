@@ -88,16 +88,31 @@ def selected_unit(conn: Connection, search: str | None) -> Unit:
     return authorised_unit(conn, current_caller(), search)
 
 
+def moment_value(day: str | None, hour: int | None) -> str | None:
+    """The moment the day and hour pickers show, as local ISO text (None without a day; the
+    day's first hour until an hour is picked)."""
+    if not day:
+        return None
+    return f"{day[:10]}T{hour or 0:02d}:00"
+
+
+def moment_pickers(at: str | None) -> tuple[str | None, int | None]:
+    """What the day and hour pickers show for a local ISO moment."""
+    moment = parse_local(at)
+    return (moment.date().isoformat(), moment.hour) if moment else (None, None)
+
+
 @callback(
     Output(ids.TIME_MODE, "value"),
-    Output(ids.TIME_AT, "value"),
+    Output(ids.TIME_DAY, "date"),
+    Output(ids.TIME_HOUR, "value"),
     Input(ids.URL, "search"),
 )
-def time_from_url(search: str | None) -> tuple[str, str | None]:
+def time_from_url(search: str | None) -> tuple[str, str | None, int | None]:
     """A shared link with ``at=`` opens on that moment; without it, live."""
     values = parse_qs((search or "").lstrip("?")).get("at") or [""]
     at = parse_local(values[0])
-    return ("history", local_iso(at)) if at else ("live", None)
+    return ("history", *moment_pickers(local_iso(at))) if at else ("live", None, None)
 
 
 def next_time_state(
@@ -139,9 +154,11 @@ def next_time_state(
 @callback(
     Output(ids.TIME, "data"),
     Output(ids.PLAYER, "disabled"),
-    Output(ids.TIME_AT, "value", allow_duplicate=True),
+    Output(ids.TIME_DAY, "date", allow_duplicate=True),
+    Output(ids.TIME_HOUR, "value", allow_duplicate=True),
     Input(ids.TIME_MODE, "value"),
-    Input(ids.TIME_AT, "value"),
+    Input(ids.TIME_DAY, "date"),
+    Input(ids.TIME_HOUR, "value"),
     Input(ids.PLAY_24H, "n_clicks"),
     Input(ids.PLAY_7D, "n_clicks"),
     Input(ids.STOP, "n_clicks"),
@@ -149,21 +166,27 @@ def next_time_state(
     State(ids.TIME, "data"),
     prevent_initial_call=True,
 )
-def update_time(mode, at_value, _p24, _p7, _stop, _tick, state):
+def update_time(mode, day, hour, _p24, _p7, _stop, _tick, state):
     """Keep the time store in step with the controls; play advances one step per tick."""
     latest = None
     if _trigger() in PLAY_STEPS:
         with get_engine().connect() as conn:
             latest = layers.latest_hour(conn, dt.datetime.now(dt.UTC))
+    at_value = moment_value(day, hour)
     new = next_time_state(_trigger(), mode, at_value, state, latest)
-    shown = new["at"] if new["at"] != at_value else no_update
-    return new, new["play"] is None, shown
+    if new["at"] == at_value:
+        return new, new["play"] is None, no_update, no_update
+    return new, new["play"] is None, *moment_pickers(new["at"])
 
 
-@callback(Output(ids.TIME_AT, "disabled"), Input(ids.TIME_MODE, "value"))
-def enable_moment(mode: str) -> bool:
+@callback(
+    Output(ids.TIME_DAY, "disabled"),
+    Output(ids.TIME_HOUR, "disabled"),
+    Input(ids.TIME_MODE, "value"),
+)
+def enable_moment(mode: str) -> tuple[bool, bool]:
     """The moment can be picked in history mode only; live always shows the latest hour."""
-    return mode != "history"
+    return mode != "history", mode != "history"
 
 
 clientside_callback(

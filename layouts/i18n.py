@@ -31,6 +31,9 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "lang.switch": {"vi": "English", "en": "Tiếng Việt"},
     "date.label": {"vi": "Ngày xem", "en": "Viewing date"},
+    # Formats of the date pickers (date-fns, as Dash writes them: DD day, MM month, YYYY year).
+    "date.format": {"vi": "DD/MM/YYYY", "en": "D MMM YYYY"},
+    "date.placeholder": {"vi": "ngày/tháng/năm", "en": "day month year"},
     "breadcrumb.label": {"vi": "Vị trí", "en": "Location"},
     "panel.type": {"vi": "Loại đơn vị", "en": "Unit type"},
     "panel.parent": {"vi": "Trực thuộc", "en": "Part of"},
@@ -195,6 +198,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "time.live": {"vi": "Trực tiếp", "en": "Live"},
     "time.history": {"vi": "Xem lại", "en": "History"},
     "time.at": {"vi": "Thời điểm", "en": "Moment"},
+    "time.hour": {"vi": "Giờ", "en": "Hour"},
     "time.play_24h": {"vi": "▶ 24 giờ qua", "en": "▶ Last 24 hours"},
     "time.play_7d": {"vi": "▶ 7 ngày qua", "en": "▶ Last 7 days"},
     "time.stop": {"vi": "■ Dừng", "en": "■ Stop"},

@@ -15,6 +15,7 @@ from dash import dcc, html
 from geodata import indicators
 from geodata.layers import Kpi
 from layouts import ids
+from layouts.dates import date_picker, hour_picker
 from layouts.i18n import fmt_number, t
 
 _JS = "canthoMap."
@@ -288,12 +289,13 @@ def control_bar(lang: str) -> html.Div:
                 inline=True,
                 className="time-mode",
             ),
-            dcc.Input(
-                id=ids.TIME_AT,
-                type="datetime-local",  # type: ignore[arg-type]  # HTML has it
-                step=3600,
-                debounce=True,
+            html.Div(
+                [
+                    date_picker(ids.TIME_DAY, lang, None, "time-day"),
+                    hour_picker(ids.TIME_HOUR, lang),
+                ],
                 className="time-at",
+                title=t("time.at", lang),
             ),
             html.Button(t("time.play_24h", lang), id=ids.PLAY_24H, className="btn"),
             html.Button(t("time.play_7d", lang), id=ids.PLAY_7D, className="btn"),

@@ -9,6 +9,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from layouts import ids
+from layouts.dates import date_picker
 from layouts.i18n import t
 from layouts.monitor import DEFAULT_LAYERS, control_bar, layer_name, overlays
 
@@ -144,13 +145,7 @@ def page(
                     html.Label(
                         [
                             html.Span(t("date.label", lang)),
-                            dcc.Input(
-                                id=ids.DATE,
-                                type="date",  # type: ignore[arg-type]  # HTML has it
-                                value=today.isoformat(),
-                                debounce=True,
-                                className="date-input",
-                            ),
+                            date_picker(ids.DATE, lang, today.isoformat(), "date-input"),
                         ],
                         className="date-control",
                     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 
@@ -10,6 +11,7 @@ from dash.testing.wait import until
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 pytestmark = pytest.mark.browser
 
@@ -187,6 +189,46 @@ def test_layers_toggle_drill_down_and_time_control(monitored_db, dash_duo) -> No
     dash_duo.find_element("#play-stop").click()
     # The moment shown can be shared: it is in the URL once playing stops.
     until(lambda: "at=" in dash_duo.driver.current_url, timeout=10)
+    assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
+
+
+def test_dates_are_written_and_picked_the_vietnamese_way_whatever_the_browser_language(
+    monitored_db, dash_duo
+) -> None:
+    from app import app
+    from callbacks.request import today
+
+    dash_duo.start_server(app, port=PORT)
+    _wait_for_breadcrumb(dash_duo, "Cần Thơ")
+    # The test browser is not Vietnamese: a native date input would show 11/27/2026 here.
+    assert not dash_duo.driver.execute_script("return navigator.language").startswith("vi")
+    day = today()
+    assert dash_duo.find_element("#view-date").get_attribute("value") == f"{day:%d/%m/%Y}"
+
+    # History: the calendar names the weekdays in Vietnamese, Monday first.
+    dash_duo.find_element("#time-mode input[value=history]").click()
+    assert "CN" not in _text(dash_duo, "body").split()
+    picker = dash_duo.find_element("#time-day")
+    picker.click()
+    until(lambda: "Th 2" in _text(dash_duo, "body"), timeout=5, msg="no Vietnamese weekdays")
+    assert _text(dash_duo, "body").index("Th 2") < _text(dash_duo, "body").index("CN")
+
+    # Yesterday, typed as a Vietnamese writes it, at 14:00.
+    yesterday = day - dt.timedelta(days=1)
+    picker.send_keys(f"{yesterday:%d/%m/%Y}", Keys.ENTER)
+    dash_duo.find_element("h1").click()  # close the calendar
+    dash_duo.find_element("#time-hour").click()
+    hour = "//*[@role='option'][normalize-space(.)='14:00']"
+    dash_duo.driver.find_element(By.XPATH, hour).click()
+    until(lambda: f"14:00 {yesterday:%d/%m/%Y}" in _text(dash_duo, "#time-label"), timeout=10)
+    until(lambda: f"at={yesterday.isoformat()}T14%3A00" in dash_duo.driver.current_url, timeout=10)
+
+    # The shared link opens on that moment, with the pickers showing it.
+    dash_duo.driver.get(dash_duo.driver.current_url)
+    until(lambda: dash_duo.find_element("#time-day").get_attribute("value")
+          == f"{yesterday:%d/%m/%Y}", timeout=15)  # fmt: skip
+    until(lambda: _text(dash_duo, "#time-hour") == "14:00", timeout=10)
+    assert f"14:00 {yesterday:%d/%m/%Y}" in _text(dash_duo, "#time-label")
     assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
 
 

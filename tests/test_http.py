@@ -14,7 +14,7 @@ _OUTPUTS = [
     ("units-layer", "data"), ("context-layer", "data"), ("breadcrumb", "children"),
     ("unit-panel", "children"), ("unit-children", "children"), ("demo-badge", "hidden"),
     ("map-fit", "data"),
-    ("view-date", "value"),
+    ("view-date", "date"),
 ]  # fmt: skip
 
 

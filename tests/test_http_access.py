@@ -95,7 +95,7 @@ def _kpis(session: requests.Session, base: str, unit: str) -> requests.Response:
 DRILL_OUTPUTS = [
     ("units-layer", "data"), ("context-layer", "data"), ("breadcrumb", "children"),
     ("unit-panel", "children"), ("unit-children", "children"), ("demo-badge", "hidden"),
-    ("map-fit", "data"), ("view-date", "value"),
+    ("map-fit", "data"), ("view-date", "date"),
 ]  # fmt: skip
 
 

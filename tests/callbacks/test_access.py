@@ -85,7 +85,7 @@ FORGED = {
     "units": (
         [("units-layer", "data"), ("context-layer", "data"), ("breadcrumb", "children"),
          ("unit-panel", "children"), ("unit-children", "children"), ("demo-badge", "hidden"),
-         ("map-fit", "data"), ("view-date", "value")],
+         ("map-fit", "data"), ("view-date", "date")],
         [("url", "search", f"?unit={CO_DO}")],
         [],
     ),

@@ -14,6 +14,8 @@ from callbacks.monitor import (
     choropleth,
     flood_and_air_layers,
     local_iso,
+    moment_pickers,
+    moment_value,
     next_time_state,
     parse_local,
     services_layer,
@@ -46,10 +48,19 @@ def test_live_mode_shows_the_latest_data_and_history_a_chosen_moment() -> None:
     assert next_time_state(ids.TIME_MODE, "live", "2026-11-26T14:00", None, None) == {
         "at": None, "play": None,
     }  # fmt: skip
-    assert next_time_state(ids.TIME_AT, "history", "2026-11-26T14:00", None, None) == {
+    assert next_time_state(ids.TIME_DAY, "history", "2026-11-26T14:00", None, None) == {
         "at": "2026-11-26T14:00", "play": None,
     }  # fmt: skip
-    assert next_time_state(ids.TIME_AT, "history", "not a time", None, None)["at"] is None
+    assert next_time_state(ids.TIME_DAY, "history", "not a time", None, None)["at"] is None
+
+
+def test_the_day_and_hour_pickers_make_one_local_moment_and_back() -> None:
+    assert moment_value("2026-11-26", 14) == "2026-11-26T14:00"
+    assert moment_value("2026-11-26", None) == "2026-11-26T00:00"  # the day's first hour
+    assert moment_value(None, 14) is None  # no day, no moment: nothing to show yet
+    assert moment_pickers("2026-11-26T14:00") == ("2026-11-26", 14)
+    assert moment_pickers(None) == (None, None)
+    assert moment_value(*moment_pickers("2026-11-26T09:00")) == "2026-11-26T09:00"
 
 
 def test_play_runs_through_the_last_24_hours_hour_by_hour_and_stops_at_the_end() -> None:
