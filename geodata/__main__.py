@@ -86,6 +86,7 @@ def _cmd_load_features(args: argparse.Namespace) -> int:
         code_prefix=args.code_prefix,
         strict=args.strict,
         dry_run=args.dry_run,
+        snap_within_m=getattr(args, "snap_within", None),
     )
     summary = load_features(args.load_command, options, progress=not args.quiet)
     print(summary.describe())
@@ -343,6 +344,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _metres(raw: str) -> float:
+    """A distance in metres: a finite number, not negative."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a distance in metres (0 or more)")
+    return value
+
+
 def _add_load_parsers(load_sub: Any) -> None:
     """``load facilities|roads|sensors|flood-zones|population|readings``."""
     from geodata.importers import KINDS
@@ -388,6 +400,15 @@ def _add_load_parsers(load_sub: Any) -> None:
         p.add_argument(
             "--strict", action="store_true", help="refuse invalid polygons instead of repairing"
         )
+        if command == "sensors":
+            p.add_argument(
+                "--snap-within",
+                type=_metres,
+                metavar="METRES",
+                help="place a sensor given outside every admin unit (a river gauge just off "
+                "the bank) just inside the nearest unit when at most METRES away; without it "
+                "such sensors are only reported",
+            )
         p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
         p.set_defaults(handler=_cmd_load_features)

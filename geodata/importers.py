@@ -287,6 +287,9 @@ class FeatureOptions:
     code_prefix: str = ""  # prepended to every code, to keep one agency's ids apart from another's
     strict: bool = False  # refuse invalid polygons instead of repairing them
     dry_run: bool = False
+    # Sensors: one given outside every admin unit (a river gauge just off the bank) is placed
+    # on the nearest unit's edge when at most this many metres away; None: only reported.
+    snap_within_m: float | None = None
 
 
 @dataclass
@@ -304,6 +307,7 @@ class FeatureSummary:
     unchanged: int = 0
     removed: int = 0  # population cells of the source replaced
     repairs: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)  # sensors outside every admin unit
     coverage_rows: int | None = None
 
     def describe(self) -> str:
@@ -324,6 +328,9 @@ class FeatureSummary:
             lines += [f"  updated:   {self.updated}", f"  unchanged: {self.unchanged}"]
         lines.append(f"  repaired:  {len(self.repairs)}")
         lines += [f"    - {repair}" for repair in self.repairs]
+        if self.outside:
+            lines.append(f"  outside every admin unit: {len(self.outside)}")
+            lines += [f"    - {note}" for note in self.outside]
         if self.coverage_rows is not None:
             lines.append(f"  coverage:  recomputed ({self.coverage_rows} unit/kind rows)")
         return "\n".join(lines)
@@ -373,6 +380,8 @@ def load_features(
             _WRITERS[command](conn, features, kind, summary, problems)
             if problems:
                 raise ImportRejected(label, problems)
+            if kind.table == "sensor":
+                _sensors_outside_units(conn, features, options.snap_within_m, summary)
             if not options.dry_run:
                 _follow_up(conn, kind, [f.values.get("code") for f in features], summary)
         except IntegrityError as exc:
@@ -953,6 +962,61 @@ _WRITERS: dict[str, Writer] = {
     ),
     "population": _write_population,
 }
+
+
+# A sensor's unit is the unit covering it: a sensor outside every unit (valid today) counts in
+# no unit's indicators and shows on no unit's map, not even the city's. Each is reported with
+# the nearest unit (the smallest, where a ward and its district are equally near) and the
+# distance in metres; with a snap distance, one close enough is placed just inside that unit's
+# edge (about a metre in: the exact closest point on the edge can test as outside).
+_OUTSIDE_UNITS = """
+    SELECT s.code, near.id, near.name, near.level, near.metres
+    FROM sensor s
+    CROSS JOIN LATERAL (
+        SELECT u.id, u.name, u.level, ST_Distance(u.geom::geography, s.geom::geography) AS metres
+        FROM admin_unit u
+        WHERE u.valid_from <= :today AND (u.valid_to IS NULL OR u.valid_to > :today)
+        ORDER BY metres, u.area_km2 LIMIT 1
+    ) near
+    WHERE s.code = ANY(:codes) AND NOT EXISTS (
+        SELECT 1 FROM admin_unit u
+        WHERE u.geom && s.geom AND ST_Covers(u.geom, s.geom)
+          AND u.valid_from <= :today AND (u.valid_to IS NULL OR u.valid_to > :today))
+"""
+
+
+def _sensors_outside_units(
+    conn: Connection, features: list[_Feature], snap_within_m: float | None, summary: FeatureSummary
+) -> None:
+    """Report the imported sensors that lie outside every admin unit; snap the near ones."""
+    where = {f.values["code"]: f.where for f in features}
+    lost = conn.execute(
+        text(_OUTSIDE_UNITS), {"codes": list(where), "today": today_in_city()}
+    ).all()
+    for code, unit_id, unit, level, metres in lost:
+        if snap_within_m is not None and metres <= snap_within_m:
+            conn.execute(
+                text(
+                    """
+                    UPDATE sensor s SET geom = coalesce(
+                        ST_ClosestPoint(ST_Buffer(u.geom, -0.00001), s.geom),
+                        ST_PointOnSurface(u.geom))  -- a unit too thin for the buffer
+                    FROM admin_unit u WHERE s.code = :code AND u.id = :unit
+                    """
+                ),
+                {"code": code, "unit": unit_id},
+            )
+            summary.outside.append(
+                f"{where[code]}: {metres:,.0f} m outside {unit} ({level}); "
+                f"placed just inside its edge (--snap-within {snap_within_m:g})"
+            )
+        else:
+            summary.outside.append(
+                f"{where[code]}: {metres:,.0f} m outside the nearest unit, "
+                f"{unit} ({level}); it counts in no unit's indicators and shows on no unit's "
+                f"map. Correct its position, or pass --snap-within {math.ceil(metres)} to "
+                "place it just inside that unit"
+            )
 
 
 def _follow_up(

@@ -6,6 +6,7 @@ UTM 48N, the provincial VN-2000 TM zone) goes through the real importer into the
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +215,95 @@ def test_sensors_with_quantities_and_alert_levels_from_a_geopackage(
     assert gauge.quantities == ["water_level"]  # the kind's default
     assert gauge.active is True and gauge.admin_unit_id is not None
     assert stored["air-1"].quantities == ["pm10", "pm25"]
+
+
+def _off_the_bank(engine: Engine, metres: float) -> tuple[float, float]:
+    """A point ``metres`` off Hưng Lợi's edge on the Hậu river's side, outside every unit."""
+    with engine.connect() as conn:
+        lon, lat = conn.execute(
+            text(
+                """
+                WITH edge AS (
+                    SELECT ST_ClosestPoint(u.geom, far) AS p, far FROM admin_unit u,
+                           (SELECT ST_SetSRID(ST_MakePoint(105.80, 10.06), 4326) AS far) f
+                    WHERE u.name = 'Hưng Lợi')
+                SELECT ST_X(q), ST_Y(q) FROM (SELECT ST_Project(p::geography, :m,
+                    ST_Azimuth(p, far))::geometry AS q FROM edge) x
+                """
+            ),
+            {"m": metres},
+        ).one()
+        assert not conn.scalar(
+            text("SELECT count(*) FROM admin_unit WHERE ST_Covers(geom, ST_Point(:x, :y, 4326))"),
+            {"x": lon, "y": lat},
+        ), "the test point must lie outside every unit"
+    return lon, lat
+
+
+def _gauge_file(tmp_path: Path, *points: tuple[str, tuple[float, float]]) -> Path:
+    rows = [
+        {"code": code, "name": f"Trạm {code}", "kind": "river_gauge", "alert_1": 1.7,
+         "alert_2": 1.9, "alert_3": 2.0, "quantities": None, "geometry": Point(*where)}
+        for code, where in points
+    ]  # fmt: skip
+    path = tmp_path / "song.gpkg"
+    frame(rows).to_file(path)
+    return path
+
+
+def _stored(engine: Engine, code: str) -> Any:
+    return rows_of(
+        engine,
+        "SELECT ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat, u.name AS unit FROM sensor s "
+        "LEFT JOIN admin_unit u ON u.id = s.admin_unit_id WHERE s.code = :c",
+        c=code,
+    )[0]
+
+
+def test_a_gauge_just_off_the_bank_is_loaded_where_it_is_and_reported_with_the_nearest_unit(
+    demo_db: Engine, tmp_path: Path
+) -> None:
+    given = _off_the_bank(demo_db, 40)
+    summary = load("sensors", _gauge_file(tmp_path, ("g-song", given)))
+
+    assert summary.added == 1 and len(summary.outside) == 1
+    note = summary.outside[0]
+    assert "'g-song'" in note and "Hưng Lợi (ward)" in note and "40 m outside" in note
+    assert "--snap-within 4" in note  # the distance that would place it, rounded up
+    stored = _stored(demo_db, "g-song")
+    assert (stored.lon, stored.lat) == pytest.approx(given, abs=1e-9)  # the agency's position
+    assert stored.unit is None
+    assert "outside every admin unit: 1" in summary.describe()
+
+
+def test_snap_within_places_a_near_gauge_just_inside_its_unit_and_the_map_shows_it(
+    demo_db: Engine, tmp_path: Path
+) -> None:
+    from geodata import layers
+
+    near, far = _off_the_bank(demo_db, 40), _off_the_bank(demo_db, 400)
+    summary = load(
+        "sensors", _gauge_file(tmp_path, ("g-near", near), ("g-far", far)), snap_within_m=100
+    )
+
+    notes = {code: n for n in summary.outside for code in ("g-near", "g-far") if f"'{code}'" in n}
+    assert "placed just inside" in notes["g-near"] and "--snap-within 100" in notes["g-near"]
+    assert "counts in no unit" in notes["g-far"]  # 400 m: further than asked, left alone
+    moved = _stored(demo_db, "g-near")
+    assert moved.unit == "Hưng Lợi"
+    assert 39 < metres_between(near, (moved.lon, moved.lat)) < 43  # onto the edge, a metre in
+    assert _stored(demo_db, "g-far").unit is None
+    with demo_db.connect() as conn:
+        ninh_kieu = conn.scalar(text("SELECT id FROM admin_unit WHERE code = '916'"))
+        drawn = layers.flood_gauges_geojson(conn, ninh_kieu, dt.datetime.now(dt.UTC))
+    codes = {f["properties"]["code"] for f in drawn["features"]}
+    assert "g-near" in codes and "g-far" not in codes
+
+
+def test_sensors_inside_their_units_are_not_reported(demo_db: Engine, tmp_path: Path) -> None:
+    summary = load("sensors", _gauge_file(tmp_path, ("g-bo", HOSPITAL)), snap_within_m=100)
+    assert summary.outside == [] and "outside" not in summary.describe()
+    assert _stored(demo_db, "g-bo").unit is not None
 
 
 def test_flood_zones_from_csv_with_wkt_and_local_times(demo_db: Engine, tmp_path: Path) -> None:
