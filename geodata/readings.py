@@ -379,6 +379,23 @@ def _aqi_row(
     }
 
 
+def _upsert_unit_indicators(conn: Connection, select: str, params: dict[str, object]) -> None:
+    """Write the unit indicators ``select`` gives (unit, indicator, period, start, value,
+    detail), replacing those already there."""
+    conn.execute(
+        text(
+            f"""
+            INSERT INTO unit_indicator (admin_unit_id, indicator, period, period_start, value,
+                                        detail)
+            {select}
+            ON CONFLICT (indicator, period, period_start, admin_unit_id) DO UPDATE
+              SET value = excluded.value, detail = excluded.detail
+            """
+        ),
+        params,
+    )
+
+
 def refresh_unit_indicators(conn: Connection, sensors_touched: bool = False) -> None:
     """Per admin unit (every level valid at the period) and period: worst AQI, gauges above
     alert, congested length share. Sensors belong to the units whose geometry covers them.
@@ -419,11 +436,9 @@ def refresh_unit_indicators(conn: Connection, sensors_touched: bool = False) -> 
             unit_sensor s ON s.valid_from <= (p.start AT TIME ZONE '{CITY_TZ}')::date
               AND (s.valid_to IS NULL OR s.valid_to > (p.start AT TIME ZONE '{CITY_TZ}')::date)
         """
-        conn.execute(
-            text(
-                f"""
-                INSERT INTO unit_indicator (admin_unit_id, indicator, period, period_start,
-                                            value, detail)
+        _upsert_unit_indicators(
+            conn,
+            f"""
                 SELECT DISTINCT ON (s.unit_id, p.start) s.unit_id, 'aqi_max', :period, p.start,
                        si.value,
                        si.detail || jsonb_build_object('sensor_id', s.sensor_id, 'sensor', s.name)
@@ -432,17 +447,12 @@ def refresh_unit_indicators(conn: Connection, sensors_touched: bool = False) -> 
                 JOIN sensor_indicator si ON si.sensor_id = s.sensor_id AND si.indicator = 'aqi'
                  AND si.period = :period AND si.period_start = p.start AND si.value IS NOT NULL
                 ORDER BY s.unit_id, p.start, si.value DESC
-                ON CONFLICT (indicator, period, period_start, admin_unit_id) DO UPDATE
-                  SET value = excluded.value, detail = excluded.detail
-                """
-            ),
+            """,
             params,
         )
-        conn.execute(
-            text(
-                f"""
-                INSERT INTO unit_indicator (admin_unit_id, indicator, period, period_start,
-                                            value, detail)
+        _upsert_unit_indicators(
+            conn,
+            f"""
                 SELECT s.unit_id, 'gauges_above_alert', :period, p.start,
                        count(*) FILTER (WHERE si.value >= 1),
                        jsonb_build_object('gauges', count(*), 'max_level', max(si.value))
@@ -452,17 +462,12 @@ def refresh_unit_indicators(conn: Connection, sensors_touched: bool = False) -> 
                  AND si.indicator = 'alert_level'
                  AND si.period = :period AND si.period_start = p.start
                 GROUP BY s.unit_id, p.start
-                ON CONFLICT (indicator, period, period_start, admin_unit_id) DO UPDATE
-                  SET value = excluded.value, detail = excluded.detail
-                """
-            ),
+            """,
             params,
         )
-        conn.execute(
-            text(
-                f"""
-                INSERT INTO unit_indicator (admin_unit_id, indicator, period, period_start,
-                                            value, detail)
+        _upsert_unit_indicators(
+            conn,
+            f"""
                 SELECT seg.unit_id, 'congested_share', :period, seg.start,
                        coalesce(sum(seg.length_m) FILTER (WHERE seg.ratio < 0.5), 0)
                          / sum(seg.length_m),
@@ -479,9 +484,6 @@ def refresh_unit_indicators(conn: Connection, sensors_touched: bool = False) -> 
                     GROUP BY s.unit_id, p.start, g.id, g.length_m
                 ) seg
                 GROUP BY seg.unit_id, seg.start
-                ON CONFLICT (indicator, period, period_start, admin_unit_id) DO UPDATE
-                  SET value = excluded.value, detail = excluded.detail
-                """
-            ),
+            """,
             params,
         )
