@@ -22,11 +22,13 @@ import numpy as np
 import shapely
 from matplotlib import patheffects, rc_context
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, PathPatch, Rectangle
 from matplotlib.path import Path
+from matplotlib.transforms import Bbox
 from pyproj import Transformer
 from shapely.geometry import shape
 
@@ -115,11 +117,12 @@ def _project(geometry: dict[str, Any], srid: int) -> shapely.Geometry:
     return shapely.transform(shape(geometry), forward)
 
 
-def _haloed(draw: Callable[..., Any], *args: Any, zorder: float, **kwargs: Any) -> None:
-    """Draw a text twice: a white outline, then the text. A path effect on the text itself would
-    turn its glyphs into drawn paths in a PDF, where they could no longer be searched or copied."""
+def _haloed(draw: Callable[..., Any], *args: Any, zorder: float, **kwargs: Any) -> Any:
+    """Draw a text twice: a white outline, then the text (returned). A path effect on the text
+    itself would turn its glyphs into drawn paths in a PDF, where they could no longer be
+    searched or copied."""
     draw(*args, color="white", path_effects=_HALO, zorder=zorder - 0.01, **kwargs)
-    draw(*args, zorder=zorder, **kwargs)
+    return draw(*args, zorder=zorder, **kwargs)
 
 
 def _ring_path(coords: np.ndarray) -> Path:
@@ -149,10 +152,21 @@ def _points(geom: shapely.Geometry) -> list[tuple[float, float]]:
     return [(p.x, p.y) for p in parts if isinstance(p, shapely.Point) and not p.is_empty]
 
 
-def _draw_layer(ax: Axes, marks: Sequence[Mark], srid: int, z: int) -> None:
-    """One layer, one matplotlib collection per style (fast with thousands of features)."""
+@dataclass(frozen=True)
+class _Label:
+    """A mark's text, to be placed beside its point once every layer is drawn."""
+
+    x: float
+    y: float
+    mark: Mark
+    z: int
+
+
+def _draw_layer(ax: Axes, marks: Sequence[Mark], srid: int, z: int) -> list[_Label]:
+    """One layer, one matplotlib collection per style (fast with thousands of features); the
+    layer's texts are returned, to be placed with every other layer's (:func:`_place_labels`)."""
     groups: dict[Style, list[shapely.Geometry]] = {}
-    labels: list[tuple[float, float, Mark]] = []
+    labels: list[_Label] = []
     for mark in marks:
         if not mark.geometry:
             continue
@@ -160,7 +174,7 @@ def _draw_layer(ax: Axes, marks: Sequence[Mark], srid: int, z: int) -> None:
         groups.setdefault(mark.style, []).append(geom)
         if mark.label:
             point = geom.representative_point()
-            labels.append((point.x, point.y, mark))
+            labels.append(_Label(point.x, point.y, mark, z))
     for style, geoms in groups.items():
         dash = (0, (4, 3)) if style.dashed else "solid"
         if style.kind == "area":
@@ -187,15 +201,79 @@ def _draw_layer(ax: Axes, marks: Sequence[Mark], srid: int, z: int) -> None:
             xy = np.array([p for g in geoms for p in _points(g)]).reshape(-1, 2)
             ax.scatter(xy[:, 0], xy[:, 1], s=style.size**2, c=style.colour, alpha=style.alpha,
                        edgecolors=style.edge, linewidths=0.8, zorder=z)  # fmt: skip
-    for x, y, mark in labels:
-        # Beside the dot, clear of it: right and up, or left and down.
-        gap = mark.style.size / 2 + 2
-        right = mark.label_side == "right"
-        where = {"xytext": (gap if right else -gap, 3 if right else -3),
-                 "textcoords": "offset points", "ha": "left" if right else "right",
-                 "va": "bottom" if right else "top", "fontsize": 7, "fontweight": "bold",
-                 "clip_on": True}  # fmt: skip
-        _haloed(ax.annotate, mark.label, (x, y), zorder=z + 1, **where)
+    return labels
+
+
+# Where a text may stand beside its dot, clear of it: (right?, up?), in the order tried after
+# the mark's own side (right and up, or left and down).
+_BESIDE = ((True, True), (False, False), (True, False), (False, True))
+
+
+def _place_labels(
+    figure: Figure, ax: Axes, labels: Sequence[_Label], names: Sequence[Any], dots: Sequence[_Label]
+) -> int:
+    """Put each mark's text beside its dot where it covers no unit name, no other text and no
+    dot, trying four places in turn (failing that, one that covers only dots); a text with no
+    free place is left out, as on any printed map: its dot's colour still says it. Texts are
+    placed in the order given (the upper layers' last: they were drawn on top); the number left
+    out is returned."""
+    canvas = FigureCanvasAgg(figure)  # measures texts as they will be printed
+    renderer = canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    taken = [name.get_window_extent(renderer).expanded(1.05, 1.1) for name in names]
+    points = [_dot_box(ax, dot) for dot in dots]
+    left_out = 0
+    for label in labels:
+        mark = label.mark
+        own = (mark.label_side == "right", mark.label_side == "right")
+        order = [own, *(side for side in _BESIDE if side != own)]
+        fits: tuple[bool, bool] | None = None
+        for strict in (True, False):
+            for side in order:
+                box = _text_box(ax, renderer, label, side)
+                if not _inside(box, frame) or any(box.overlaps(t) for t in taken):
+                    continue
+                if strict and any(box.overlaps(d) for d in points):
+                    continue
+                fits = side
+                break
+            if fits is not None:
+                break
+        if fits is None:
+            left_out += 1
+            continue
+        text = _haloed(ax.annotate, mark.label, (label.x, label.y), zorder=label.z + 1,
+                       **_beside(mark, fits))  # fmt: skip
+        taken.append(text.get_window_extent(renderer))
+    return left_out
+
+
+def _beside(mark: Mark, side: tuple[bool, bool]) -> dict[str, Any]:
+    right, up = side
+    gap = mark.style.size / 2 + 2
+    return {"xytext": (gap if right else -gap, 3 if up else -3), "textcoords": "offset points",
+            "ha": "left" if right else "right", "va": "bottom" if up else "top", "fontsize": 7,
+            "fontweight": "bold", "clip_on": True}  # fmt: skip
+
+
+def _text_box(ax: Axes, renderer: Any, label: _Label, side: tuple[bool, bool]) -> Bbox:
+    """Where a text would stand, measured with an invisible copy."""
+    probe = ax.annotate(label.mark.label or "", (label.x, label.y), **_beside(label.mark, side))
+    box = probe.get_window_extent(renderer)
+    probe.remove()
+    return box
+
+
+def _dot_box(ax: Axes, dot: _Label) -> Bbox:
+    x, y = ax.transData.transform((dot.x, dot.y))
+    r = dot.mark.style.size / 2 * ax.figure.dpi / 72
+    return Bbox.from_extents(x - r, y - r, x + r, y + r)
+
+
+def _inside(box: Bbox, frame: Bbox) -> bool:
+    return bool(
+        box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1
+    )
 
 
 def _extent(bounds: BBox, srid: int, aspect: float) -> BBox:
@@ -292,13 +370,30 @@ def _legend(ax: Axes, title: str, sections: Sequence[LegendSection], height_pt: 
         y -= row * 0.4
 
 
+# Type 42 fonts: the PDF's text stays text (searchable, copyable, Vietnamese intact).
+_RC: dict[Any, Any] = {
+    "pdf.fonttype": 42, "font.family": FONT, "hatch.color": "#e74c3c", "hatch.linewidth": 0.8,
+}  # fmt: skip
+
+
 def render(spec: PrintMap, fmt: Format) -> bytes:
     """The page as PNG (A4 at 150 dpi) or PDF (A4 landscape, text kept as text)."""
+    with rc_context(_RC):
+        figure = compose(spec, fmt)
+        out = io.BytesIO()
+        metadata = {"Title": f"{spec.title} · {spec.moment}", "Creator": spec.subtitle}
+        if fmt == "png":
+            figure.savefig(out, format="png", dpi=PNG_DPI, metadata=metadata)
+        else:
+            figure.savefig(out, format="pdf", metadata={**metadata, "CreationDate": None})
+        return out.getvalue()
+
+
+def compose(spec: PrintMap, fmt: Format) -> Figure:
+    """The page as a matplotlib figure of the format's size, ready to save."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    # Type 42 fonts: the PDF's text stays text (searchable, copyable, Vietnamese intact).
-    with rc_context({"pdf.fonttype": 42, "font.family": FONT, "hatch.color": "#e74c3c",
-                     "hatch.linewidth": 0.8}):  # fmt: skip
+    with rc_context(_RC):
         width_in, height_in = (PNG_PX[0] / PNG_DPI, PNG_PX[1] / PNG_DPI)
         if fmt == "pdf":
             width_in, height_in = PAGE_MM[0] / 25.4, PAGE_MM[1] / 25.4
@@ -320,13 +415,16 @@ def render(spec: PrintMap, fmt: Format) -> bytes:
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_facecolor("#fbfcfc")
+        labels: list[_Label] = []
         for k, marks in enumerate(spec.layers):
-            _draw_layer(ax, marks, spec.metric_srid, z=2 + 2 * k)
+            labels += _draw_layer(ax, marks, spec.metric_srid, z=2 + 2 * k)
         top = 3 + 2 * len(spec.layers)
+        names = []
         for lon, lat, name in spec.labels:
             x, y = to_metric(lon, lat, spec.metric_srid)
-            _haloed(ax.text, x, y, name, fontsize=8.5, ha="center", va="center", zorder=top,
-                    clip_on=True)  # fmt: skip
+            names.append(_haloed(ax.text, x, y, name, fontsize=8.5, ha="center", va="center",
+                                 zorder=top, clip_on=True))  # fmt: skip
+        _place_labels(figure, ax, labels, names, labels)
         _scale_bar(ax, extent)
         _north_arrow(ax, extent, spec.north)
 
@@ -334,11 +432,4 @@ def render(spec: PrintMap, fmt: Format) -> bytes:
         _legend(legend_ax, spec.legend_title, spec.legend, _LEGEND_BOX[3] * height_in * 72)
         for k, line in enumerate(spec.footer):
             figure.text(0.025, 0.052 - k * 0.022, line, fontsize=8, color="#2c3e50", va="center")
-
-        out = io.BytesIO()
-        metadata = {"Title": f"{spec.title} · {spec.moment}", "Creator": spec.subtitle}
-        if fmt == "png":
-            figure.savefig(out, format="png", dpi=PNG_DPI, metadata=metadata)
-        else:
-            figure.savefig(out, format="pdf", metadata={**metadata, "CreationDate": None})
-        return out.getvalue()
+        return figure

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 from pypdf import PdfReader
 from pyproj import Geod
@@ -15,6 +17,7 @@ from geodata.printmap import (
     Mark,
     PrintMap,
     Style,
+    compose,
     distance_label,
     nice_length,
     render,
@@ -103,3 +106,53 @@ def test_distances_read_in_metres_or_kilometres() -> None:
     assert [distance_label(v) for v in (500, 1000, 2500, 10_000)] == [
         "500 m", "1 km", "2.5 km", "10 km",
     ]  # fmt: skip
+
+
+def _drawn_texts(spec: PrintMap) -> list[tuple[str, object]]:
+    """The map's texts as printed (not their white halos) with where they stand on the page."""
+    figure = compose(spec, "png")
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    ax = figure.axes[0]
+    return [
+        (t.get_text(), t.get_window_extent(renderer))
+        for t in ax.texts
+        if t.get_color() != "white" and t.get_text() not in ("", "0") and "km" not in t.get_text()
+        and t.get_text() != "B"
+    ]  # fmt: skip
+
+
+def test_crowded_labels_stand_clear_of_each_other_and_of_the_unit_names() -> None:
+    # Three gauges and two stations within 300 m, right on a ward's name: with every text in its
+    # usual place they would all overlap.
+    gauges = [
+        Mark({"type": "Point", "coordinates": [105.775 + d, 10.035 + d]},
+             Style("#f1c40f", size=11), f"1,9{k} m", "left")
+        for k, d in enumerate((0.0, 0.0008, 0.0016))
+    ]  # fmt: skip
+    stations = [
+        Mark({"type": "Point", "coordinates": [105.7755 + d, 10.0345]}, Style("#e67e22", size=11),
+             f"AQI 10{k}")
+        for k, d in enumerate((0.0, 0.001))
+    ]  # fmt: skip
+    spec = _spec()
+    crowded = PrintMap(**{**spec.__dict__, "layers": [*spec.layers[:2], gauges, stations],
+                          "labels": [(105.7755, 10.0352, "Hưng Lợi")]})  # fmt: skip
+
+    texts = _drawn_texts(crowded)
+
+    names = [name for name, _ in texts]
+    assert "Hưng Lợi" in names
+    assert len(names) >= 4  # most of the five values found a free place
+    for (a, box_a), (b, box_b) in itertools.combinations(texts, 2):
+        assert not box_a.overlaps(box_b), f"{a!r} covers {b!r}"  # type: ignore[attr-defined]
+
+
+def test_a_label_with_room_stands_on_its_marks_own_side() -> None:
+    texts = dict(_drawn_texts(_spec()))
+    gauge = texts["1,92 m"]
+    x, _ = (
+        FigureCanvasAgg(compose(_spec(), "png"))
+        .figure.axes[0]
+        .transData.transform(to_metric(*GAUGE["coordinates"], 3405))
+    )
+    assert gauge.x1 < x  # type: ignore[attr-defined]  # "left": the text ends before the dot
