@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 import math
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -52,8 +53,10 @@ _PAGE = """<!DOCTYPE html>
 <label>{{ tr.outcome }}<select name="outcome"><option value="">{{ tr.all }}</option>
 {% for value, label in outcomes %}<option value="{{ value }}"{% if form.outcome == value %}
  selected{% endif %}>{{ label }}</option>{% endfor %}</select></label>
-<label>{{ tr.since }}<input type="date" name="since" value="{{ form.since }}"></label>
-<label>{{ tr.until }}<input type="date" name="until" value="{{ form.until }}"></label>
+<label>{{ tr.since }}<input name="since" value="{{ form.since }}" placeholder="{{ tr.date_hint }}"
+ inputmode="numeric" size="10"></label>
+<label>{{ tr.until }}<input name="until" value="{{ form.until }}" placeholder="{{ tr.date_hint }}"
+ inputmode="numeric" size="10"></label>
 <button type="submit">{{ tr.filter }}</button>
 <a class="btn" href="/audit.csv?{{ query }}">{{ tr.export }}</a>
 </form>
@@ -72,11 +75,20 @@ _PAGE = """<!DOCTYPE html>
 </main></body></html>"""
 
 
+# A date as Vietnam writes it (day/month/year): a native date input would show the browser's
+# order instead (11/27/2026 in an English browser), whatever the page's language.
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
 def _date(field: str, value: str, lang: str) -> dt.date | None:
-    if not value:
+    """A filter's day: dd/mm/yyyy as typed, or ISO (yyyy-mm-dd) as links carry it."""
+    if not value.strip():
         return None
     try:
-        return dt.date.fromisoformat(value)
+        if found := _DAY_MONTH_YEAR.fullmatch(value.strip()):
+            day, month, year = (int(part) for part in found.groups())
+            return dt.date(year, month, day)
+        return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise BadFilter(t("audit.bad_date", lang, field=field, value=value)) from None
 
@@ -123,7 +135,8 @@ def _row(entry: AuditEntry, lang: str) -> dict[str, str]:
 
 # The page's fixed words: catalog keys "audit.<word>".
 WORDS = ("title", "intro", "when", "user", "address", "action", "outcome", "detail", "since",
-         "until", "all", "filter", "export", "none", "newer", "older", "back")  # fmt: skip
+         "until", "date_hint", "all", "filter", "export", "none", "newer", "older",
+         "back")  # fmt: skip
 
 
 def _words(lang: str) -> dict[str, str]:

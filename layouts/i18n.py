@@ -122,6 +122,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "audit.outcome": {"vi": "Kết quả", "en": "Outcome"},
     "audit.detail": {"vi": "Chi tiết", "en": "Detail"},
     "audit.since": {"vi": "Từ ngày", "en": "From"},
+    "audit.date_hint": {"vi": "dd/mm/yyyy", "en": "dd/mm/yyyy"},
     "audit.until": {"vi": "Đến ngày", "en": "To"},
     "audit.all": {"vi": "Tất cả", "en": "All"},
     "audit.filter": {"vi": "Lọc", "en": "Filter"},
@@ -135,8 +136,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "audit.older": {"vi": "Cũ hơn →", "en": "Older →"},
     "audit.back": {"vi": "← Về bản đồ", "en": "← Back to the map"},
     "audit.bad_date": {
-        "vi": "Trường “{field}”: “{value}” không phải ngày hợp lệ (YYYY-MM-DD).",
-        "en": "Field “{field}”: “{value}” is not a valid date (YYYY-MM-DD).",
+        "vi": "Trường “{field}”: “{value}” không phải ngày hợp lệ (dd/mm/yyyy).",
+        "en": "Field “{field}”: “{value}” is not a valid date (dd/mm/yyyy).",
     },
     "audit.bad_page": {
         "vi": "Trường “page”: “{value}” không phải số trang hợp lệ.",

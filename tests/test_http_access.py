@@ -4,6 +4,7 @@ matrix of callbacks, including hand-made (forged) callback requests."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -320,13 +321,23 @@ def test_officials_read_the_audit_log_newest_first_and_filtered(server, city) ->
     assert "<td>Sai mật khẩu</td>" in rows and "<td>Thành công</td>" not in rows
     english = official.get(server + "/audit", cookies={"lang": "en"}, timeout=10).text
     assert "Audit log" in english and "Failed" in english
+    # Days as typed in Vietnam (dd/mm/yyyy), or ISO as links carry them.
+    from callbacks.request import today
+
+    day = today()
+    typed = official.get(server + "/audit", params={"since": f"{day:%d/%m/%Y}"}, timeout=10)
+    assert typed.status_code == 200 and "<td>Thành công</td>" in typed.text
+    assert 'placeholder="dd/mm/yyyy"' in typed.text and 'type="date"' not in typed.text
+    tomorrow = day + dt.timedelta(days=1)
+    later = official.get(server + "/audit", params={"since": tomorrow.isoformat()}, timeout=10)
+    assert later.status_code == 200 and "<tbody>" not in later.text
 
 
 def test_a_bad_audit_filter_names_the_field_and_shows_nothing(server, city) -> None:
     official = _sign_in(server, "official")
-    page = official.get(server + "/audit", params={"since": "26/11/2026"}, timeout=10)
+    page = official.get(server + "/audit", params={"since": "31/02/2026"}, timeout=10)
     assert page.status_code == 400
-    assert "Trường “since”: “26/11/2026” không phải ngày hợp lệ" in page.text
+    assert "Trường “since”: “31/02/2026” không phải ngày hợp lệ" in page.text
     assert "<tbody>" not in page.text
     csv_export = official.get(server + "/audit.csv", params={"page": "x"}, timeout=10)
     assert csv_export.status_code == 400 and "page" in csv_export.text
