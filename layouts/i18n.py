@@ -33,7 +33,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "date.label": {"vi": "Ngày xem", "en": "Viewing date"},
     # Formats of the date pickers (date-fns, as Dash writes them: DD day, MM month, YYYY year).
     "date.format": {"vi": "DD/MM/YYYY", "en": "D MMM YYYY"},
-    "date.placeholder": {"vi": "ngày/tháng/năm", "en": "day month year"},
+    "date.placeholder": {"vi": "dd/mm/yyyy", "en": "dd mmm yyyy"},
     "breadcrumb.label": {"vi": "Vị trí", "en": "Location"},
     "panel.type": {"vi": "Loại đơn vị", "en": "Unit type"},
     "panel.parent": {"vi": "Trực thuộc", "en": "Part of"},

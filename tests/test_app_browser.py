@@ -46,12 +46,32 @@ def _label(dash_duo, name: str):
     return dash_duo.driver.find_element(By.XPATH, xpath)
 
 
+def _settled_label(dash_duo, name: str):
+    """The unit's label once it stands still: the map fits itself to the unit (animated), and
+    moves again if the bar above it changes height as the pickers' code arrives."""
+    last = None
+    for _ in range(50):
+        try:
+            label = _label(dash_duo, name)
+            where = (label.rect["x"], label.rect["y"])
+        except StaleElementReferenceException:
+            time.sleep(0.1)
+            continue
+        if where == last:
+            return label
+        last = where
+        time.sleep(0.2)
+    raise AssertionError(f"the label {name!r} never stood still")
+
+
 def _click_unit_on_map(dash_duo, name: str) -> None:
     # Labels let clicks through to the polygon underneath, as a user's click would. The layer is
     # redrawn when its colours arrive, which can replace a label between finding and clicking it.
     for _ in range(10):
         try:
-            ActionChains(dash_duo.driver).move_to_element(_label(dash_duo, name)).click().perform()
+            ActionChains(dash_duo.driver).move_to_element(
+                _settled_label(dash_duo, name)
+            ).click().perform()
             return
         except StaleElementReferenceException:
             time.sleep(0.3)
