@@ -32,6 +32,27 @@ def _collection(payload: Any) -> dict[str, Any]:
     return payload if isinstance(payload, dict) else json.loads(payload)
 
 
+def _features(
+    conn: Connection,
+    row: str,
+    geometry: str,
+    properties: str,
+    source: str,
+    params: dict[str, Any],
+) -> dict[str, Any]:
+    """A FeatureCollection built whole in PostGIS: one Feature per row ``row`` of ``source`` (a
+    FROM clause), with the row's id, ``geometry`` (a GeoJSON expression) and ``properties`` (the
+    arguments of a json_build_object). The fragments are this module's SQL, never input."""
+    sql = f"""
+        SELECT json_build_object('type', 'FeatureCollection', 'features',
+          coalesce(json_agg(json_build_object(
+            'type', 'Feature', 'id', {row}.id, 'geometry', {geometry},
+            'properties', json_build_object({properties}))), '[]'::json))
+        {source}
+    """
+    return _collection(conn.scalar(text(sql), params))
+
+
 def latest_hour(conn: Connection, now: dt.datetime) -> dt.datetime | None:
     """The most recent hour with any reading, at or before ``now``: what "now" shows."""
     # reading_hourly is indexed on the hour: one step down the index, however long the history.
@@ -50,29 +71,24 @@ _IN_UNIT = "ST_Covers((SELECT geom FROM admin_unit WHERE id = :unit_id), {geom})
 
 def flood_gauges_geojson(conn: Connection, unit_id: int, at: dt.datetime) -> dict[str, Any]:
     """River and canal gauges in the unit with the hour's highest level and its alert level."""
-    return _collection(
-        conn.scalar(
-            text(
-                f"""
-                SELECT json_build_object('type', 'FeatureCollection', 'features',
-                  coalesce(json_agg(json_build_object(
-                    'type', 'Feature', 'id', s.id,
-                    'geometry', ST_AsGeoJSON(s.geom, 6)::json,
-                    'properties', json_build_object(
-                      'id', s.id, 'code', s.code, 'name', s.name, 'kind', s.kind,
-                      'level', si.value, 'max_level_m', si.detail -> 'max_level_m',
-                      'alert_1', s.alert_1, 'alert_2', s.alert_2, 'alert_3', s.alert_3
-                    ))), '[]'::json))
-                FROM sensor s
-                LEFT JOIN sensor_indicator si ON si.sensor_id = s.id
-                 AND si.indicator = 'alert_level' AND si.period = 'hour'
-                 AND si.period_start = :hour
-                WHERE s.kind IN ('river_gauge', 'canal_gauge') AND s.active
-                  AND {_IN_UNIT.format(geom="s.geom")}
-                """
-            ),
-            {"unit_id": unit_id, "hour": _hour(at)},
-        )
+    return _features(
+        conn,
+        "s",
+        "ST_AsGeoJSON(s.geom, 6)::json",
+        """
+            'id', s.id, 'code', s.code, 'name', s.name, 'kind', s.kind,
+            'level', si.value, 'max_level_m', si.detail -> 'max_level_m',
+            'alert_1', s.alert_1, 'alert_2', s.alert_2, 'alert_3', s.alert_3
+        """,
+        f"""
+            FROM sensor s
+            LEFT JOIN sensor_indicator si ON si.sensor_id = s.id
+             AND si.indicator = 'alert_level' AND si.period = 'hour'
+             AND si.period_start = :hour
+            WHERE s.kind IN ('river_gauge', 'canal_gauge') AND s.active
+              AND {_IN_UNIT.format(geom="s.geom")}
+        """,
+        {"unit_id": unit_id, "hour": _hour(at)},
     )
 
 
@@ -81,27 +97,22 @@ def inundation_geojson(
 ) -> dict[str, Any]:
     """Areas under water at ``at`` (started, not yet ended) that touch the unit."""
     cap = get_settings().max_features
-    return _collection(
-        conn.scalar(
-            text(
-                """
-                SELECT json_build_object('type', 'FeatureCollection', 'features',
-                  coalesce(json_agg(json_build_object(
-                    'type', 'Feature', 'id', a.id,
-                    'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(a.geom, :tol), 6)::json,
-                    'properties', json_build_object(
-                      'id', a.id, 'kind', 'inundation', 'depth_m', a.depth_m,
-                      'started_at', a.started_at, 'ended_at', a.ended_at
-                    ))), '[]'::json))
-                FROM (SELECT * FROM inundation_area a
-                      WHERE a.started_at <= :at AND (a.ended_at IS NULL OR a.ended_at > :at)
-                        AND ST_Intersects((SELECT geom FROM admin_unit WHERE id = :unit_id),
-                                          a.geom)
-                      ORDER BY a.started_at DESC LIMIT :cap) a
-                """
-            ),
-            {"unit_id": unit_id, "at": at, "tol": tolerance, "cap": cap},
-        )
+    return _features(
+        conn,
+        "a",
+        "ST_AsGeoJSON(ST_SimplifyPreserveTopology(a.geom, :tol), 6)::json",
+        """
+            'id', a.id, 'kind', 'inundation', 'depth_m', a.depth_m,
+            'started_at', a.started_at, 'ended_at', a.ended_at
+        """,
+        """
+            FROM (SELECT * FROM inundation_area a
+                  WHERE a.started_at <= :at AND (a.ended_at IS NULL OR a.ended_at > :at)
+                    AND ST_Intersects((SELECT geom FROM admin_unit WHERE id = :unit_id),
+                                      a.geom)
+                  ORDER BY a.started_at DESC LIMIT :cap) a
+        """,
+        {"unit_id": unit_id, "at": at, "tol": tolerance, "cap": cap},
     )
 
 
@@ -110,55 +121,45 @@ def flood_reports_geojson(
 ) -> dict[str, Any]:
     """Citizens' flood reports in the ``hours`` before ``at`` (no personal data is stored)."""
     cap = get_settings().max_features
-    return _collection(
-        conn.scalar(
-            text(
-                f"""
-                SELECT json_build_object('type', 'FeatureCollection', 'features',
-                  coalesce(json_agg(json_build_object(
-                    'type', 'Feature', 'id', r.id,
-                    'geometry', ST_AsGeoJSON(r.geom, 6)::json,
-                    'properties', json_build_object(
-                      'id', r.id, 'kind', 'report', 'reported_at', r.reported_at,
-                      'depth_cm', r.depth_cm, 'description', r.description
-                    ))), '[]'::json))
-                FROM (SELECT * FROM flood_report r
-                      WHERE r.reported_at <= :at
-                        AND r.reported_at > :at - make_interval(hours => :hours)
-                        AND {_IN_UNIT.format(geom="r.geom")}
-                      ORDER BY r.reported_at DESC LIMIT :cap) r
-                """
-            ),
-            {"unit_id": unit_id, "at": at, "hours": hours, "cap": cap},
-        )
+    return _features(
+        conn,
+        "r",
+        "ST_AsGeoJSON(r.geom, 6)::json",
+        """
+            'id', r.id, 'kind', 'report', 'reported_at', r.reported_at,
+            'depth_cm', r.depth_cm, 'description', r.description
+        """,
+        f"""
+            FROM (SELECT * FROM flood_report r
+                  WHERE r.reported_at <= :at
+                    AND r.reported_at > :at - make_interval(hours => :hours)
+                    AND {_IN_UNIT.format(geom="r.geom")}
+                  ORDER BY r.reported_at DESC LIMIT :cap) r
+        """,
+        {"unit_id": unit_id, "at": at, "hours": hours, "cap": cap},
     )
 
 
 def air_stations_geojson(conn: Connection, unit_id: int, at: dt.datetime) -> dict[str, Any]:
     """Air stations in the unit with the hour's VN_AQI and the pollutants' hourly means."""
-    return _collection(
-        conn.scalar(
-            text(
-                f"""
-                SELECT json_build_object('type', 'FeatureCollection', 'features',
-                  coalesce(json_agg(json_build_object(
-                    'type', 'Feature', 'id', s.id,
-                    'geometry', ST_AsGeoJSON(s.geom, 6)::json,
-                    'properties', json_build_object(
-                      'id', s.id, 'code', s.code, 'name', s.name, 'aqi', si.value,
-                      'dominant', si.detail ->> 'dominant', 'category', si.detail ->> 'category',
-                      'means', (SELECT json_object_agg(q.code, round(h.mean::numeric, 1))
-                                FROM reading_hourly h JOIN quantity q ON q.id = h.quantity_id
-                                WHERE h.sensor_id = s.id AND h.hour = :hour)
-                    ))), '[]'::json))
-                FROM sensor s
-                LEFT JOIN sensor_indicator si ON si.sensor_id = s.id AND si.indicator = 'aqi'
-                 AND si.period = 'hour' AND si.period_start = :hour
-                WHERE s.kind = 'air_station' AND s.active AND {_IN_UNIT.format(geom="s.geom")}
-                """
-            ),
-            {"unit_id": unit_id, "hour": _hour(at)},
-        )
+    return _features(
+        conn,
+        "s",
+        "ST_AsGeoJSON(s.geom, 6)::json",
+        """
+            'id', s.id, 'code', s.code, 'name', s.name, 'aqi', si.value,
+            'dominant', si.detail ->> 'dominant', 'category', si.detail ->> 'category',
+            'means', (SELECT json_object_agg(q.code, round(h.mean::numeric, 1))
+                            FROM reading_hourly h JOIN quantity q ON q.id = h.quantity_id
+                            WHERE h.sensor_id = s.id AND h.hour = :hour)
+        """,
+        f"""
+            FROM sensor s
+            LEFT JOIN sensor_indicator si ON si.sensor_id = s.id AND si.indicator = 'aqi'
+             AND si.period = 'hour' AND si.period_start = :hour
+            WHERE s.kind = 'air_station' AND s.active AND {_IN_UNIT.format(geom="s.geom")}
+        """,
+        {"unit_id": unit_id, "hour": _hour(at)},
     )
 
 
@@ -168,50 +169,45 @@ def traffic_geojson(
     """Road segments in the view (arterials only below ALL_ROADS_ZOOM) with the hour's speed
     ratio where a detector measures it; capped at the feature limit, measured roads first."""
     cap = get_settings().max_features
-    return _collection(
-        conn.scalar(
-            text(
-                """
-                SELECT json_build_object('type', 'FeatureCollection', 'features',
-                  coalesce(json_agg(json_build_object(
-                    'type', 'Feature', 'id', g.id,
-                    'geometry', ST_AsGeoJSON(ST_Simplify(g.geom, :tol), 6)::json,
-                    'properties', json_build_object(
-                      'id', g.id, 'name', g.name, 'road_class', g.road_class,
-                      'free_flow_kmh', g.free_flow_kmh, 'ratio', round(g.ratio::numeric, 3),
-                      'speed_kmh', g.speed
-                    ))), '[]'::json))
-                FROM (
-                  SELECT g.*, m.ratio, m.speed
-                  FROM road_segment g
-                  -- A segment may have several detectors (one per direction): one mean each.
-                  LEFT JOIN LATERAL (
-                    SELECT avg(si.value) AS ratio,
-                           round(avg((si.detail ->> 'speed_kmh')::numeric), 1) AS speed
-                    FROM sensor s JOIN sensor_indicator si ON si.sensor_id = s.id
-                     AND si.indicator = 'speed_ratio' AND si.period = 'hour'
-                     AND si.period_start = :hour
-                    WHERE s.road_segment_id = g.id AND s.active
-                  ) m ON true
-                  WHERE g.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4326)
-                    AND (:all_roads OR g.road_class = 'arterial')
-                    AND ST_Intersects((SELECT geom FROM admin_unit WHERE id = :unit_id), g.geom)
-                  ORDER BY m.ratio IS NULL, g.road_class = 'arterial' DESC, g.id
-                  LIMIT :cap) g
-                """
-            ),
-            {
-                "unit_id": unit_id,
-                "hour": _hour(at),
-                "xmin": bbox[0],
-                "ymin": bbox[1],
-                "xmax": bbox[2],
-                "ymax": bbox[3],
-                "all_roads": zoom >= ALL_ROADS_ZOOM,
-                "tol": tolerance,
-                "cap": cap,
-            },
-        )
+    return _features(
+        conn,
+        "g",
+        "ST_AsGeoJSON(ST_Simplify(g.geom, :tol), 6)::json",
+        """
+            'id', g.id, 'name', g.name, 'road_class', g.road_class,
+            'free_flow_kmh', g.free_flow_kmh, 'ratio', round(g.ratio::numeric, 3),
+            'speed_kmh', g.speed
+        """,
+        """
+            FROM (
+              SELECT g.*, m.ratio, m.speed
+              FROM road_segment g
+              -- A segment may have several detectors (one per direction): one mean each.
+              LEFT JOIN LATERAL (
+                SELECT avg(si.value) AS ratio,
+                       round(avg((si.detail ->> 'speed_kmh')::numeric), 1) AS speed
+                FROM sensor s JOIN sensor_indicator si ON si.sensor_id = s.id
+                 AND si.indicator = 'speed_ratio' AND si.period = 'hour'
+                 AND si.period_start = :hour
+                WHERE s.road_segment_id = g.id AND s.active
+              ) m ON true
+              WHERE g.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4326)
+                AND (:all_roads OR g.road_class = 'arterial')
+                AND ST_Intersects((SELECT geom FROM admin_unit WHERE id = :unit_id), g.geom)
+              ORDER BY m.ratio IS NULL, g.road_class = 'arterial' DESC, g.id
+              LIMIT :cap) g
+        """,
+        {
+            "unit_id": unit_id,
+            "hour": _hour(at),
+            "xmin": bbox[0],
+            "ymin": bbox[1],
+            "xmax": bbox[2],
+            "ymax": bbox[3],
+            "all_roads": zoom >= ALL_ROADS_ZOOM,
+            "tol": tolerance,
+            "cap": cap,
+        },
     )
 
 
@@ -248,25 +244,18 @@ def traffic_points_geojson(conn: Connection, unit_id: int, at: dt.datetime) -> d
 
 def facilities_geojson(conn: Connection, unit_id: int, kind: str | None) -> dict[str, Any]:
     """Facilities in the unit (of one kind, or all), capped."""
-    cap = get_settings().max_features
-    return _collection(
-        conn.scalar(
-            text(
-                f"""
-                SELECT json_build_object('type', 'FeatureCollection', 'features',
-                  coalesce(json_agg(json_build_object(
-                    'type', 'Feature', 'id', f.id,
-                    'geometry', ST_AsGeoJSON(f.geom, 6)::json,
-                    'properties', json_build_object('id', f.id, 'kind', f.kind,
-                      'name', f.name, 'capacity', f.capacity))), '[]'::json))
-                FROM (SELECT * FROM facility f
-                      WHERE (CAST(:kind AS text) IS NULL OR f.kind = :kind)
-                        AND {_IN_UNIT.format(geom="f.geom")}
-                      ORDER BY f.id LIMIT :cap) f
-                """
-            ),
-            {"unit_id": unit_id, "kind": kind, "cap": cap},
-        )
+    return _features(
+        conn,
+        "f",
+        "ST_AsGeoJSON(f.geom, 6)::json",
+        "'id', f.id, 'kind', f.kind, 'name', f.name, 'capacity', f.capacity",
+        f"""
+            FROM (SELECT * FROM facility f
+                  WHERE (CAST(:kind AS text) IS NULL OR f.kind = :kind)
+                    AND {_IN_UNIT.format(geom="f.geom")}
+                  ORDER BY f.id LIMIT :cap) f
+        """,
+        {"unit_id": unit_id, "kind": kind, "cap": get_settings().max_features},
     )
 
 
