@@ -608,6 +608,7 @@ def _write(conn: Connection, label: str, summary: ReadingSummary) -> None:
                 """
             )
         )
+        conn.execute(text("ANALYZE import_hourly"))  # the indicators join it
         conn.execute(
             text(
                 "INSERT INTO import_changed SELECT sensor_id, quantity_id, hour FROM import_hourly"
