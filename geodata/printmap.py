@@ -209,43 +209,33 @@ def _draw_layer(ax: Axes, marks: Sequence[Mark], srid: int, z: int) -> list[_Lab
 _BESIDE = ((True, True), (False, False), (True, False), (False, True))
 
 
-def _place_labels(
-    figure: Figure, ax: Axes, labels: Sequence[_Label], names: Sequence[Any], dots: Sequence[_Label]
-) -> int:
+def _place_labels(figure: Figure, ax: Axes, labels: Sequence[_Label], names: Sequence[Any]) -> None:
     """Put each mark's text beside its dot where it covers no unit name, no other text and no
-    dot, trying four places in turn (failing that, one that covers only dots); a text with no
-    free place is left out, as on any printed map: its dot's colour still says it. Texts are
-    placed in the order given (the upper layers' last: they were drawn on top); the number left
-    out is returned."""
+    labelled dot, trying four places in turn (failing that, the first that covers only dots); a
+    text with no free place is left out, as on any printed map: its dot's colour still says it.
+    Texts are placed in the order given (the upper layers' last: they were drawn on top)."""
     canvas = FigureCanvasAgg(figure)  # measures texts as they will be printed
     renderer = canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     taken = [name.get_window_extent(renderer).expanded(1.05, 1.1) for name in names]
-    points = [_dot_box(ax, dot) for dot in dots]
-    left_out = 0
+    dots = [_dot_box(ax, label) for label in labels]
     for label in labels:
         mark = label.mark
         own = (mark.label_side == "right", mark.label_side == "right")
         order = [own, *(side for side in _BESIDE if side != own)]
-        fits: tuple[bool, bool] | None = None
-        for strict in (True, False):
-            for side in order:
-                box = _text_box(ax, renderer, label, side)
-                if not _inside(box, frame) or any(box.overlaps(t) for t in taken):
-                    continue
-                if strict and any(box.overlaps(d) for d in points):
-                    continue
-                fits = side
-                break
-            if fits is not None:
-                break
+        boxes = {side: _text_box(ax, renderer, label, side) for side in order}  # each measured once
+        free = [
+            side
+            for side in order
+            if _inside(boxes[side], frame) and not any(boxes[side].overlaps(t) for t in taken)
+        ]
+        clear = (side for side in free if not any(boxes[side].overlaps(d) for d in dots))
+        fits = next(clear, free[0] if free else None)
         if fits is None:
-            left_out += 1
             continue
         text = _haloed(ax.annotate, mark.label, (label.x, label.y), zorder=label.z + 1,
                        **_beside(mark, fits))  # fmt: skip
         taken.append(text.get_window_extent(renderer))
-    return left_out
 
 
 def _beside(mark: Mark, side: tuple[bool, bool]) -> dict[str, Any]:
@@ -424,7 +414,7 @@ def compose(spec: PrintMap, fmt: Format) -> Figure:
             x, y = to_metric(lon, lat, spec.metric_srid)
             names.append(_haloed(ax.text, x, y, name, fontsize=8.5, ha="center", va="center",
                                  zorder=top, clip_on=True))  # fmt: skip
-        _place_labels(figure, ax, labels, names, labels)
+        _place_labels(figure, ax, labels, names)
         _scale_bar(ax, extent)
         _north_arrow(ax, extent, spec.north)
 
