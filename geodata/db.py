@@ -87,7 +87,17 @@ def get_engine(url: str | None = None) -> Engine:
 
 
 @contextmanager
-def transaction(engine: Engine | None = None) -> Iterator[Connection]:
-    """A connection inside one transaction: committed on success, rolled back on any error."""
-    with (engine or get_engine()).begin() as conn:
-        yield conn
+def transaction(engine: Engine | None = None, *, dry_run: bool = False) -> Iterator[Connection]:
+    """A connection inside one transaction: committed on success, rolled back on any error; with
+    ``dry_run``, rolled back at the end as well (everything checked and done, nothing kept)."""
+    with (engine or get_engine()).connect() as conn:
+        trans = conn.begin()
+        try:
+            yield conn
+        except BaseException:
+            trans.rollback()
+            raise
+        if dry_run:
+            trans.rollback()
+        else:
+            trans.commit()

@@ -43,7 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from tqdm import tqdm
 
 from geodata.coverage import compute_coverage, today_in_city
-from geodata.db import get_engine
+from geodata.db import transaction
 from geodata.errors import ImportRejected
 from geodata.load import (
     BoundaryOptions,
@@ -374,8 +374,7 @@ def load_features(
     if problems:
         raise ImportRejected(label, problems)
 
-    with (engine or get_engine()).connect() as conn:
-        trans = conn.begin()
+    with transaction(engine, dry_run=options.dry_run) as conn:
         try:
             _WRITERS[command](conn, features, kind, summary, problems)
             if problems:
@@ -385,15 +384,7 @@ def load_features(
             if not options.dry_run:
                 _follow_up(conn, kind, [f.values.get("code") for f in features], summary)
         except IntegrityError as exc:
-            trans.rollback()
             raise ImportRejected(label, [_refusal(exc)]) from exc
-        except BaseException:
-            trans.rollback()
-            raise
-        if options.dry_run:
-            trans.rollback()
-        else:
-            trans.commit()
     return summary
 
 

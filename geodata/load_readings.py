@@ -39,7 +39,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 from tqdm import tqdm
 
-from geodata.db import get_engine
+from geodata.db import transaction
 from geodata.errors import ImportRejected
 from geodata.readings import BAD_QUALITY, CITY_TZ, refresh_rollups
 
@@ -135,27 +135,18 @@ def load_readings(
     positions = _resolve_columns(label, header, options.fields)
     summary = ReadingSummary(path=label, dry_run=options.dry_run)
 
-    with (engine or get_engine()).connect() as conn:
-        trans = conn.begin()
-        try:
-            # Sorting a few million keys (duplicates, rollups) in memory instead of on disk.
-            _session_memory(conn)
-            _copy_raw(conn, path, len(header), delimiter, progress)
-            _say(progress, "checking every row")
-            _typed_table(conn, header, positions)
-            _check_rows(conn, label, summary)
-            if options.dry_run:
-                _refuse_duplicates(conn, label)
-            else:
-                _say(progress, "writing readings and rollups")
-                _write(conn, label, summary)
-        except BaseException:
-            trans.rollback()
-            raise
+    with transaction(engine, dry_run=options.dry_run) as conn:
+        # Sorting a few million keys (duplicates, rollups) in memory instead of on disk.
+        _session_memory(conn)
+        _copy_raw(conn, path, len(header), delimiter, progress)
+        _say(progress, "checking every row")
+        _typed_table(conn, header, positions)
+        _check_rows(conn, label, summary)
         if options.dry_run:
-            trans.rollback()
+            _refuse_duplicates(conn, label)
         else:
-            trans.commit()
+            _say(progress, "writing readings and rollups")
+            _write(conn, label, summary)
     summary.seconds = time.perf_counter() - started
     return summary
 
