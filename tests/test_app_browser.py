@@ -13,9 +13,12 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from tests.servers import free_port
+
 pytestmark = pytest.mark.browser
 
-PORT = 18050
+# A free port, so that two runs of the suite on one machine do not collide.
+PORT = free_port()
 
 
 def _wait_for_breadcrumb(dash_duo, *names: str) -> None:
