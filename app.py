@@ -71,6 +71,12 @@ init_downloads(server)
 init_printmap(server)
 init_ogc(server)
 init_api(server)
+# Dash finishes its set-up (the component libraries whose scripts it serves, the callback map)
+# in the first request of each process; gunicorn's other threads then serve scripts and callbacks
+# before it is done, and answer 500 (`"dash" is not a registered library`). Do it now, at import,
+# before the worker takes any request. Dash skips it afterwards.
+with server.test_request_context("/"):
+    app._setup_server()
 # After every callback is defined: the hashes cover Dash's inline scripts.
 init_csp(server, app.csp_hashes())
 
