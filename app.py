@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,12 +27,31 @@ from layouts.i18n import LANGUAGES, t
 from layouts.page import page
 
 
+def _index_language() -> str:
+    """The language of the index page: the kiosk's own ``lang`` parameter there (both languages
+    for ``both``), else the caller's."""
+    if flask.has_request_context() and flask.request.path.rstrip("/") == "/kiosk":
+        return flask.request.args.get("lang", "vi")
+    return current_language()
+
+
 class IOCDash(dash.Dash):
-    """Dash with the page's language on the <html> element, for screen readers and fonts."""
+    """Dash with the page's language on the <html> element, for screen readers and fonts, and
+    the words the page needs before its scripts run: its loading text, and the banner that
+    assets/watchdog.js raises while it retries a script or callback that failed to load."""
 
     def interpolate_index(self, *args: Any, **kwargs: Any) -> Any:
+        lang = current_language()
+        wanted = _index_language()
+        langs = LANGUAGES if wanted == "both" else (wanted if wanted in LANGUAGES else lang,)
+        loading = " · ".join(t("app.loading", code) for code in langs)
+        offline = " · ".join(t("app.reconnecting", code) for code in langs)
+        if "app_entry" in kwargs:
+            kwargs["app_entry"] = kwargs["app_entry"].replace("Loading...", escape(loading))
         html = super().interpolate_index(*args, **kwargs)
-        return html.replace("<html>", f'<html lang="{current_language()}">', 1)
+        return html.replace(
+            "<html>", f'<html lang="{lang}" data-offline="{escape(offline, quote=True)}">', 1
+        )
 
 
 def serve_layout() -> object:

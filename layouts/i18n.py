@@ -30,6 +30,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Boundaries and figures are synthetic, not official data.",
     },
     "lang.switch": {"vi": "English", "en": "Tiếng Việt"},
+    # Shown by the page before its scripts run, and by assets/watchdog.js when they or a callback
+    # fail to load (the page then tries again by itself).
+    "app.loading": {"vi": "Đang tải…", "en": "Loading…"},
+    "app.reconnecting": {
+        "vi": "Mất kết nối — đang thử kết nối lại",
+        "en": "Connection lost — trying again",
+    },
     "date.label": {"vi": "Ngày xem", "en": "Viewing date"},
     # Formats of the date pickers (date-fns, as Dash writes them: DD day, MM month, YYYY year).
     "date.format": {"vi": "DD/MM/YYYY", "en": "D MMM YYYY"},
