@@ -208,6 +208,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "kpi.title": {"vi": "Chỉ số chính", "en": "Key figures"},
     "kpi.gauges_above_alert": {"vi": "Trạm vượt báo động", "en": "Gauges above alert"},
     "kpi.gauges_of": {"vi": "trên {n} trạm", "en": "of {n} gauges"},
+    "kpi.gauges_of_one": {"vi": "trên {n} trạm", "en": "of {n} gauge"},
     "kpi.aqi_max": {"vi": "AQI cao nhất", "en": "Worst AQI"},
     "kpi.congested_share": {"vi": "Đường ùn tắc", "en": "Congested roads"},
     "kpi.flooded": {"vi": "Diện tích đang ngập", "en": "Area under water"},

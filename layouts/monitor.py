@@ -346,13 +346,15 @@ def control_bar(lang: str) -> html.Div:
 # --- KPIs and charts -------------------------------------------------------------------------
 
 
-def _change(kpi: Kpi, lang: str, percent: bool = False) -> html.Span | None:
+def _change(kpi: Kpi, lang: str, percent: bool = False, decimals: int = 0) -> html.Span | None:
     if kpi.value is None or kpi.previous is None:
         return None
     delta = kpi.value - kpi.previous
-    if abs(delta) < 1e-9:
+    size = fmt_number(abs(delta) * (100 if percent else 1), lang, decimals)
+    # A change that rounds to nothing as written is no change to the reader ("▼ 0" is noise).
+    if size == fmt_number(0, lang, decimals):
         return html.Span(t("kpi.no_change", lang), className="kpi-change same")
-    shown = fmt_number(abs(delta) * (100 if percent else 1), lang) + (" %" if percent else "")
+    shown = size + (" %" if percent else "")
     return html.Span(
         t("kpi.change", lang, sign="▲ " if delta > 0 else "▼ ", value=shown),
         className="kpi-change " + ("up" if delta > 0 else "down"),
@@ -370,7 +372,13 @@ def kpi_cards(kpis: list[Kpi], lang: str) -> list[Any]:
             _card(
                 t("kpi.gauges_above_alert", lang),
                 fmt_number(gauges.value, lang) if gauges.value is not None else "—",
-                t("kpi.gauges_of", lang, n=total) if total else t("legend.no_data", lang),
+                t(
+                    "kpi.gauges_of_one" if total == 1 else "kpi.gauges_of",
+                    lang,
+                    n=fmt_number(total, lang),
+                )
+                if total
+                else t("legend.no_data", lang),
                 _change(gauges, lang),
                 indicators.FLOOD_ALERT_LEVELS[min(int(gauges.value or 0), 3)].colour
                 if gauges.value
@@ -398,7 +406,7 @@ def kpi_cards(kpis: list[Kpi], lang: str) -> list[Any]:
                 t("kpi.flooded", lang),
                 t("unit.km2", lang, value=fmt_number(flooded.value, lang, 2)),
                 t("kpi.reports", lang, n=fmt_number(reports.value, lang)),
-                _change(flooded, lang),
+                _change(flooded, lang, decimals=2),
                 INUNDATION_COLOUR if flooded.value else None,
             )
         )

@@ -1,0 +1,61 @@
+"""The monitoring parts of the page as a user reads them, built from data by the pure functions
+of layouts.monitor (no database needed)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from geodata.layers import Kpi
+from layouts.monitor import kpi_cards
+
+
+def _texts(node: Any) -> str:
+    return json.dumps(node, default=lambda o: o.to_plotly_json(), ensure_ascii=False)
+
+
+def _change_texts(cards: list[Any]) -> list[str]:
+    """The "… vs 24 h ago" line of every card."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list | tuple):
+            for child in node:
+                walk(child)
+        elif hasattr(node, "to_plotly_json"):
+            if "kpi-change" in (getattr(node, "className", None) or ""):
+                found.append(node.children)
+            walk(getattr(node, "children", None))
+
+    walk(cards)
+    return found
+
+
+# --- KPI cards ----------------------------------------------------------------------------------
+
+
+def test_a_change_that_rounds_to_nothing_reads_unchanged_not_down_zero() -> None:
+    cards = kpi_cards([Kpi("aqi_max", 80.3, 80.6, {"sensor": "Quan trắc Ninh Kiều"})], "vi")
+    assert _change_texts(cards) == ["không đổi so với 24 giờ trước"]
+    english = kpi_cards([Kpi("aqi_max", 80.3, 80.1, {"sensor": "Ninh Kiều"})], "en")
+    assert _change_texts(english) == ["unchanged vs 24 h ago"]
+
+
+def test_a_change_is_written_with_as_many_decimals_as_its_value() -> None:
+    # The area under water is written to 2 decimals: a change of 0.3 km² is not "▲ 0".
+    flooded = [Kpi("flooded_km2", 1.55, 1.25, {}), Kpi("flood_reports", 2, 1, {})]
+    assert _change_texts(kpi_cards(flooded, "vi")) == ["▲ 0,30 so với 24 giờ trước"]
+    still = [Kpi("flooded_km2", 1.551, 1.549, {}), Kpi("flood_reports", 2, 1, {})]
+    assert _change_texts(kpi_cards(still, "vi")) == ["không đổi so với 24 giờ trước"]
+    # A real change still shows its direction.
+    worse = kpi_cards([Kpi("aqi_max", 91, 80, {"sensor": "Ninh Kiều"})], "vi")
+    assert _change_texts(worse) == ["▲ 11 so với 24 giờ trước"]
+
+
+def test_english_counts_one_gauge_and_several_gauges() -> None:
+    one = _texts(kpi_cards([Kpi("gauges_above_alert", 0, 0, {"gauges": 1})], "en"))
+    assert "of 1 gauge" in one and "of 1 gauges" not in one
+    three = _texts(kpi_cards([Kpi("gauges_above_alert", 1, 0, {"gauges": 3})], "en"))
+    assert "of 3 gauges" in three
+    one_vi = _texts(kpi_cards([Kpi("gauges_above_alert", 0, 0, {"gauges": 1})], "vi"))
+    assert "trên 1 trạm" in one_vi
