@@ -33,10 +33,15 @@ window.canthoMap = {
     return new Intl.NumberFormat(lang, {maximumFractionDigits: digits || 0,
                                         minimumFractionDigits: digits || 0}).format(value);
   },
+  // Days as the page's date pickers write them: 30/11/2026 in Vietnamese, 30 Nov 2026 in English.
   time: function (value, lang) {
     if (!value) { return null; }
-    return new Intl.DateTimeFormat(lang, {dateStyle: "short", timeStyle: "short",
-                                          timeZone: "Asia/Ho_Chi_Minh"}).format(new Date(value));
+    var english = String(lang).indexOf("en") === 0;
+    return new Intl.DateTimeFormat(lang, {
+      day: english ? "numeric" : "2-digit", month: english ? "short" : "2-digit",
+      year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+      timeZone: "Asia/Ho_Chi_Minh"
+    }).format(new Date(value));
   },
   aqiColour: function (aqi, h) {
     if (aqi === null || aqi === undefined) { return h.no_data; }

@@ -42,7 +42,7 @@ from geodata.db import get_engine
 from geodata.errors import UnknownUnit
 from geodata.queries import Unit
 from layouts import ids
-from layouts.i18n import t
+from layouts.i18n import CATALOG, fmt_moment, t
 from layouts.monitor import (
     choropleth_hideout,
     kpi_cards,
@@ -200,7 +200,7 @@ clientside_callback(
 def _time_label(at: dt.datetime | None, live: bool, lang: str) -> str:
     if at is None:
         return t("time.no_data", lang)
-    shown = at.astimezone(CITY_TZ).strftime("%H:%M %d/%m/%Y")
+    shown = fmt_moment(at.astimezone(CITY_TZ), lang)
     return ("● " if live else "") + t("time.showing", lang, time=shown)
 
 
@@ -464,7 +464,14 @@ def show_chart(search, time, sensor_id):
                 return _sensor_figure(conn, sensor_id, start, end, lang)
             series = layers.unit_series(conn, unit.id, start, end)
             names = {k: t(f"choropleth.{k}", lang) for k in series}
-            return series_figure(t("chart.unit", lang, name=unit.name), series, names, lang)
+            units = {k: t(f"chart.axis.{k}", lang) for k in series if f"chart.axis.{k}" in CATALOG}
+            if "congested_share" in series:  # a share, drawn in per cent as its axis says
+                series["congested_share"] = [
+                    (hour, None if v is None else v * 100) for hour, v in series["congested_share"]
+                ]
+            return series_figure(
+                t("chart.unit", lang, name=unit.name), series, names, lang, units=units
+            )
     except (UnknownUnit, AccessDenied, DBAPIError):
         return no_update
 

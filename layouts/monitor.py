@@ -11,6 +11,7 @@ from typing import Any
 import dash_leaflet as dl
 import plotly.graph_objects as go
 from dash import dcc, html
+from plotly.subplots import make_subplots
 
 from geodata import indicators
 from geodata.layers import Kpi
@@ -468,32 +469,67 @@ def series_figure(
     names: dict[str, str],
     lang: str,
     thresholds: list[tuple[float, str, str]] | None = None,
+    units: Mapping[str, str] | None = None,
 ) -> go.Figure:
-    """A line chart of hourly series, with optional horizontal thresholds (alert levels)."""
-    figure = go.Figure()
-    for key, points in series.items():
+    """A line chart of hourly series, with optional horizontal thresholds (alert levels).
+
+    With ``units`` (series → its unit), each series gets its own small chart and scale on a
+    shared time axis: VN_AQI (0–160), a share and a count on one axis flatten all but one.
+    """
+    keys = list(series)
+    stacked = units is not None and len(keys) > 1
+    figure = (
+        make_subplots(
+            rows=len(keys),
+            cols=1,
+            shared_xaxes=True,
+            vertical_spacing=0.12,
+            subplot_titles=[
+                f"{names.get(k, k)} ({units[k]})" if units.get(k) else names.get(k, k) for k in keys
+            ],
+        )
+        if stacked and units is not None
+        else go.Figure()
+    )
+    for row, key in enumerate(keys, start=1):
+        points = series[key]
+        trace = go.Scatter(
+            x=[p[0] for p in points],
+            y=[p[1] for p in points],
+            mode="lines",
+            name=names.get(key, key),
+            connectgaps=False,
+        )
+        if stacked:
+            figure.add_trace(trace, row=row, col=1)
+        else:
+            figure.add_trace(trace)
+    for value, label, colour in thresholds or []:
+        # The line across the plot, named in the legend: labels on the lines would overlap,
+        # alert levels lie a few centimetres apart.
+        figure.add_hline(y=value, line_dash="dot", line_color=colour)
         figure.add_trace(
             go.Scatter(
-                x=[p[0] for p in points],
-                y=[p[1] for p in points],
-                mode="lines",
-                name=names.get(key, key),
-                connectgaps=False,
+                x=[None], y=[None], mode="lines", name=label,
+                line={"dash": "dot", "color": colour}, hoverinfo="skip",
             )
-        )
-    for value, label, colour in thresholds or []:
-        figure.add_hline(
-            y=value, line_dash="dot", line_color=colour, annotation_text=label,
-            annotation_position="top left",
         )  # fmt: skip
+    if units and not stacked and keys and units.get(keys[0]):
+        figure.update_yaxes(title_text=units[keys[0]])
+    # Days the page's way: 30/11 on the Vietnamese page, 30 Nov on the English one.
+    figure.update_xaxes(tickformat=t("chart.tick_format", lang))
+    if stacked:
+        figure.update_annotations(font={"size": 11}, x=0, xanchor="left")
     figure.update_layout(
-        title={"text": title, "font": {"size": 14}},
-        margin={"l": 40, "r": 10, "t": 40, "b": 30},
-        height=260,
+        # Left-aligned and below the row of the chart's toolbar (top right), not under it.
+        title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left", "xref": "paper",
+               "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 30}},
+        margin={"l": 40, "r": 10, "t": 64, "b": 30},
+        height=100 + 110 * len(keys) if stacked else 280,
+        showlegend=not stacked,
         legend={"orientation": "h", "y": -0.2},
         separators=",." if lang == "vi" else ".,",
         font={"family": "Be Vietnam Pro, DejaVu Sans, sans-serif", "size": 11},
-        xaxis={"tickformat": "%d/%m\n%H:%M"},
         plot_bgcolor="#fbfcfc",
-    )
+    )  # fmt: skip
     return figure
