@@ -390,14 +390,15 @@ def choropleth(units, indicator, kind, time, _refresh):
     Output(ids.LEGEND, "children"),
     Input(ids.LAYERS_CONTROL, "overlays"),
     Input(ids.CHOROPLETH, "value"),
+    Input(ids.SERVICE_KIND, "value"),
 )
-def show_legend(overlays, indicator):
+def show_legend(overlays, indicator, kind=None):
     """A legend for what is on the map, in the caller's language."""
     lang = current_language()
     chosen = indicator if indicator in layers.CHOROPLETH_INDICATORS else None
     # The public is not shown citizens' reports: nor is their legend entry.
     reports = current_caller().sees_personal_data
-    return legend(active_layers(overlays, lang), chosen, lang, reports)
+    return legend(active_layers(overlays, lang), chosen, lang, reports, kind)
 
 
 # --- KPIs and charts --------------------------------------------------------------------------

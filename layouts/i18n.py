@@ -188,6 +188,29 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Khu dân cư ngoài bán kính phục vụ",
         "en": "Residents beyond service distance",
     },
+    "legend.underserved_of": {
+        "vi": "Khu dân cư ngoài bán kính phục vụ ({kind})",
+        "en": "Residents beyond service distance ({kind})",
+    },
+    "legend.coverage_of": {"vi": "Độ phủ dịch vụ: {kind}", "en": "Service coverage: {kind}"},
+    # Unit indicators read from stations inside the unit: most wards have none, and say so.
+    "legend.no_air_station": {
+        "vi": "Không có trạm quan trắc không khí trong đơn vị",
+        "en": "No air-quality station in the unit",
+    },
+    "legend.no_gauge": {
+        "vi": "Không có trạm đo mực nước trong đơn vị",
+        "en": "No water-level gauge in the unit",
+    },
+    "legend.no_measured_road": {
+        "vi": "Không có đoạn đường có đo trong đơn vị",
+        "en": "No measured road in the unit",
+    },
+    "legend.station_note": {
+        "vi": "Chỉ tính các trạm nằm trong đơn vị; "
+        "số đo của từng trạm xem trên lớp bản đồ của trạm.",
+        "en": "Only stations inside a unit count; each station's reading is on its own map layer.",
+    },
     "legend.choropleth": {"vi": "Tô màu đơn vị theo", "en": "Units coloured by"},
     "choropleth.none": {"vi": "Không tô màu", "en": "No colouring"},
     "choropleth.aqi_max": {"vi": "AQI cao nhất", "en": "Worst AQI"},

@@ -156,6 +156,30 @@ def choropleth_hideout(indicator: str | None, values: dict[int, float | None]) -
     }
 
 
+# What a unit without a value lacks: a ward with no station in it is not "no data" to an
+# official, who would otherwise read a grey city as a broken map.
+_NO_VALUE = {
+    "aqi_max": "legend.no_air_station",
+    "gauges_above_alert": "legend.no_gauge",
+    "congested_share": "legend.no_measured_road",
+}
+STATION_INDICATORS = ("aqi_max", "gauges_above_alert")  # read from stations inside the unit
+
+
+def no_value_label(indicator: str, lang: str) -> str:
+    """The legend's entry for units the indicator has no value for, saying why."""
+    return t(_NO_VALUE.get(indicator, "legend.no_data"), lang)
+
+
+def choropleth_title(indicator: str, lang: str, kind: str | None = None) -> str:
+    """The choropleth's heading, naming the service for coverage (one kind at a time)."""
+    if indicator == "coverage" and kind in FACILITY_KINDS:
+        what = t("legend.coverage_of", lang, kind=t(f"facility.{kind}", lang))
+    else:
+        what = t(f"choropleth.{indicator}", lang)
+    return t("legend.choropleth", lang) + ": " + what
+
+
 def format_break(indicator: str, value: float, lang: str) -> str:
     if indicator in {"congested_share", "coverage"}:
         return fmt_number(value * 100, lang) + " %"
@@ -172,9 +196,16 @@ def _swatch(colour: str, label: str, shape: str = "box") -> html.Div:
     )
 
 
-def legend(active: list[str], indicator: str | None, lang: str, reports: bool = True) -> list[Any]:
+def legend(
+    active: list[str],
+    indicator: str | None,
+    lang: str,
+    reports: bool = True,
+    kind: str | None = None,
+) -> list[Any]:
     """One section per visible theme, plus the choropleth classes: readable at a glance.
-    ``reports``: whether citizens' flood reports are drawn (not for the public)."""
+    ``reports``: whether citizens' flood reports are drawn (not for the public); ``kind``: the
+    facility kind the services layer and the coverage colouring show."""
     sections: list[Any] = [html.Summary(t("legend.title", lang))]
     if indicator:
         classes = CHOROPLETH_CLASSES[indicator]
@@ -186,12 +217,15 @@ def legend(active: list[str], indicator: str | None, lang: str, reports: bool = 
         sections.append(
             html.Div(
                 [
-                    html.H5(
-                        t("legend.choropleth", lang) + ": " + t(f"choropleth.{indicator}", lang)
-                    ),
+                    html.H5(choropleth_title(indicator, lang, kind)),
                     first,
                     *rows,
-                    _swatch(NO_DATA, t("legend.no_data", lang)),
+                    _swatch(NO_DATA, no_value_label(indicator, lang)),
+                    *(
+                        [html.P(t("legend.station_note", lang), className="legend-note")]
+                        if indicator in STATION_INDICATORS
+                        else []
+                    ),
                 ],
                 className="legend-section",
             )
@@ -253,11 +287,19 @@ def legend(active: list[str], indicator: str | None, lang: str, reports: bool = 
             html.Div(
                 [
                     html.H5(t("layer.services", lang)),
+                    # The map shows one kind at a time, and who that kind does not reach.
                     *[
                         _swatch(FACILITY_COLOURS[k], t(f"facility.{k}", lang), "dot")
                         for k in FACILITY_KINDS
+                        if kind not in FACILITY_KINDS or k == kind
                     ],
-                    _swatch("#e74c3c", t("legend.underserved", lang), "hatch"),
+                    _swatch(
+                        "#e74c3c",
+                        t("legend.underserved_of", lang, kind=t(f"facility.{kind}", lang))
+                        if kind in FACILITY_KINDS
+                        else t("legend.underserved", lang),
+                        "hatch",
+                    ),
                 ],
                 className="legend-section",
             )

@@ -248,3 +248,7 @@ def test_the_english_page_writes_days_the_english_way(monitored_db) -> None:
     vi_chart = show_chart("?unit=916", LIVE, None)
     assert vi_chart.layout.xaxis.tickformat == "%d/%m\n%H:%M"
 
+
+def test_the_legend_follows_the_chosen_service_kind() -> None:
+    shown = _texts(monitor.show_legend(["Dịch vụ công"], "coverage", "clean_water")[0])
+    assert "Độ phủ dịch vụ: Điểm cấp nước sạch" in shown

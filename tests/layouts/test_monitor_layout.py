@@ -1,13 +1,15 @@
-"""The monitoring parts of the page as a user reads them, built from data by the pure functions
-of layouts.monitor (no database needed)."""
+"""The monitoring parts of the page as a user reads them: KPI cards and legends, built from data
+by the pure functions of layouts.monitor (no database needed)."""
 
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 from geodata.layers import Kpi
-from layouts.monitor import kpi_cards
+from layouts.monitor import kpi_cards, legend
+from layouts.printmap import legend_sections
 
 
 def _texts(node: Any) -> str:
@@ -59,3 +61,43 @@ def test_english_counts_one_gauge_and_several_gauges() -> None:
     assert "of 3 gauges" in three
     one_vi = _texts(kpi_cards([Kpi("gauges_above_alert", 0, 0, {"gauges": 1})], "vi"))
     assert "trên 1 trạm" in one_vi
+
+
+# --- legends ------------------------------------------------------------------------------------
+
+
+def test_the_aqi_colouring_says_why_a_unit_is_grey() -> None:
+    # Wards mostly have no station: their grey is explained, not passed off as missing data.
+    vi = _texts(legend([], "aqi_max", "vi"))
+    assert "Không có trạm quan trắc không khí trong đơn vị" in vi
+    assert "Chỉ tính các trạm nằm trong đơn vị" in vi
+    en = _texts(legend([], "aqi_max", "en"))
+    assert "No air-quality station in the unit" in en
+    assert "No water-level gauge in the unit" in _texts(legend([], "gauges_above_alert", "en"))
+
+
+def test_the_coverage_legend_names_the_service_on_screen() -> None:
+    shown = _texts(legend(["services"], "coverage", "vi", kind="hospital"))
+    assert "Tô màu đơn vị theo: Độ phủ dịch vụ: Bệnh viện" in shown
+    assert "Khu dân cư ngoài bán kính phục vụ (Bệnh viện)" in shown
+    # Only the kind on the map is in its legend.
+    assert "Trạm y tế" not in shown
+    english = _texts(legend(["services"], "coverage", "en", kind="primary_school"))
+    assert "Service coverage: Primary school" in english
+
+
+def _print_view(indicator: str, kind: str) -> Any:
+    """The fields of a PrintView the legend reads."""
+    return SimpleNamespace(
+        indicator=indicator, active=["services"], show_reports=False, facility_kind=kind
+    )
+
+
+def test_the_coverage_legend_names_the_service_in_print() -> None:
+    sections = legend_sections(_print_view("coverage", "hospital"), "vi")
+    titles = [s.title for s in sections]
+    assert "Tô màu đơn vị theo: Độ phủ dịch vụ: Bệnh viện" in titles
+    labels = [label for s in sections for label, _ in s.entries]
+    assert "Khu dân cư ngoài bán kính phục vụ (Bệnh viện)" in labels
+    aqi = legend_sections(_print_view("aqi_max", "hospital"), "en")
+    assert "No air-quality station in the unit" in [lb for s in aqi for lb, _ in s.entries]
