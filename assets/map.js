@@ -82,6 +82,19 @@ window.canthoMap = {
     return L.circleMarker(latlng, {radius: radius, color: "#17202a", weight: weight,
                                    fillColor: colour, fillOpacity: 0.9});
   },
+  // Clusters of points (reports, incidents, facilities) as plain dark bubbles with their count:
+  // Leaflet's default green/yellow/orange would read as air-quality classes.
+  clusterToLayer: function (feature, latlng) {
+    var p = feature.properties || {};
+    var count = p.point_count || 0;
+    var size = count < 10 ? 30 : (count < 100 ? 36 : 42);
+    var icon = L.divIcon({
+      html: "<div><span>" + window.canthoMap.escape(p.point_count_abbreviated || count) +
+            "</span></div>",
+      className: "cluster-bubble", iconSize: L.point(size, size)
+    });
+    return L.marker(latlng, {icon: icon});
+  },
   inundationStyle: function (feature) {
     var depth = (feature.properties || {}).depth_m || 0;
     return {color: "#1b4f72", weight: 1, fillColor: "#2e86c1",

@@ -85,6 +85,7 @@ def overlays(lang: str) -> list[dl.Overlay]:
 
     point = {"variable": _JS + "pointToLayer"}
     popup = {"variable": _JS + "bindPopup"}
+    cluster = {"variable": _JS + "clusterToLayer"}  # neutral bubbles, not AQI-like colours
     return [
         dl.Overlay(
             dl.LayerGroup(
@@ -92,7 +93,7 @@ def overlays(lang: str) -> list[dl.Overlay]:
                     geojson(ids.INUNDATION, style={"variable": _JS + "inundationStyle"},
                             onEachFeature=popup),
                     geojson(ids.REPORTS, pointToLayer=point, onEachFeature=popup, cluster=True,
-                            superClusterOptions={"radius": 50}),
+                            clusterToLayer=cluster, superClusterOptions={"radius": 50}),
                     geojson(ids.GAUGES, pointToLayer=point, onEachFeature=popup),
                 ]
             ),
@@ -110,7 +111,8 @@ def overlays(lang: str) -> list[dl.Overlay]:
                     geojson(ids.TRAFFIC, style={"variable": _JS + "trafficStyle"},
                             onEachFeature=popup),
                     geojson(ids.TRAFFIC_POINTS, pointToLayer=point, onEachFeature=popup,
-                            cluster=True, superClusterOptions={"radius": 40}),
+                            cluster=True, clusterToLayer=cluster,
+                            superClusterOptions={"radius": 40}),
                 ]
             ),
             name=layer_name("traffic", lang),
@@ -122,7 +124,8 @@ def overlays(lang: str) -> list[dl.Overlay]:
                     geojson(ids.UNDERSERVED, style={"variable": _JS + "underservedStyle"},
                             onEachFeature=popup),
                     geojson(ids.FACILITIES, pointToLayer=point, onEachFeature=popup,
-                            cluster=True, superClusterOptions={"radius": 35}),
+                            cluster=True, clusterToLayer=cluster,
+                            superClusterOptions={"radius": 35}),
                 ]
             ),
             name=layer_name("services", lang),

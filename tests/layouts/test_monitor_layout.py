@@ -1,15 +1,20 @@
-"""The monitoring parts of the page as a user reads them: KPI cards and legends, built from data
-by the pure functions of layouts.monitor (no database needed)."""
+"""The monitoring parts of the page as a user reads them: KPI cards, legends and the clustered
+layers, built from data by the pure functions of layouts.monitor (no database needed)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import dash_leaflet as dl
+
 from geodata.layers import Kpi
-from layouts.monitor import kpi_cards, legend
+from layouts.monitor import kpi_cards, legend, overlays
 from layouts.printmap import legend_sections
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
 def _texts(node: Any) -> str:
@@ -101,3 +106,22 @@ def test_the_coverage_legend_names_the_service_in_print() -> None:
     assert "Khu dân cư ngoài bán kính phục vụ (Bệnh viện)" in labels
     aqi = legend_sections(_print_view("aqi_max", "hospital"), "en")
     assert "No air-quality station in the unit" in [lb for s in aqi for lb, _ in s.entries]
+
+
+# --- clusters -----------------------------------------------------------------------------------
+
+
+def _geojsons(node: Any) -> list[dl.GeoJSON]:
+    if isinstance(node, dl.GeoJSON):
+        return [node]
+    children = getattr(node, "children", None)
+    children = children if isinstance(children, list) else [children] if children else []
+    return [g for child in children for g in _geojsons(child)]
+
+
+def test_every_clustered_layer_draws_its_clusters_in_a_neutral_style() -> None:
+    clustered = [g for o in overlays("vi") for g in _geojsons(o) if getattr(g, "cluster", False)]
+    assert len(clustered) == 3  # reports, traffic points, facilities
+    assert all(g.clusterToLayer == {"variable": "canthoMap.clusterToLayer"} for g in clustered)
+    assert "clusterToLayer: function" in (ASSETS / "map.js").read_text()
+    assert ".cluster-bubble" in (ASSETS / "style.css").read_text()
