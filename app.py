@@ -23,13 +23,15 @@ from callbacks.printmap import init_printmap
 from callbacks.request import LANG_COOKIE, current_language, today
 from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, t
-from layouts.page import page
+from layouts.page import layers_from_query, page
 
 
 class IOCDash(dash.Dash):
-    """Dash with the page's language on the <html> element, for screen readers and fonts."""
+    """Dash with the page's language on the <html> element, for screen readers and fonts, and
+    the tab's title in that language (Dash's own ``title`` is one string for every caller)."""
 
     def interpolate_index(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["title"] = t("app.title", current_language())
         html = super().interpolate_index(*args, **kwargs)
         return html.replace("<html>", f'<html lang="{current_language()}">', 1)
 
@@ -48,7 +50,12 @@ def serve_layout() -> object:
         if caller.signed_in
         else None
     )
-    return page(current_language(), today(), settings.tile_url, settings.tile_attribution, account)
+    # The themes switched on travel in the page's URL (the layout request's Referer), so the
+    # language switch, which comes back to that URL, keeps them.
+    on = layers_from_query(kiosk.query if kiosk else None)
+    return page(
+        current_language(), today(), settings.tile_url, settings.tile_attribution, account, on
+    )
 
 
 app = IOCDash(

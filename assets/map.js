@@ -219,6 +219,16 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       window.history.replaceState(window.history.state, "", "?" + params.toString());
       return window.dash_clientside.no_update;
     },
+    // Keep the themes switched on in the URL (by key: the control names them in the page's
+    // language), so a reload, a shared link or the language switch opens with the same layers.
+    rememberLayers: function (overlays, keys) {
+      if (!overlays || !keys) { return window.dash_clientside.no_update; }
+      var on = overlays.map(function (name) { return keys[name]; }).filter(Boolean);
+      var params = new URLSearchParams(window.location.search);
+      params.set("layers", on.join(","));
+      window.history.replaceState(window.history.state, "", "?" + params.toString());
+      return window.dash_clientside.no_update;
+    },
     // Keep the moment shown in the URL (history mode) so a shared link opens on it.
     rememberTime: function (time) {
       var params = new URLSearchParams(window.location.search);

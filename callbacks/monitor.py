@@ -197,6 +197,15 @@ clientside_callback(
 )
 
 
+clientside_callback(
+    ClientsideFunction(namespace="cantho", function_name="rememberLayers"),
+    Output(ids.LAYERS_SYNC, "data"),
+    Input(ids.LAYERS_CONTROL, "overlays"),
+    State(ids.LAYER_KEYS, "data"),
+    prevent_initial_call=True,
+)
+
+
 def _time_label(at: dt.datetime | None, live: bool, lang: str) -> str:
     if at is None:
         return t("time.no_data", lang)

@@ -76,8 +76,9 @@ def layer_hideout(lang: str) -> dict[str, Any]:
     }
 
 
-def overlays(lang: str) -> list[dl.Overlay]:
-    """The four themes, each an overlay of the layers control; data arrives by callbacks."""
+def overlays(lang: str, on: Sequence[str] = DEFAULT_LAYERS) -> list[dl.Overlay]:
+    """The four themes, each an overlay of the layers control (``on``: those switched on);
+    data arrives by callbacks."""
     hideout = layer_hideout(lang)
 
     def geojson(id_: str, **kwargs: Any) -> dl.GeoJSON:
@@ -98,12 +99,12 @@ def overlays(lang: str) -> list[dl.Overlay]:
                 ]
             ),
             name=layer_name("flood", lang),
-            checked="flood" in DEFAULT_LAYERS,
+            checked="flood" in on,
         ),
         dl.Overlay(
             geojson(ids.AIR, pointToLayer=point, onEachFeature=popup),
             name=layer_name("air", lang),
-            checked="air" in DEFAULT_LAYERS,
+            checked="air" in on,
         ),
         dl.Overlay(
             dl.LayerGroup(
@@ -116,7 +117,7 @@ def overlays(lang: str) -> list[dl.Overlay]:
                 ]
             ),
             name=layer_name("traffic", lang),
-            checked="traffic" in DEFAULT_LAYERS,
+            checked="traffic" in on,
         ),
         dl.Overlay(
             dl.LayerGroup(
@@ -129,7 +130,7 @@ def overlays(lang: str) -> list[dl.Overlay]:
                 ]
             ),
             name=layer_name("services", lang),
-            checked="services" in DEFAULT_LAYERS,
+            checked="services" in on,
         ),
     ]  # fmt: skip
 
