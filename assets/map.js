@@ -221,11 +221,12 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     },
     // Keep the themes switched on in the URL (by key: the control names them in the page's
     // language), so a reload, a shared link or the language switch opens with the same layers.
-    rememberLayers: function (overlays, keys) {
+    rememberLayers: function (overlays, search, keys) {
       if (!overlays || !keys) { return window.dash_clientside.no_update; }
-      var on = overlays.map(function (name) { return keys[name]; }).filter(Boolean);
+      var on = overlays.map(function (name) { return keys[name]; }).filter(Boolean).join(",");
       var params = new URLSearchParams(window.location.search);
-      params.set("layers", on.join(","));
+      if (params.get("layers") === on) { return window.dash_clientside.no_update; }
+      params.set("layers", on);
       window.history.replaceState(window.history.state, "", "?" + params.toString());
       return window.dash_clientside.no_update;
     },

@@ -201,6 +201,7 @@ clientside_callback(
     ClientsideFunction(namespace="cantho", function_name="rememberLayers"),
     Output(ids.LAYERS_SYNC, "data"),
     Input(ids.LAYERS_CONTROL, "overlays"),
+    Input(ids.URL, "search"),  # links (breadcrumb, child list) lead to URLs without them
     State(ids.LAYER_KEYS, "data"),
     prevent_initial_call=True,
 )

@@ -48,11 +48,16 @@ def test_switching_to_english_keeps_the_layers_and_titles_the_tab_in_english(
     _toggle_layer(dash_duo, "Dịch vụ công")
     until(lambda: _layers_in_url(dash_duo) == {"flood", "traffic", "services"}, timeout=10,
           msg=f"the URL never named the layers: {dash_duo.driver.current_url}")  # fmt: skip
+    # A link of the child list leads to a URL of its own: the layers follow into it.
+    dash_duo.driver.find_element(By.LINK_TEXT, "Ninh Kiều").click()
+    _wait_for_breadcrumb(dash_duo, "Cần Thơ", "Ninh Kiều")
+    until(lambda: _layers_in_url(dash_duo) == {"flood", "traffic", "services"}, timeout=10,
+          msg=f"the layers were lost on the way: {dash_duo.driver.current_url}")  # fmt: skip
 
     dash_duo.driver.find_element(By.LINK_TEXT, "English").click()
     until(lambda: dash_duo.driver.title == "Cần Thơ city monitoring map", timeout=15,
           msg=f"the tab still reads {dash_duo.driver.title!r}")  # fmt: skip
-    _wait_for_breadcrumb(dash_duo, "Cần Thơ")
+    _wait_for_breadcrumb(dash_duo, "Cần Thơ", "Ninh Kiều")
     dash_duo.wait_for_contains_text("#legend", "Traffic conditions")
     assert _checked_layers(dash_duo) == {
         "Flooding": True, "Air quality": False, "Traffic": True, "Public services": True,
