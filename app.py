@@ -24,7 +24,7 @@ from callbacks.printmap import init_printmap
 from callbacks.request import LANG_COOKIE, current_language, today
 from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, t
-from layouts.page import page
+from layouts.page import layers_from_query, page
 
 
 def _index_language() -> str:
@@ -37,13 +37,15 @@ def _index_language() -> str:
 
 class IOCDash(dash.Dash):
     """Dash with the page's language on the <html> element, for screen readers and fonts, and
-    the words the page needs before its scripts run: its loading text, and the banner that
-    assets/watchdog.js raises while it retries a script or callback that failed to load."""
+    the words the page needs before its scripts run: the tab's title (Dash's own ``title`` is one
+    string for every caller), its loading text, and the banner that assets/watchdog.js raises
+    while it retries a script or callback that failed to load."""
 
     def interpolate_index(self, *args: Any, **kwargs: Any) -> Any:
         lang = current_language()
         wanted = _index_language()
         langs = LANGUAGES if wanted == "both" else (wanted if wanted in LANGUAGES else lang,)
+        kwargs["title"] = t("app.title", lang)
         loading = " · ".join(t("app.loading", code) for code in langs)
         offline = " · ".join(t("app.reconnecting", code) for code in langs)
         if "app_entry" in kwargs:
@@ -68,7 +70,12 @@ def serve_layout() -> object:
         if caller.signed_in
         else None
     )
-    return page(current_language(), today(), settings.tile_url, settings.tile_attribution, account)
+    # The themes switched on travel in the page's URL (the layout request's Referer), so the
+    # language switch, which comes back to that URL, keeps them.
+    on = layers_from_query(kiosk.query if kiosk else None)
+    return page(
+        current_language(), today(), settings.tile_url, settings.tile_attribution, account, on
+    )
 
 
 app = IOCDash(

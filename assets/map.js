@@ -33,10 +33,15 @@ window.canthoMap = {
     return new Intl.NumberFormat(lang, {maximumFractionDigits: digits || 0,
                                         minimumFractionDigits: digits || 0}).format(value);
   },
+  // Days as the page's date pickers write them: 30/11/2026 in Vietnamese, 30 Nov 2026 in English.
   time: function (value, lang) {
     if (!value) { return null; }
-    return new Intl.DateTimeFormat(lang, {dateStyle: "short", timeStyle: "short",
-                                          timeZone: "Asia/Ho_Chi_Minh"}).format(new Date(value));
+    var english = String(lang).indexOf("en") === 0;
+    return new Intl.DateTimeFormat(lang, {
+      day: english ? "numeric" : "2-digit", month: english ? "short" : "2-digit",
+      year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+      timeZone: "Asia/Ho_Chi_Minh"
+    }).format(new Date(value));
   },
   aqiColour: function (aqi, h) {
     if (aqi === null || aqi === undefined) { return h.no_data; }
@@ -76,6 +81,19 @@ window.canthoMap = {
     }
     return L.circleMarker(latlng, {radius: radius, color: "#17202a", weight: weight,
                                    fillColor: colour, fillOpacity: 0.9});
+  },
+  // Clusters of points (reports, incidents, facilities) as plain dark bubbles with their count:
+  // Leaflet's default green/yellow/orange would read as air-quality classes.
+  clusterToLayer: function (feature, latlng) {
+    var p = feature.properties || {};
+    var count = p.point_count || 0;
+    var size = count < 10 ? 30 : (count < 100 ? 36 : 42);
+    var icon = L.divIcon({
+      html: "<div><span>" + window.canthoMap.escape(p.point_count_abbreviated || count) +
+            "</span></div>",
+      className: "cluster-bubble", iconSize: L.point(size, size)
+    });
+    return L.marker(latlng, {icon: icon});
   },
   inundationStyle: function (feature) {
     var depth = (feature.properties || {}).depth_m || 0;
@@ -198,6 +216,17 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var lng = Array.isArray(center) ? center[1] : center.lng;
       var params = new URLSearchParams(window.location.search);
       params.set("view", [lat.toFixed(5), lng.toFixed(5), Number(zoom).toFixed(2)].join(","));
+      window.history.replaceState(window.history.state, "", "?" + params.toString());
+      return window.dash_clientside.no_update;
+    },
+    // Keep the themes switched on in the URL (by key: the control names them in the page's
+    // language), so a reload, a shared link or the language switch opens with the same layers.
+    rememberLayers: function (overlays, search, keys) {
+      if (!overlays || !keys) { return window.dash_clientside.no_update; }
+      var on = overlays.map(function (name) { return keys[name]; }).filter(Boolean).join(",");
+      var params = new URLSearchParams(window.location.search);
+      if (params.get("layers") === on) { return window.dash_clientside.no_update; }
+      params.set("layers", on);
       window.history.replaceState(window.history.state, "", "?" + params.toString());
       return window.dash_clientside.no_update;
     },

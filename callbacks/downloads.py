@@ -54,6 +54,9 @@ LAYERS: dict[str, tuple[Query, bool]] = {
     "facilities": (lambda c, u, _at: layers.facilities_geojson(c, u, None), False),
 }
 FORMATS = ("geojson", "csv")
+# Layers that exist whatever the hour: they download before any sensor has reported (roads then
+# carry no speeds). The others are readings or events of an hour, and need one.
+TIMELESS = frozenset({"roads", "facilities"})
 
 
 def _moment(conn: Connection, value: str | None) -> dt.datetime | None:
@@ -81,9 +84,12 @@ def download(layer: str, fmt: str) -> Any:
         with get_engine().connect() as conn:
             unit = authorised_unit(conn, caller, search)
             at = _moment(conn, args.get("at"))
-            data: dict[str, Any] = (
-                query(conn, unit.id, at) if at else {"type": "FeatureCollection", "features": []}
-            )
+            if at is None and layer in TIMELESS:
+                data: dict[str, Any] = query(conn, unit.id, dt.datetime.now(dt.UTC))
+            elif at is None:
+                data = {"type": "FeatureCollection", "features": []}
+            else:
+                data = query(conn, unit.id, at)
     except AccessDenied:
         return refusal(403, t("error.denied", lang))
     except UnknownUnit:

@@ -42,7 +42,7 @@ from geodata.db import get_engine
 from geodata.errors import UnknownUnit
 from geodata.queries import Unit
 from layouts import ids
-from layouts.i18n import t
+from layouts.i18n import CATALOG, fmt_moment, t
 from layouts.monitor import (
     choropleth_hideout,
     kpi_cards,
@@ -197,10 +197,20 @@ clientside_callback(
 )
 
 
+clientside_callback(
+    ClientsideFunction(namespace="cantho", function_name="rememberLayers"),
+    Output(ids.LAYERS_SYNC, "data"),
+    Input(ids.LAYERS_CONTROL, "overlays"),
+    Input(ids.URL, "search"),  # links (breadcrumb, child list) lead to URLs without them
+    State(ids.LAYER_KEYS, "data"),
+    prevent_initial_call=True,
+)
+
+
 def _time_label(at: dt.datetime | None, live: bool, lang: str) -> str:
     if at is None:
         return t("time.no_data", lang)
-    shown = at.astimezone(CITY_TZ).strftime("%H:%M %d/%m/%Y")
+    shown = fmt_moment(at.astimezone(CITY_TZ), lang)
     return ("● " if live else "") + t("time.showing", lang, time=shown)
 
 
@@ -390,14 +400,15 @@ def choropleth(units, indicator, kind, time, _refresh):
     Output(ids.LEGEND, "children"),
     Input(ids.LAYERS_CONTROL, "overlays"),
     Input(ids.CHOROPLETH, "value"),
+    Input(ids.SERVICE_KIND, "value"),
 )
-def show_legend(overlays, indicator):
+def show_legend(overlays, indicator, kind=None):
     """A legend for what is on the map, in the caller's language."""
     lang = current_language()
     chosen = indicator if indicator in layers.CHOROPLETH_INDICATORS else None
     # The public is not shown citizens' reports: nor is their legend entry.
     reports = current_caller().sees_personal_data
-    return legend(active_layers(overlays, lang), chosen, lang, reports)
+    return legend(active_layers(overlays, lang), chosen, lang, reports, kind)
 
 
 # --- KPIs and charts --------------------------------------------------------------------------
@@ -464,7 +475,14 @@ def show_chart(search, time, sensor_id):
                 return _sensor_figure(conn, sensor_id, start, end, lang)
             series = layers.unit_series(conn, unit.id, start, end)
             names = {k: t(f"choropleth.{k}", lang) for k in series}
-            return series_figure(t("chart.unit", lang, name=unit.name), series, names, lang)
+            units = {k: t(f"chart.axis.{k}", lang) for k in series if f"chart.axis.{k}" in CATALOG}
+            if "congested_share" in series:  # a share, drawn in per cent as its axis says
+                series["congested_share"] = [
+                    (hour, None if v is None else v * 100) for hour, v in series["congested_share"]
+                ]
+            return series_figure(
+                t("chart.unit", lang, name=unit.name), series, names, lang, units=units
+            )
     except (UnknownUnit, AccessDenied, DBAPIError):
         return no_update
 

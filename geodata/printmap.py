@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -339,24 +340,52 @@ def _swatch(ax: Axes, x: float, y: float, style: Style, row: float) -> None:
                                linestyle=(0, (4, 3)) if style.dashed else "solid"))  # fmt: skip
 
 
-def _legend(ax: Axes, title: str, sections: Sequence[LegendSection], height_pt: float) -> None:
-    """Sections of swatches, a header each; rows shrink (to 6.5 pt text) to fit the column."""
+def _legend(
+    ax: Axes,
+    title: str,
+    sections: Sequence[LegendSection],
+    height_pt: float,
+    width_pt: float = 170.0,
+) -> None:
+    """Sections of swatches, a header each; rows shrink (to 6.5 pt text) to fit the column, and
+    text too wide for the column wraps onto more lines instead of running off the page."""
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    rows = 1.6 + sum(1.5 + len(s.entries) for s in sections)
-    row = min(1 / rows, 16 / height_pt)  # as a fraction of the column's height
-    font = max(6.5, min(9.0, row * height_pt * 0.62))
+
+    def lines(text: str, font: float, indent: float) -> list[str]:
+        # DejaVu Sans averages ~0.56 em a character (bold a little more): a safe estimate.
+        width = max(12, int(width_pt * (1 - indent) / (0.6 * font)))
+        return textwrap.wrap(text, width) or [""]
+
+    def layout(font: float) -> tuple[list[list[str]], list[list[list[str]]]]:
+        heads = [lines(s.title, font, 0) for s in sections]
+        rows = [[lines(label, font, 0.13) for label, _ in s.entries] for s in sections]
+        return heads, rows
+
+    font = 9.0
+    for _ in range(3):  # the font follows the row height, which follows the number of lines
+        heads, entries = layout(font)
+        extra = sum(
+            len(h) - 1 + sum(len(e) - 1 for e in es) for h, es in zip(heads, entries, strict=True)
+        )
+        count = 1.6 + sum(1.5 + len(s.entries) for s in sections) + 0.75 * extra
+        row = min(1 / count, 16 / height_pt)  # as a fraction of the column's height
+        font = max(6.5, min(9.0, row * height_pt * 0.62))
+    heads, entries = layout(font)
+    line = font * 1.15 / height_pt  # one more line of text, as a fraction of the column
     y = 1 - row * 0.6
     ax.text(0, y, title, fontsize=font + 2.5, fontweight="bold", va="center")
     y -= row * 1.6
-    for section in sections:
-        ax.text(0, y, section.title, fontsize=font, fontweight="bold", va="center")
-        y -= row * 1.1
-        for label, style in section.entries:
+    for section, head, labels in zip(sections, heads, entries, strict=True):
+        ax.text(0, y + line / 2, "\n".join(head), fontsize=font, fontweight="bold", va="top",
+                linespacing=1.15)  # fmt: skip
+        y -= row * 1.1 + line * (len(head) - 1)
+        for (_, style), label in zip(section.entries, labels, strict=True):
             _swatch(ax, 0.02, y, style, row)
-            ax.text(0.13, y, label, fontsize=font, va="center")
-            y -= row
+            ax.text(0.13, y + line / 2, "\n".join(label), fontsize=font, va="top",
+                    linespacing=1.15)  # fmt: skip
+            y -= row + line * (len(label) - 1)
         y -= row * 0.4
 
 
@@ -419,7 +448,8 @@ def compose(spec: PrintMap, fmt: Format) -> Figure:
         _north_arrow(ax, extent, spec.north)
 
         legend_ax = figure.add_axes(_LEGEND_BOX)
-        _legend(legend_ax, spec.legend_title, spec.legend, _LEGEND_BOX[3] * height_in * 72)
+        _legend(legend_ax, spec.legend_title, spec.legend, _LEGEND_BOX[3] * height_in * 72,
+                _LEGEND_BOX[2] * width_in * 72)  # fmt: skip
         for k, line in enumerate(spec.footer):
             figure.text(0.025, 0.052 - k * 0.022, line, fontsize=8, color="#2c3e50", va="center")
         return figure

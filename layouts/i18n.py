@@ -40,6 +40,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "date.label": {"vi": "Ngày xem", "en": "Viewing date"},
     # Formats of the date pickers (date-fns, as Dash writes them: DD day, MM month, YYYY year).
     "date.format": {"vi": "DD/MM/YYYY", "en": "D MMM YYYY"},
+    # A moment as the page writes it beside its date pickers (a Babel/CLDR pattern).
+    "date.moment_pattern": {"vi": "HH:mm dd/MM/yyyy", "en": "HH:mm d MMM yyyy"},
     "date.placeholder": {"vi": "dd/mm/yyyy", "en": "dd mmm yyyy"},
     "breadcrumb.label": {"vi": "Vị trí", "en": "Location"},
     "panel.type": {"vi": "Loại đơn vị", "en": "Unit type"},
@@ -193,6 +195,29 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Khu dân cư ngoài bán kính phục vụ",
         "en": "Residents beyond service distance",
     },
+    "legend.underserved_of": {
+        "vi": "Khu dân cư ngoài bán kính phục vụ ({kind})",
+        "en": "Residents beyond service distance ({kind})",
+    },
+    "legend.coverage_of": {"vi": "Độ phủ dịch vụ: {kind}", "en": "Service coverage: {kind}"},
+    # Unit indicators read from stations inside the unit: most wards have none, and say so.
+    "legend.no_air_station": {
+        "vi": "Không có trạm quan trắc không khí trong đơn vị",
+        "en": "No air-quality station in the unit",
+    },
+    "legend.no_gauge": {
+        "vi": "Không có trạm đo mực nước trong đơn vị",
+        "en": "No water-level gauge in the unit",
+    },
+    "legend.no_measured_road": {
+        "vi": "Không có đoạn đường có đo trong đơn vị",
+        "en": "No measured road in the unit",
+    },
+    "legend.station_note": {
+        "vi": "Chỉ tính các trạm nằm trong đơn vị; "
+        "số đo của từng trạm xem trên lớp bản đồ của trạm.",
+        "en": "Only stations inside a unit count; each station's reading is on its own map layer.",
+    },
     "legend.choropleth": {"vi": "Tô màu đơn vị theo", "en": "Units coloured by"},
     "choropleth.none": {"vi": "Không tô màu", "en": "No colouring"},
     "choropleth.aqi_max": {"vi": "AQI cao nhất", "en": "Worst AQI"},
@@ -215,6 +240,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "kpi.title": {"vi": "Chỉ số chính", "en": "Key figures"},
     "kpi.gauges_above_alert": {"vi": "Trạm vượt báo động", "en": "Gauges above alert"},
     "kpi.gauges_of": {"vi": "trên {n} trạm", "en": "of {n} gauges"},
+    "kpi.gauges_of_one": {"vi": "trên {n} trạm", "en": "of {n} gauge"},
     "kpi.aqi_max": {"vi": "AQI cao nhất", "en": "Worst AQI"},
     "kpi.congested_share": {"vi": "Đường ùn tắc", "en": "Congested roads"},
     "kpi.flooded": {"vi": "Diện tích đang ngập", "en": "Area under water"},
@@ -224,7 +250,13 @@ CATALOG: dict[str, dict[str, str]] = {
     "kpi.no_change": {"vi": "không đổi so với 24 giờ trước", "en": "unchanged vs 24 h ago"},
     "kpi.measured": {"vi": "trên {km} km có đo", "en": "of {km} km measured"},
     "chart.unit": {"vi": "Diễn biến 7 ngày: {name}", "en": "Last 7 days: {name}"},
-    "chart.sensor": {"vi": "Trạm {name}: 7 ngày", "en": "Station {name}: 7 days"},
+    # Station names carry their own "Trạm …" / "Quan trắc …": the title adds no prefix.
+    "chart.sensor": {"vi": "{name}: 7 ngày", "en": "{name}: last 7 days"},
+    # Plotly's d3 time format for the charts' days: as the page's date pickers write them.
+    "chart.tick_format": {"vi": "%d/%m\n%H:%M", "en": "%d %b\n%H:%M"},
+    "chart.axis.aqi_max": {"vi": "VN_AQI", "en": "VN_AQI"},
+    "chart.axis.gauges_above_alert": {"vi": "trạm", "en": "gauges"},
+    "chart.axis.congested_share": {"vi": "% chiều dài đường có đo", "en": "% of measured roads"},
     "chart.hint": {
         "vi": "Bấm vào một trạm trên bản đồ để xem chuỗi số liệu của trạm.",
         "en": "Click a station on the map to see its series.",
@@ -619,3 +651,9 @@ def fmt_date(value: dt.date, lang: str) -> str:
 def fmt_datetime(value: dt.datetime, lang: str) -> str:
     """A moment in the user's locale, as given (convert it to Cần Thơ time first)."""
     return format_datetime(value, format="medium", locale=_LOCALES[language(lang)])
+
+
+def fmt_moment(value: dt.datetime, lang: str) -> str:
+    """An hour and day the way the page's date pickers write days ("14:00 26/11/2026" /
+    "14:00 26 Nov 2026"), as given (convert it to Cần Thơ time first)."""
+    return format_datetime(value, t("date.moment_pattern", lang), locale=_LOCALES[language(lang)])

@@ -11,6 +11,7 @@ from typing import Any
 import dash_leaflet as dl
 import plotly.graph_objects as go
 from dash import dcc, html
+from plotly.subplots import make_subplots
 
 from geodata import indicators
 from geodata.layers import Kpi
@@ -75,8 +76,9 @@ def layer_hideout(lang: str) -> dict[str, Any]:
     }
 
 
-def overlays(lang: str) -> list[dl.Overlay]:
-    """The four themes, each an overlay of the layers control; data arrives by callbacks."""
+def overlays(lang: str, on: Sequence[str] = DEFAULT_LAYERS) -> list[dl.Overlay]:
+    """The four themes, each an overlay of the layers control (``on``: those switched on);
+    data arrives by callbacks."""
     hideout = layer_hideout(lang)
 
     def geojson(id_: str, **kwargs: Any) -> dl.GeoJSON:
@@ -84,6 +86,7 @@ def overlays(lang: str) -> list[dl.Overlay]:
 
     point = {"variable": _JS + "pointToLayer"}
     popup = {"variable": _JS + "bindPopup"}
+    cluster = {"variable": _JS + "clusterToLayer"}  # neutral bubbles, not AQI-like colours
     return [
         dl.Overlay(
             dl.LayerGroup(
@@ -91,17 +94,17 @@ def overlays(lang: str) -> list[dl.Overlay]:
                     geojson(ids.INUNDATION, style={"variable": _JS + "inundationStyle"},
                             onEachFeature=popup),
                     geojson(ids.REPORTS, pointToLayer=point, onEachFeature=popup, cluster=True,
-                            superClusterOptions={"radius": 50}),
+                            clusterToLayer=cluster, superClusterOptions={"radius": 50}),
                     geojson(ids.GAUGES, pointToLayer=point, onEachFeature=popup),
                 ]
             ),
             name=layer_name("flood", lang),
-            checked="flood" in DEFAULT_LAYERS,
+            checked="flood" in on,
         ),
         dl.Overlay(
             geojson(ids.AIR, pointToLayer=point, onEachFeature=popup),
             name=layer_name("air", lang),
-            checked="air" in DEFAULT_LAYERS,
+            checked="air" in on,
         ),
         dl.Overlay(
             dl.LayerGroup(
@@ -109,11 +112,12 @@ def overlays(lang: str) -> list[dl.Overlay]:
                     geojson(ids.TRAFFIC, style={"variable": _JS + "trafficStyle"},
                             onEachFeature=popup),
                     geojson(ids.TRAFFIC_POINTS, pointToLayer=point, onEachFeature=popup,
-                            cluster=True, superClusterOptions={"radius": 40}),
+                            cluster=True, clusterToLayer=cluster,
+                            superClusterOptions={"radius": 40}),
                 ]
             ),
             name=layer_name("traffic", lang),
-            checked="traffic" in DEFAULT_LAYERS,
+            checked="traffic" in on,
         ),
         dl.Overlay(
             dl.LayerGroup(
@@ -121,11 +125,12 @@ def overlays(lang: str) -> list[dl.Overlay]:
                     geojson(ids.UNDERSERVED, style={"variable": _JS + "underservedStyle"},
                             onEachFeature=popup),
                     geojson(ids.FACILITIES, pointToLayer=point, onEachFeature=popup,
-                            cluster=True, superClusterOptions={"radius": 35}),
+                            cluster=True, clusterToLayer=cluster,
+                            superClusterOptions={"radius": 35}),
                 ]
             ),
             name=layer_name("services", lang),
-            checked="services" in DEFAULT_LAYERS,
+            checked="services" in on,
         ),
     ]  # fmt: skip
 
@@ -155,6 +160,30 @@ def choropleth_hideout(indicator: str | None, values: dict[int, float | None]) -
     }
 
 
+# What a unit without a value lacks: a ward with no station in it is not "no data" to an
+# official, who would otherwise read a grey city as a broken map.
+_NO_VALUE = {
+    "aqi_max": "legend.no_air_station",
+    "gauges_above_alert": "legend.no_gauge",
+    "congested_share": "legend.no_measured_road",
+}
+STATION_INDICATORS = ("aqi_max", "gauges_above_alert")  # read from stations inside the unit
+
+
+def no_value_label(indicator: str, lang: str) -> str:
+    """The legend's entry for units the indicator has no value for, saying why."""
+    return t(_NO_VALUE.get(indicator, "legend.no_data"), lang)
+
+
+def choropleth_title(indicator: str, lang: str, kind: str | None = None) -> str:
+    """The choropleth's heading, naming the service for coverage (one kind at a time)."""
+    if indicator == "coverage" and kind in FACILITY_KINDS:
+        what = t("legend.coverage_of", lang, kind=t(f"facility.{kind}", lang))
+    else:
+        what = t(f"choropleth.{indicator}", lang)
+    return t("legend.choropleth", lang) + ": " + what
+
+
 def format_break(indicator: str, value: float, lang: str) -> str:
     if indicator in {"congested_share", "coverage"}:
         return fmt_number(value * 100, lang) + " %"
@@ -171,9 +200,16 @@ def _swatch(colour: str, label: str, shape: str = "box") -> html.Div:
     )
 
 
-def legend(active: list[str], indicator: str | None, lang: str, reports: bool = True) -> list[Any]:
+def legend(
+    active: list[str],
+    indicator: str | None,
+    lang: str,
+    reports: bool = True,
+    kind: str | None = None,
+) -> list[Any]:
     """One section per visible theme, plus the choropleth classes: readable at a glance.
-    ``reports``: whether citizens' flood reports are drawn (not for the public)."""
+    ``reports``: whether citizens' flood reports are drawn (not for the public); ``kind``: the
+    facility kind the services layer and the coverage colouring show."""
     sections: list[Any] = [html.Summary(t("legend.title", lang))]
     if indicator:
         classes = CHOROPLETH_CLASSES[indicator]
@@ -185,12 +221,15 @@ def legend(active: list[str], indicator: str | None, lang: str, reports: bool = 
         sections.append(
             html.Div(
                 [
-                    html.H5(
-                        t("legend.choropleth", lang) + ": " + t(f"choropleth.{indicator}", lang)
-                    ),
+                    html.H5(choropleth_title(indicator, lang, kind)),
                     first,
                     *rows,
-                    _swatch(NO_DATA, t("legend.no_data", lang)),
+                    _swatch(NO_DATA, no_value_label(indicator, lang)),
+                    *(
+                        [html.P(t("legend.station_note", lang), className="legend-note")]
+                        if indicator in STATION_INDICATORS
+                        else []
+                    ),
                 ],
                 className="legend-section",
             )
@@ -252,11 +291,19 @@ def legend(active: list[str], indicator: str | None, lang: str, reports: bool = 
             html.Div(
                 [
                     html.H5(t("layer.services", lang)),
+                    # The map shows one kind at a time, and who that kind does not reach.
                     *[
                         _swatch(FACILITY_COLOURS[k], t(f"facility.{k}", lang), "dot")
                         for k in FACILITY_KINDS
+                        if kind not in FACILITY_KINDS or k == kind
                     ],
-                    _swatch("#e74c3c", t("legend.underserved", lang), "hatch"),
+                    _swatch(
+                        "#e74c3c",
+                        t("legend.underserved_of", lang, kind=t(f"facility.{kind}", lang))
+                        if kind in FACILITY_KINDS
+                        else t("legend.underserved", lang),
+                        "hatch",
+                    ),
                 ],
                 className="legend-section",
             )
@@ -346,13 +393,15 @@ def control_bar(lang: str) -> html.Div:
 # --- KPIs and charts -------------------------------------------------------------------------
 
 
-def _change(kpi: Kpi, lang: str, percent: bool = False) -> html.Span | None:
+def _change(kpi: Kpi, lang: str, percent: bool = False, decimals: int = 0) -> html.Span | None:
     if kpi.value is None or kpi.previous is None:
         return None
     delta = kpi.value - kpi.previous
-    if abs(delta) < 1e-9:
+    size = fmt_number(abs(delta) * (100 if percent else 1), lang, decimals)
+    # A change that rounds to nothing as written is no change to the reader ("▼ 0" is noise).
+    if size == fmt_number(0, lang, decimals):
         return html.Span(t("kpi.no_change", lang), className="kpi-change same")
-    shown = fmt_number(abs(delta) * (100 if percent else 1), lang) + (" %" if percent else "")
+    shown = size + (" %" if percent else "")
     return html.Span(
         t("kpi.change", lang, sign="▲ " if delta > 0 else "▼ ", value=shown),
         className="kpi-change " + ("up" if delta > 0 else "down"),
@@ -370,7 +419,13 @@ def kpi_cards(kpis: list[Kpi], lang: str) -> list[Any]:
             _card(
                 t("kpi.gauges_above_alert", lang),
                 fmt_number(gauges.value, lang) if gauges.value is not None else "—",
-                t("kpi.gauges_of", lang, n=total) if total else t("legend.no_data", lang),
+                t(
+                    "kpi.gauges_of_one" if total == 1 else "kpi.gauges_of",
+                    lang,
+                    n=fmt_number(total, lang),
+                )
+                if total
+                else t("legend.no_data", lang),
                 _change(gauges, lang),
                 indicators.FLOOD_ALERT_LEVELS[min(int(gauges.value or 0), 3)].colour
                 if gauges.value
@@ -398,7 +453,7 @@ def kpi_cards(kpis: list[Kpi], lang: str) -> list[Any]:
                 t("kpi.flooded", lang),
                 t("unit.km2", lang, value=fmt_number(flooded.value, lang, 2)),
                 t("kpi.reports", lang, n=fmt_number(reports.value, lang)),
-                _change(flooded, lang),
+                _change(flooded, lang, decimals=2),
                 INUNDATION_COLOUR if flooded.value else None,
             )
         )
@@ -460,32 +515,67 @@ def series_figure(
     names: dict[str, str],
     lang: str,
     thresholds: list[tuple[float, str, str]] | None = None,
+    units: Mapping[str, str] | None = None,
 ) -> go.Figure:
-    """A line chart of hourly series, with optional horizontal thresholds (alert levels)."""
-    figure = go.Figure()
-    for key, points in series.items():
+    """A line chart of hourly series, with optional horizontal thresholds (alert levels).
+
+    With ``units`` (series → its unit), each series gets its own small chart and scale on a
+    shared time axis: VN_AQI (0–160), a share and a count on one axis flatten all but one.
+    """
+    keys = list(series)
+    stacked = units is not None and len(keys) > 1
+    figure = (
+        make_subplots(
+            rows=len(keys),
+            cols=1,
+            shared_xaxes=True,
+            vertical_spacing=0.12,
+            subplot_titles=[
+                f"{names.get(k, k)} ({units[k]})" if units.get(k) else names.get(k, k) for k in keys
+            ],
+        )
+        if stacked and units is not None
+        else go.Figure()
+    )
+    for row, key in enumerate(keys, start=1):
+        points = series[key]
+        trace = go.Scatter(
+            x=[p[0] for p in points],
+            y=[p[1] for p in points],
+            mode="lines",
+            name=names.get(key, key),
+            connectgaps=False,
+        )
+        if stacked:
+            figure.add_trace(trace, row=row, col=1)
+        else:
+            figure.add_trace(trace)
+    for value, label, colour in thresholds or []:
+        # The line across the plot, named in the legend: labels on the lines would overlap,
+        # alert levels lie a few centimetres apart.
+        figure.add_hline(y=value, line_dash="dot", line_color=colour)
         figure.add_trace(
             go.Scatter(
-                x=[p[0] for p in points],
-                y=[p[1] for p in points],
-                mode="lines",
-                name=names.get(key, key),
-                connectgaps=False,
+                x=[None], y=[None], mode="lines", name=label,
+                line={"dash": "dot", "color": colour}, hoverinfo="skip",
             )
-        )
-    for value, label, colour in thresholds or []:
-        figure.add_hline(
-            y=value, line_dash="dot", line_color=colour, annotation_text=label,
-            annotation_position="top left",
         )  # fmt: skip
+    if units and not stacked and keys and units.get(keys[0]):
+        figure.update_yaxes(title_text=units[keys[0]])
+    # Days the page's way: 30/11 on the Vietnamese page, 30 Nov on the English one.
+    figure.update_xaxes(tickformat=t("chart.tick_format", lang))
+    if stacked:
+        figure.update_annotations(font={"size": 11}, x=0, xanchor="left")
     figure.update_layout(
-        title={"text": title, "font": {"size": 14}},
-        margin={"l": 40, "r": 10, "t": 40, "b": 30},
-        height=260,
+        # Left-aligned and below the row of the chart's toolbar (top right), not under it.
+        title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left", "xref": "paper",
+               "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 30}},
+        margin={"l": 40, "r": 10, "t": 64, "b": 30},
+        height=100 + 110 * len(keys) if stacked else 280,
+        showlegend=not stacked,
         legend={"orientation": "h", "y": -0.2},
         separators=",." if lang == "vi" else ".,",
         font={"family": "Be Vietnam Pro, DejaVu Sans, sans-serif", "size": 11},
-        xaxis={"tickformat": "%d/%m\n%H:%M"},
         plot_bgcolor="#fbfcfc",
-    )
+    )  # fmt: skip
     return figure

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
+from collections.abc import Sequence
+from urllib.parse import parse_qs, urlencode
 
 import dash_leaflet as dl
 from dash import dcc, html
 
+from geodata.layers import LAYERS
 from layouts import ids
 from layouts.dates import date_picker
 from layouts.i18n import t
@@ -15,6 +17,16 @@ from layouts.monitor import DEFAULT_LAYERS, control_bar, layer_name, overlays
 
 # Functions in assets/map.js that style and label features on the client.
 _JS = "canthoMap."
+
+
+def layers_from_query(query: str | None) -> tuple[str, ...]:
+    """The themes a page URL switches on (``layers=flood,traffic``; ``layers=`` for none), so a
+    reload or the language switch keeps them; the default ones when the URL does not say."""
+    values = parse_qs(query or "", keep_blank_values=True).get("layers")
+    if values is None:
+        return DEFAULT_LAYERS
+    asked = set(values[0].split(","))
+    return tuple(k for k in LAYERS if k in asked)
 
 
 def language_href(lang: str) -> str:
@@ -31,7 +43,9 @@ def unit_search(code: str, on_date: dt.date | None = None) -> str:
     return "?" + urlencode(params)
 
 
-def base_map(tile_url: str, tile_attribution: str, lang: str) -> dl.Map:
+def base_map(
+    tile_url: str, tile_attribution: str, lang: str, on: Sequence[str] = DEFAULT_LAYERS
+) -> dl.Map:
     """The Leaflet map: optional base tiles, then our own context (outline, rivers) and units."""
     layers: list = []
     if tile_url:
@@ -55,12 +69,12 @@ def base_map(tile_url: str, tile_attribution: str, lang: str) -> dl.Map:
             hideout={"indicator": None},
         ),
         dl.LayersControl(
-            overlays(lang),
+            overlays(lang, on),
             id=ids.LAYERS_CONTROL,
             position="topright",
             collapsed=False,
             # The checked overlays, so callbacks know them before the first toggle.
-            overlays=[layer_name(k, lang) for k in DEFAULT_LAYERS],
+            overlays=[layer_name(k, lang) for k in on],
         ),
         dl.ScaleControl(position="bottomleft", imperial=False),
     ]
@@ -118,14 +132,18 @@ def page(
     tile_url: str,
     tile_attribution: str,
     account: dict[str, str] | None = None,
+    layers_on: Sequence[str] = DEFAULT_LAYERS,
 ) -> html.Div:
-    """The whole page for ``lang``; data arrives through callbacks keyed on the URL."""
+    """The whole page for ``lang``; data arrives through callbacks keyed on the URL.
+    ``layers_on``: the themes switched on when it opens (from its URL)."""
     return html.Div(
         [
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.VIEW_SYNC),
             dcc.Store(id=ids.MAP_FIT),
             dcc.Store(id=ids.NAV_SYNC),
+            dcc.Store(id=ids.LAYER_KEYS, data={layer_name(k, lang): k for k in LAYERS}),
+            dcc.Store(id=ids.LAYERS_SYNC),
             html.Header(
                 [
                     html.Div(
@@ -162,7 +180,7 @@ def page(
                 [
                     html.Div(
                         [
-                            base_map(tile_url, tile_attribution, lang),
+                            base_map(tile_url, tile_attribution, lang, layers_on),
                             html.Div(id=ids.LEGEND, className="legend"),
                         ],
                         className="map-wrap",

@@ -24,7 +24,9 @@ from layouts.monitor import (
     INCIDENT_COLOUR,
     INUNDATION_COLOUR,
     NO_DATA,
+    choropleth_title,
     format_break,  # the class bounds written exactly as the dashboard legend writes them
+    no_value_label,
 )
 
 CITY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -189,11 +191,8 @@ def legend_sections(view: PrintView, lang: str) -> list[LegendSection]:
     if view.indicator and classes:
         rows = [("< " + format_break(view.indicator, classes[1][0], lang), classes[0][1])]
         rows += [("≥ " + format_break(view.indicator, low, lang), c) for low, c in classes[1:]]
-        rows.append((t("legend.no_data", lang), NO_DATA))
-        key = dict(aqi_max="choropleth.aqi_max", gauges_above_alert="choropleth.gauges_above_alert",
-                   congested_share="choropleth.congested_share",
-                   coverage="choropleth.coverage")[view.indicator]  # fmt: skip
-        title = t("legend.choropleth", lang) + ": " + t(key, lang)
+        rows.append((no_value_label(view.indicator, lang), NO_DATA))
+        title = choropleth_title(view.indicator, lang, view.facility_kind)
         sections.append(LegendSection(title, [
             (label, Style(colour, "area", edge=_UNIT_EDGE, size=0.8, alpha=0.6))
             for label, colour in rows
@@ -230,7 +229,7 @@ def legend_sections(view: PrintView, lang: str) -> list[LegendSection]:
         )[kind]  # fmt: skip
         sections.append(LegendSection(t("layer.services", lang), [
             (t(facility, lang), Style(FACILITY_COLOURS.get(kind, NO_DATA), size=6.5)),
-            (t("legend.underserved", lang), _UNDERSERVED),
+            (t("legend.underserved_of", lang, kind=t(facility, lang)), _UNDERSERVED),
         ]))  # fmt: skip
     return sections
 

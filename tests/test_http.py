@@ -89,6 +89,52 @@ def test_the_language_cookie_switches_the_page_to_english(server, demo_db) -> No
     assert "Population" in panel and "Urban district" in panel
 
 
+def _component(node: object, component_id: str) -> dict:
+    """The component with ``component_id`` in a layout's JSON."""
+    if isinstance(node, list):
+        for child in node:
+            if found := _component(child, component_id):
+                return found
+    elif isinstance(node, dict):
+        if node.get("props", {}).get("id") == component_id:
+            return node
+        return _component(node.get("props", {}).get("children"), component_id)
+    return {}
+
+
+def test_the_tab_title_is_in_the_pages_language(server, demo_db) -> None:
+    english = requests.get(server + "/", cookies={"lang": "en"}, timeout=10).text
+    assert "<title>Cần Thơ city monitoring map</title>" in english
+    vietnamese = requests.get(server + "/", timeout=10).text
+    assert "<title>Bản đồ giám sát đô thị Cần Thơ</title>" in vietnamese
+
+
+def test_the_layers_switched_on_in_the_url_come_back_in_the_layout(server, demo_db) -> None:
+    """The layout request names the page it came from (Referer): its ``layers`` switch the
+    themes on, so the language switch, which returns to that URL, keeps them."""
+
+    def checked(referer: str) -> dict[str, bool]:
+        layout = requests.get(
+            server + "/_dash-layout",
+            headers={"Referer": server + referer},
+            cookies={"lang": "en"},
+            timeout=10,
+        ).json()
+        control = _component(layout, "layers-control")
+        names = [o["props"]["name"] for o in control["props"]["children"]]
+        on = [o["props"]["name"] for o in control["props"]["children"] if o["props"]["checked"]]
+        assert control["props"]["overlays"] == on  # what the callbacks are told is what is drawn
+        return {name: name in on for name in names}
+
+    assert checked("/?unit=916&layers=flood%2Ctraffic") == {
+        "Flooding": True, "Air quality": False, "Traffic": True, "Public services": False,
+    }  # fmt: skip
+    assert not any(checked("/?layers=").values())  # all switched off stays off
+    assert checked("/?unit=916") == {  # the defaults when the URL does not say
+        "Flooding": True, "Air quality": True, "Traffic": False, "Public services": False,
+    }  # fmt: skip
+
+
 def test_the_language_switch_never_redirects_off_site(server) -> None:
     switch = requests.get(
         server + "/lang/vi",

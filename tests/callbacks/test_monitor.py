@@ -178,3 +178,77 @@ def test_the_public_legend_has_no_entry_for_citizens_reports_it_is_not_shown() -
     assert "Vùng ngập" in public and "Phản ánh ngập của người dân" not in public
     staff = json.dumps(legend(["flood"], None, "vi", reports=True), default=str, ensure_ascii=False)
     assert "Phản ánh ngập của người dân" in staff
+
+
+# --- charts, labels and legends as a user reads them ---------------------------------------------
+
+
+def _sensor_id(engine, name: str) -> int:
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return conn.scalar(text("SELECT id FROM sensor WHERE name = :n"), {"n": name})
+
+
+def test_the_station_chart_names_the_station_once_below_the_toolbar(monitored_db) -> None:
+    figure = show_chart("", LIVE, _sensor_id(monitored_db, "Trạm Cần Thơ (sông Hậu)"))
+    title = figure.layout.title
+    assert title.text == "Trạm Cần Thơ (sông Hậu): 7 ngày"  # not "Trạm Trạm Cần Thơ …"
+    # Left-aligned and pushed below the row of the chart's toolbar (top right, ~25 px high).
+    assert title.x == 0 and title.xanchor == "left"
+    assert title.yref == "container" and title.y == 1 and title.pad.t >= 28
+    assert figure.layout.margin.t >= title.pad.t + title.font.size
+
+
+def test_the_station_charts_alert_levels_are_named_in_the_legend_not_on_top_of_each_other(
+    monitored_db,
+) -> None:
+    figure = show_chart("", LIVE, _sensor_id(monitored_db, "Trạm Cần Thơ (sông Hậu)"))
+    # Báo động I/II/III lie 10-20 cm apart: labels on the lines would be written over each other.
+    assert not figure.layout.annotations
+    assert [s.y0 for s in figure.layout.shapes] == [1.70, 1.90, 2.00]
+    names = [trace.name for trace in figure.data]
+    assert {"Báo động I", "Báo động II", "Báo động III"} <= set(names)
+
+
+def test_the_unit_chart_gives_each_indicator_its_own_scale_and_unit(monitored_db) -> None:
+    figure = show_chart("?unit=916", LIVE, None)
+    assert "Ninh Kiều" in figure.layout.title.text
+    # VN_AQI (0-160), a share and a count of gauges: one axis each, not one for all.
+    axes = [trace.yaxis for trace in figure.data]
+    assert len(figure.data) == 3 and len(set(axes)) == 3
+    headings = {a.text for a in figure.layout.annotations}
+    assert headings == {
+        "AQI cao nhất (VN_AQI)",
+        "Số trạm vượt báo động (trạm)",
+        "Tỷ lệ đường ùn tắc (% chiều dài đường có đo)",
+    }
+    share = next(t for t in figure.data if t.name == "Tỷ lệ đường ùn tắc")
+    assert max(v for v in share.y if v is not None) > 1  # per cent, as its heading says
+
+
+def _in_english(call, *args):
+    from app import server
+
+    with server.test_request_context("/", headers={"Cookie": "lang=en"}):
+        return call(*args)
+
+
+def test_the_english_page_writes_days_the_english_way(monitored_db) -> None:
+    from callbacks.monitor import CITY_TZ
+
+    *_, label, _ = _in_english(flood_and_air_layers, "", LIVE, 0, ALL_LAYERS)
+    with monitored_db.connect() as conn:
+        day = monitor.layers.latest_hour(conn, dt.datetime.now(dt.UTC)).astimezone(CITY_TZ)
+    assert label == f"● Data at {day:%H:%M} {day.day} {day:%b %Y}"  # "30 Nov 2026", no 30/11
+    chart = _in_english(show_chart, "?unit=916", LIVE, None)
+    assert {axis.tickformat for axis in (chart.layout.xaxis, chart.layout.xaxis3)} == {
+        "%d %b\n%H:%M"
+    }
+    vi_chart = show_chart("?unit=916", LIVE, None)
+    assert vi_chart.layout.xaxis.tickformat == "%d/%m\n%H:%M"
+
+
+def test_the_legend_follows_the_chosen_service_kind() -> None:
+    shown = _texts(monitor.show_legend(["Dịch vụ công"], "coverage", "clean_water")[0])
+    assert "Độ phủ dịch vụ: Điểm cấp nước sạch" in shown

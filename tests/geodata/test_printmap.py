@@ -156,3 +156,24 @@ def test_a_label_with_room_stands_on_its_marks_own_side() -> None:
         .transData.transform(to_metric(*GAUGE["coordinates"], 3405))
     )
     assert gauge.x1 < x  # type: ignore[attr-defined]  # "left": the text ends before the dot
+
+
+def test_long_legend_text_wraps_inside_the_page_without_covering_the_next_row() -> None:
+    # Naming the service ("… (Trường trung học phổ thông)") made legend lines run off the page.
+    long_title = "Tô màu đơn vị theo: Độ phủ dịch vụ: Trường trung học phổ thông"
+    long_label = "Khu dân cư ngoài bán kính phục vụ (Trường trung học phổ thông)"
+    hatch = Style("#e74c3c", "area", hatch="////")
+    spec = PrintMap(**{**_spec().__dict__, "legend": [
+        LegendSection(long_title, [("< 50 %", Style("#922b21", "area")), (long_label, hatch),
+                                   ("≥ 90 %", Style("#27ae60", "area"))]),
+    ]})  # fmt: skip
+    figure = compose(spec, "png")
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    page_width = figure.bbox.width
+    legend = figure.axes[-1]
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in legend.texts]
+    assert any("phổ thông" in text for text, _ in boxes)
+    for text, box in boxes:
+        assert box.x1 <= page_width, f"{text!r} runs off the page"
+    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
+        assert not box_a.overlaps(box_b), f"{a!r} covers {b!r}"  # type: ignore[attr-defined]
