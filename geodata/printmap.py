@@ -360,9 +360,11 @@ def _legend(ax: Axes, title: str, sections: Sequence[LegendSection], height_pt: 
         y -= row * 0.4
 
 
-# Type 42 fonts: the PDF's text stays text (searchable, copyable, Vietnamese intact).
+# Type 42 fonts: the PDF's text stays text (searchable, copyable, Vietnamese intact). No
+# mathtext: names come from agencies' files and "$x^2$" in one must print as those characters.
 _RC: dict[Any, Any] = {
     "pdf.fonttype": 42, "font.family": FONT, "hatch.color": "#e74c3c", "hatch.linewidth": 0.8,
+    "text.parse_math": False,
 }  # fmt: skip
 
 

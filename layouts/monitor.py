@@ -454,6 +454,13 @@ def _card(
     )
 
 
+def plotly_text(text: str) -> str:
+    """Text for a Plotly title, legend or annotation, shown as written: Plotly reads a subset of
+    HTML there (<b>, <a href>, <br>…) and a station's or unit's name comes from a file. Plotly
+    decodes &amp; &lt; &gt; back, and knows no &quot;, so quotes stay as they are."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def series_figure(
     title: str,
     series: Mapping[str, Sequence[tuple[dt.datetime, float | None]]],
@@ -469,7 +476,7 @@ def series_figure(
                 x=[p[0] for p in points],
                 y=[p[1] for p in points],
                 mode="lines",
-                name=names.get(key, key),
+                name=plotly_text(names.get(key, key)),
                 connectgaps=False,
             )
         )
@@ -479,7 +486,7 @@ def series_figure(
             annotation_position="top left",
         )  # fmt: skip
     figure.update_layout(
-        title={"text": title, "font": {"size": 14}},
+        title={"text": plotly_text(title), "font": {"size": 14}},
         margin={"l": 40, "r": 10, "t": 40, "b": 30},
         height=260,
         legend={"orientation": "h", "y": -0.2},
