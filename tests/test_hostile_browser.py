@@ -81,6 +81,13 @@ def test_the_map_panel_breadcrumb_popups_and_chart_show_names_as_text(hostile, d
     # Ninh Kiều, whose name is markup, and its wards.
     dash_duo.driver.get(dash_duo.server_url + "/?unit=916")
     _wait_for_text(dash_duo, ".leaflet-tooltip.unit-label", QUOTED, MATH, LONG)
+    # A 500-character name ends in "…" on the map instead of running across it.
+    long_label = next(
+        e
+        for e in dash_duo.find_elements(".leaflet-tooltip.unit-label")
+        if e.get_attribute("textContent") == LONG
+    )
+    assert long_label.size["width"] < dash_duo.find_element("#map").size["width"] / 2
     _wait_for_text(dash_duo, "#breadcrumb .crumb.current", MARKUP)
     _wait_for_text(dash_duo, "#unit-panel .unit-name", MARKUP)
     until(
