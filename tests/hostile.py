@@ -9,6 +9,7 @@ are, never as markup, a formula or a formula's result.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from sqlalchemy import Engine, text
 from geodata.importers import FeatureOptions, load_features
 from geodata.load import BoundaryOptions, load_boundaries
 from geodata.sample import write_sample
-from tests.dbutil import truncate_all
+from tests.dbutil import add_flood_report, truncate_all
 from tests.geofiles import geojson_file
 
 # The issue's own example: big red "TEST" and a live link over the city, if read as HTML.
@@ -50,6 +51,8 @@ GAUGE = {"code": "hostile-gauge", "name": MARKUP, "kind": "river_gauge",
          "quantities": "water_level", "alert_1": -0.3, "alert_2": -0.1, "alert_3": 0.2}  # fmt: skip
 AIR = {"code": "hostile-air", "name": QUOTED, "kind": "air_station", "quantities": "pm25,pm10"}
 GAUGE_AT, AIR_AT = (105.7790, 10.0360), (105.7800, 10.0300)
+# A citizen's flood report in Ninh Kiều, in their own words (no importer: written as the app does).
+REPORT = FORMULA + " " + MARKUP
 # Facilities in Ninh Kiều, one for each hostile name.
 FACILITY_NAMES = (MARKUP, QUOTED, MATH, LONG, *FORMULA_LEADS)
 FACILITIES_AT = (105.7800, 10.0330)
@@ -122,4 +125,5 @@ def load_hostile_city(engine: Engine, folder: Path) -> HostileCity:
         ],
     )  # fmt: skip
     load_features("facilities", FeatureOptions(path=facilities, source="hostile"), progress=False)
+    add_flood_report(engine, "916", dt.datetime.now(dt.UTC) - dt.timedelta(hours=1), REPORT)
     return HostileCity(engine, codes)

@@ -25,6 +25,7 @@ from tests.hostile import (
     MARKUP,
     MATH,
     QUOTED,
+    REPORT,
     HostileCity,
     load_hostile_city,
 )
@@ -117,7 +118,10 @@ def test_no_download_of_any_layer_holds_a_formula(server, city) -> None:
     for layer in LAYERS:
         response = official.get(server + f"/download/{layer}.csv", params={"unit": NINH_KIEU},
                                 timeout=10)  # fmt: skip
-        _no_formula(_csv(response))
+        rows = _csv(response)
+        _no_formula(rows)
+        if layer == "reports":  # a citizen's own words
+            assert "'" + REPORT in {row[rows[0].index("Mô tả")] for row in rows[1:]}
 
 
 # --- the audit log: who typed what --------------------------------------------------------------
