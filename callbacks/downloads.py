@@ -149,8 +149,9 @@ def to_csv(features: list[dict[str, Any]], lang: str) -> str:
 def _header(column: tuple[str, str | None], lang: str) -> str:
     """A column's name from the catalog; a key it does not know yet is shown as it is."""
     key, inner = column
-    catalog_key = f"quantity.{inner}" if inner is not None else f"csv.{key}"
-    return t(catalog_key, lang) if catalog_key in CATALOG else ".".join(filter(None, column))
+    if inner is not None:  # one of several values: a pollutant's mean
+        return t(f"quantity.{inner}", lang) if f"quantity.{inner}" in CATALOG else f"{key}.{inner}"
+    return t(f"csv.{key}", lang) if f"csv.{key}" in CATALOG else key
 
 
 def _cell(value: Any, inner: str | None = None) -> Any:
