@@ -125,10 +125,16 @@ def to_csv(features: list[dict[str, Any]], lang: str) -> str:
     """Features as CSV: lon/lat for points, WKT for other shapes, then every property. Headers
     are in the caller's language; a property holding several values (an air station's means)
     gives one column each ("PM2.5 (µg/m³)", …), so a spreadsheet can sort and sum them."""
+    properties = [feature.get("properties") or {} for feature in features]
+    # Properties that hold several values somewhere (a station without readings has none).
+    spread = {
+        key for props in properties for key, value in props.items() if isinstance(value, dict)
+    }
     columns: list[tuple[str, str | None]] = []  # (property, key inside it or None)
-    for feature in features:
-        for key, value in (feature.get("properties") or {}).items():
-            for column in [(key, k) for k in value] if isinstance(value, dict) else [(key, None)]:
+    for props in properties:
+        for key, value in props.items():
+            inner = list(value) if isinstance(value, dict) else [] if key in spread else [None]
+            for column in ((key, k) for k in inner):
                 if column not in columns:
                     columns.append(column)
     points = all((f.get("geometry") or {}).get("type") == "Point" for f in features)

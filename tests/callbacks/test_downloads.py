@@ -201,6 +201,21 @@ def test_each_pollutant_of_an_air_station_has_its_own_numeric_column(server, cit
     assert not any(cell.startswith("{") for row in rows[1:] for cell in row)
 
 
+def test_a_station_without_readings_leaves_its_pollutant_cells_empty() -> None:
+    features = [
+        {"geometry": {"type": "Point", "coordinates": [105.78, 10.03]},
+         "properties": {"name": "A", "means": None}},
+        {"geometry": {"type": "Point", "coordinates": [105.7, 10.0]},
+         "properties": {"name": "B", "means": {"pm25": 18.4, "co": 946.9}}},
+    ]  # fmt: skip
+    rows = list(csv.reader(io.StringIO(to_csv(features, "vi"))))
+    assert rows == [
+        ["Kinh độ", "Vĩ độ", "Tên", "PM2.5 (µg/m³)", "CO (µg/m³)"],
+        ["105.78", "10.03", "A", "", ""],
+        ["105.7", "10.0", "B", "18.4", "946.9"],
+    ]
+
+
 @pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
 def test_a_text_cell_that_would_start_a_formula_is_written_as_text(lead: str) -> None:
     features = [{"geometry": {"type": "Point", "coordinates": [105.78, 10.03]},
