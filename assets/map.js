@@ -192,13 +192,15 @@ window.canthoMap = {
     window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
   },
   // A permanent label at a point inside each unit (computed in PostGIS), not at the bbox centre.
+  // Leaflet writes a tooltip's text as HTML and names come from agencies' files: escaped, so a
+  // name holding markup reads as the characters it has.
   labelUnit: function (feature, layer) {
     var p = feature.properties || {};
     if (p.label) {
       var at = L.latLng(p.label[1], p.label[0]);
       layer.getCenter = function () { return at; };
     }
-    layer.bindTooltip(p.name, {
+    layer.bindTooltip(window.canthoMap.escape(p.name || ""), {
       permanent: true, direction: "center", className: "unit-label", interactive: false
     });
   }

@@ -7,9 +7,7 @@ export is logged with its filters. Times are shown in Cần Thơ time, in the us
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import math
 import re
@@ -19,6 +17,7 @@ from urllib.parse import urlencode
 import flask
 
 from callbacks.access import current_caller
+from callbacks.exports import csv_text
 from callbacks.request import CITY_TZ, current_language
 from geodata.db import transaction
 from geodata.users import AuditEntry, AuditQuery, audit, audit_entries
@@ -66,7 +65,7 @@ _PAGE = """<!DOCTYPE html>
 <th>{{ tr.action }}</th><th>{{ tr.outcome }}</th><th>{{ tr.detail }}</th></tr></thead>
 <tbody>{% for r in rows %}<tr class="outcome-{{ r.outcome_code }}"><td>{{ r.when }}</td>
 <td>{{ r.user }}</td><td>{{ r.address }}</td><td>{{ r.action }}</td><td>{{ r.outcome }}</td>
-<td><code>{{ r.detail }}</code></td></tr>{% endfor %}</tbody></table></div>
+<td class="audit-detail">{{ r.detail }}</td></tr>{% endfor %}</tbody></table></div>
 {% else %}<p>{{ tr.none }}</p>{% endif %}
 <nav class="audit-pages">
 {% if newer %}<a href="/audit?{{ newer }}">{{ tr.newer }}</a>{% endif %}
@@ -129,8 +128,48 @@ def _row(entry: AuditEntry, lang: str) -> dict[str, str]:
         "action": _label("action", entry.action, lang),
         "outcome": _label("outcome", entry.outcome, lang),
         "outcome_code": entry.outcome,
-        "detail": json.dumps(entry.detail, ensure_ascii=False) if entry.detail else "",
+        "detail": readable_detail(entry.detail, lang),
     }
+
+
+# A moment as the log keeps it in a detail (ISO 8601 with its offset, UTC when written).
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def readable_detail(detail: dict[str, Any] | None, lang: str) -> str:
+    """An entry's detail in words, as an official reads it: "Lớp: gauges · Số dòng: 3 · Thời
+    điểm số liệu: 1 thg 12, 2026, 22:00:00", names of the fields from the catalog (a field it
+    does not know is shown as it is) and moments in Cần Thơ time."""
+    if not detail:
+        return ""
+    return " · ".join(f"{_field(k, lang)}: {_value(v, lang)}" for k, v in detail.items())
+
+
+def _field(key: str, lang: str) -> str:
+    entry = CATALOG.get(f"audit.field.{key}")
+    return entry[language(lang)] if entry else key
+
+
+def _value(value: Any, lang: str) -> str:
+    if isinstance(value, dict):
+        inner = ", ".join(f"{_field(k, lang)}: {_value(v, lang)}" for k, v in value.items())
+        return f"({inner})" if inner else "—"
+    if isinstance(value, list):
+        return ", ".join(_value(v, lang) for v in value) or "—"
+    if isinstance(value, bool):
+        return t("audit.yes" if value else "audit.no", lang)
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        return fmt_number(value, lang)
+    if isinstance(value, str) and _ISO_MOMENT.match(value):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return fmt_datetime(moment.astimezone(CITY_TZ), lang)
+    return str(value)
 
 
 # The page's fixed words: catalog keys "audit.<word>".
@@ -207,16 +246,15 @@ def audit_csv() -> Any:
         # Logged in the same transaction as the read: no export goes unrecorded.
         detail = {"filters": dict(flask.request.args), "rows": len(entries), "matched": total}
         audit(conn, "export_audit", "success", caller.username, flask.request.remote_addr, detail)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["id", "at", "username", "address", "action", "outcome", "detail"])
-    for e in entries:
-        writer.writerow([e.id, e.at.astimezone(CITY_TZ).isoformat(), e.username or "",
-                         e.address or "", e.action, e.outcome,
-                         json.dumps(e.detail, ensure_ascii=False)])  # fmt: skip
+    # Headers in the caller's language; the cells stay codes and JSON, for sorting and filtering.
+    header = [t(f"audit.{word}", lang) for word in ("id", "when", "user", "address", "action",
+                                                     "outcome", "detail")]  # fmt: skip
+    rows = ([e.id, e.at.astimezone(CITY_TZ).isoformat(), e.username or "", e.address or "",
+             e.action, e.outcome, json.dumps(e.detail, ensure_ascii=False)]
+            for e in entries)  # fmt: skip
     stamp = dt.datetime.now(CITY_TZ).strftime("%Y%m%d-%H%M")
     return flask.Response(
-        "\ufeff" + out.getvalue(),
+        "\ufeff" + csv_text(header, rows),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="audit-{stamp}.csv"',

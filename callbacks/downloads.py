@@ -10,9 +10,7 @@ source (GeoJSON members, CSV response headers), also shown beside the links in t
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +22,14 @@ from shapely.geometry import shape
 from sqlalchemy import Connection
 
 from callbacks.access import AccessDenied, authorised_unit, current_caller
-from callbacks.exports import file_stamp, licence_headers, log_export, refusal, unit_search
+from callbacks.exports import (
+    csv_text,
+    file_stamp,
+    licence_headers,
+    log_export,
+    refusal,
+    unit_search,
+)
 from callbacks.monitor import active_layers, parse_local
 from callbacks.printmap import print_links
 from callbacks.request import current_language, parse_search
@@ -33,7 +38,7 @@ from geodata.db import get_engine
 from geodata.errors import UnknownUnit
 from geodata.settings import get_settings
 from layouts import ids
-from layouts.i18n import fmt_date, t
+from layouts.i18n import CATALOG, fmt_date, t
 
 Query = Callable[[Connection, int, dt.datetime], dict[str, Any]]
 
@@ -119,21 +124,29 @@ def download(layer: str, fmt: str) -> Any:
         }
         return flask.Response(json.dumps(body, ensure_ascii=False, default=str),
                               mimetype="application/geo+json", headers=headers)  # fmt: skip
-    return flask.Response("\ufeff" + to_csv(features), mimetype="text/csv", headers=headers)
+    return flask.Response("\ufeff" + to_csv(features, lang), mimetype="text/csv", headers=headers)
 
 
-def to_csv(features: list[dict[str, Any]]) -> str:
-    """Features as CSV: lon/lat for points, WKT for other shapes, then every property."""
-    columns: list[str] = []
-    for feature in features:
-        for key in feature.get("properties") or {}:
-            if key not in columns:
-                columns.append(key)
+def to_csv(features: list[dict[str, Any]], lang: str) -> str:
+    """Features as CSV: lon/lat for points, WKT for other shapes, then every property. Headers
+    are in the caller's language; a property holding several values (an air station's means)
+    gives one column each ("PM2.5 (µg/m³)", …), so a spreadsheet can sort and sum them."""
+    properties = [feature.get("properties") or {} for feature in features]
+    # Properties that hold several values somewhere (a station without readings has none).
+    spread = {
+        key for props in properties for key, value in props.items() if isinstance(value, dict)
+    }
+    columns: list[tuple[str, str | None]] = []  # (property, key inside it or None)
+    for props in properties:
+        for key, value in props.items():
+            inner = list(value) if isinstance(value, dict) else [] if key in spread else [None]
+            for column in ((key, k) for k in inner):
+                if column not in columns:
+                    columns.append(column)
     points = all((f.get("geometry") or {}).get("type") == "Point" for f in features)
     place = ["lon", "lat"] if points else ["wkt"]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(place + columns)
+    header = [t(f"csv.{key}", lang) for key in place] + [_header(c, lang) for c in columns]
+    rows = []
     for feature in features:
         geometry = feature.get("geometry")
         if points and geometry:
@@ -141,11 +154,21 @@ def to_csv(features: list[dict[str, Any]]) -> str:
         else:
             where = [shape(geometry).wkt if geometry else ""]
         props = feature.get("properties") or {}
-        writer.writerow(where + [_cell(props.get(c)) for c in columns])
-    return out.getvalue()
+        rows.append(where + [_cell(props.get(key), inner) for key, inner in columns])
+    return csv_text(header, rows)
 
 
-def _cell(value: Any) -> Any:
+def _header(column: tuple[str, str | None], lang: str) -> str:
+    """A column's name from the catalog; a key it does not know yet is shown as it is."""
+    key, inner = column
+    if inner is not None:  # one of several values: a pollutant's mean
+        return t(f"quantity.{inner}", lang) if f"quantity.{inner}" in CATALOG else f"{key}.{inner}"
+    return t(f"csv.{key}", lang) if f"csv.{key}" in CATALOG else key
+
+
+def _cell(value: Any, inner: str | None = None) -> Any:
+    if inner is not None:
+        value = value.get(inner) if isinstance(value, dict) else None
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return "" if value is None else value

@@ -1,9 +1,13 @@
-"""What every export route (downloads, printed maps) does alike: refuse in plain words, name the
-unit the query asks for, log the export, stamp the file and label it with the data's licence."""
+"""What every export route (downloads, printed maps, the audit log) does alike: refuse in plain
+words, name the unit the query asks for, log the export, stamp the file, label it with the data's
+licence, and write CSV that a spreadsheet shows as written."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -44,3 +48,28 @@ def licence_headers() -> dict[str, str]:
         "Link": f'<{settings.data_licence_url}>; rel="license"',
         "X-Data-Licence": settings.data_licence,
     }
+
+
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV injection"): = + - @, and a
+# leading tab or carriage return, which some programs strip before looking at the rest.
+_FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as written. Text that would start a formula (a name
+    from a file, a username someone typed) gets a leading apostrophe, which spreadsheets read as
+    "this is text"; numbers stay numbers, so a level of -0.3 m is still a negative number."""
+    if isinstance(value, str) and value.startswith(_FORMULA_LEAD):
+        return "'" + value
+    return value
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV with its header row, every cell (the header too) through :func:`spreadsheet_cell`.
+    Every CSV export writes through here, so none can forget it."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([spreadsheet_cell(cell) for cell in header])
+    for row in rows:
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
+    return out.getvalue()

@@ -389,9 +389,11 @@ def _legend(
         y -= row * 0.4
 
 
-# Type 42 fonts: the PDF's text stays text (searchable, copyable, Vietnamese intact).
+# Type 42 fonts: the PDF's text stays text (searchable, copyable, Vietnamese intact). No
+# mathtext: names come from agencies' files and "$x^2$" in one must print as those characters.
 _RC: dict[Any, Any] = {
     "pdf.fonttype": 42, "font.family": FONT, "hatch.color": "#e74c3c", "hatch.linewidth": 0.8,
+    "text.parse_math": False,
 }  # fmt: skip
 
 
@@ -408,6 +410,27 @@ def render(spec: PrintMap, fmt: Format) -> bytes:
         return out.getvalue()
 
 
+def _shortened(figure: Figure, renderer: Any, text: str, width: float, **props: Any) -> str:
+    """``text`` as it fits in ``width`` (pixels) when drawn with ``props``: whole, or its longest
+    beginning that fits, ending in "…". Names come from agencies' files and can be any length:
+    a 500-character one must not run over the moment shown or across the whole map."""
+    probe = figure.text(0, 0, text, **props)
+    try:
+        if probe.get_window_extent(renderer).width <= width:
+            return text
+        low, high = 0, len(text)
+        while low < high:  # the longest beginning that fits, by halving
+            middle = (low + high + 1) // 2
+            probe.set_text(text[:middle].rstrip() + "…")
+            if probe.get_window_extent(renderer).width <= width:
+                low = middle
+            else:
+                high = middle - 1
+        return text[:low].rstrip() + "…"
+    finally:
+        probe.remove()
+
+
 def compose(spec: PrintMap, fmt: Format) -> Figure:
     """The page as a matplotlib figure of the format's size, ready to save."""
     if fmt not in FORMATS:
@@ -417,13 +440,17 @@ def compose(spec: PrintMap, fmt: Format) -> Figure:
         if fmt == "pdf":
             width_in, height_in = PAGE_MM[0] / 25.4, PAGE_MM[1] / 25.4
         figure = Figure(figsize=(width_in, height_in))
+        renderer = FigureCanvasAgg(figure).get_renderer()  # measures texts as they will print
         figure.text(0.025, 0.965, spec.subtitle, fontsize=10, color="#566573", va="center")
-        figure.text(0.025, 0.922, spec.title, fontsize=20, fontweight="bold", va="center")
         if spec.badge:
             figure.text(0.975, 0.965, spec.badge, fontsize=9, ha="right", va="center",
                         color="#7e5109", bbox={"facecolor": "#fdebd0", "edgecolor": "#e59866",
                                                "boxstyle": "round,pad=0.3"})  # fmt: skip
-        figure.text(0.975, 0.922, spec.moment, fontsize=11, ha="right", va="center")
+        moment = figure.text(0.975, 0.922, spec.moment, fontsize=11, ha="right", va="center")
+        title_room = moment.get_window_extent(renderer).x0 - figure.bbox.width * 0.04
+        title: dict[str, Any] = {"fontsize": 20, "fontweight": "bold", "va": "center"}
+        figure.text(0.025, 0.922, _shortened(figure, renderer, spec.title, title_room, **title),
+                    **title)  # fmt: skip
 
         ax = figure.add_axes(_MAP_BOX)
         box_w, box_h = _MAP_BOX[2] * width_in, _MAP_BOX[3] * height_in
@@ -439,9 +466,11 @@ def compose(spec: PrintMap, fmt: Format) -> Figure:
             labels += _draw_layer(ax, marks, spec.metric_srid, z=2 + 2 * k)
         top = 3 + 2 * len(spec.layers)
         names = []
+        name_room = _MAP_BOX[2] * figure.bbox.width * 0.3
         for lon, lat, name in spec.labels:
             x, y = to_metric(lon, lat, spec.metric_srid)
-            names.append(_haloed(ax.text, x, y, name, fontsize=8.5, ha="center", va="center",
+            shown = _shortened(figure, renderer, name, name_room, fontsize=8.5)
+            names.append(_haloed(ax.text, x, y, shown, fontsize=8.5, ha="center", va="center",
                                  zorder=top, clip_on=True))  # fmt: skip
         _place_labels(figure, ax, labels, names)
         _scale_bar(ax, extent)

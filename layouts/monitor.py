@@ -509,6 +509,13 @@ def _card(
     )
 
 
+def plotly_text(text: str) -> str:
+    """Text for a Plotly title, legend or annotation, shown as written: Plotly reads a subset of
+    HTML there (<b>, <a href>, <br>…) and a station's or unit's name comes from a file. Plotly
+    decodes &amp; &lt; &gt; back, and knows no &quot;, so quotes stay as they are."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def series_figure(
     title: str,
     series: Mapping[str, Sequence[tuple[dt.datetime, float | None]]],
@@ -531,7 +538,8 @@ def series_figure(
             shared_xaxes=True,
             vertical_spacing=0.12,
             subplot_titles=[
-                f"{names.get(k, k)} ({units[k]})" if units.get(k) else names.get(k, k) for k in keys
+                plotly_text(f"{names.get(k, k)} ({units[k]})" if units.get(k) else names.get(k, k))
+                for k in keys
             ],
         )
         if stacked and units is not None
@@ -543,7 +551,7 @@ def series_figure(
             x=[p[0] for p in points],
             y=[p[1] for p in points],
             mode="lines",
-            name=names.get(key, key),
+            name=plotly_text(names.get(key, key)),
             connectgaps=False,
         )
         if stacked:
@@ -556,7 +564,7 @@ def series_figure(
         figure.add_hline(y=value, line_dash="dot", line_color=colour)
         figure.add_trace(
             go.Scatter(
-                x=[None], y=[None], mode="lines", name=label,
+                x=[None], y=[None], mode="lines", name=plotly_text(label),
                 line={"dash": "dot", "color": colour}, hoverinfo="skip",
             )
         )  # fmt: skip
@@ -568,8 +576,8 @@ def series_figure(
         figure.update_annotations(font={"size": 11}, x=0, xanchor="left")
     figure.update_layout(
         # Left-aligned and below the row of the chart's toolbar (top right), not under it.
-        title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left", "xref": "paper",
-               "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 30}},
+        title={"text": plotly_text(title), "font": {"size": 14}, "x": 0, "xanchor": "left",
+               "xref": "paper", "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 30}},
         margin={"l": 40, "r": 10, "t": 64, "b": 30},
         height=100 + 110 * len(keys) if stacked else 280,
         showlegend=not stacked,

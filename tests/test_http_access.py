@@ -358,6 +358,27 @@ def test_ward_staff_and_the_public_cannot_read_the_audit_log(server, city) -> No
     assert '"/audit"' in json.dumps(official_layout.json())
 
 
+def test_the_details_column_reads_as_words_with_times_in_can_tho_time(server, city) -> None:
+    official = _sign_in(server, "official")
+    # 10:00 in Cần Thơ is 03:00 UTC, as the log keeps it.
+    moment = {"unit": NINH_KIEU, "at": "2026-11-26T10:00"}
+    official.get(server + "/download/gauges.csv", params=moment, timeout=10)
+    page = official.get(server + "/audit", params={"action": "export"}, timeout=10).text
+    detail = re.findall(r'<td class="audit-detail">([^<]*)</td>', page)[0]
+    from callbacks.request import CITY_TZ
+    from layouts.i18n import fmt_datetime
+
+    local = fmt_datetime(dt.datetime(2026, 11, 26, 10, 0, tzinfo=CITY_TZ), "vi")
+    assert set(detail.split(" · ")) == {
+        "Lớp: gauges", "Định dạng: csv", f"Đơn vị: {NINH_KIEU}", "Số dòng: 1",
+        f"Thời điểm số liệu: {local}",
+    }  # fmt: skip
+    english = official.get(server + "/audit", params={"action": "export"},
+                           cookies={"lang": "en"}, timeout=10).text  # fmt: skip
+    assert "Layer: gauges · Format: csv" in english
+    assert "{" not in detail and "03:00" not in detail and "+00:00" not in detail
+
+
 def test_an_audit_export_is_a_csv_of_the_filtered_log_and_is_itself_logged(server, city) -> None:
     official = _sign_in(server, "official")
     response = official.get(server + "/audit.csv", params={"action": "sign_in"}, timeout=10)
@@ -365,7 +386,9 @@ def test_an_audit_export_is_a_csv_of_the_filtered_log_and_is_itself_logged(serve
     assert response.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == ["id", "at", "username", "address", "action", "outcome", "detail"]
+    assert rows[0] == [
+        "Số thứ tự", "Thời điểm", "Người dùng", "Địa chỉ", "Hành động", "Kết quả", "Chi tiết"
+    ]  # fmt: skip
     assert len(rows) > 1 and {row[4] for row in rows[1:]} == {"sign_in"}
     with city.connect() as conn:
         logged = conn.execute(text(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 import requests
@@ -63,7 +64,7 @@ def test_a_layer_of_a_unit_downloads_as_csv_with_the_licence_and_is_logged(serve
     assert response.headers["X-Data-Licence"] == "CC BY 4.0"
     assert 'rel="license"' in response.headers["Link"]
     rows = _csv_rows(response)
-    assert rows[0][:2] == ["lon", "lat"] and "name" in rows[0]
+    assert rows[0][:2] == ["Kinh độ", "Vĩ độ"] and "Tên" in rows[0]
     assert len(rows) > 1
     exports = _exports(city)
     assert len(exports) == before + 1
@@ -97,7 +98,7 @@ def test_the_geojson_holds_only_features_of_the_unit_and_names_licence_and_sourc
 def test_lines_and_areas_come_as_wkt_in_csv(server, city) -> None:
     response = requests.get(server + "/download/roads.csv", params={"unit": NINH_KIEU}, timeout=10)
     rows = _csv_rows(response)
-    assert rows[0][0] == "wkt" and rows[1][0].startswith("LINESTRING")
+    assert rows[0][0] == "Hình học (WKT)" and rows[1][0].startswith("LINESTRING")
 
 
 def test_the_public_cannot_download_citizens_reports_but_staff_can(server, city) -> None:
@@ -160,11 +161,64 @@ def test_csv_of_points_has_coordinates_then_every_property() -> None:
         {"geometry": {"type": "Point", "coordinates": [105.78, 10.03]},
          "properties": {"name": "Cái Răng", "level": 1.2}},
         {"geometry": {"type": "Point", "coordinates": [105.7, 10.0]},
-         "properties": {"name": "Ô Môn", "extra": {"a": 1}}},
+         "properties": {"name": "Ô Môn", "extra": [1, 2]}},
     ]  # fmt: skip
-    rows = list(csv.reader(io.StringIO(to_csv(features))))
+    rows = list(csv.reader(io.StringIO(to_csv(features, "en"))))
     assert rows == [
-        ["lon", "lat", "name", "level", "extra"],
+        ["Longitude", "Latitude", "Name", "Alert level", "extra"],
         ["105.78", "10.03", "Cái Răng", "1.2", ""],
-        ["105.7", "10.0", "Ô Môn", "", '{"a": 1}'],
+        ["105.7", "10.0", "Ô Môn", "", "[1, 2]"],
     ]
+
+
+def test_csv_headers_are_in_the_callers_language_for_every_layer(server, city) -> None:
+    """Every column of every layer is named in Vietnamese on the Vietnamese page (English on the
+    English one), never by the property's code."""
+    staff = _sign_in(server, "nk.staff")
+    codes = set()
+    for layer in LAYERS:
+        vi = _csv_rows(staff.get(server + f"/download/{layer}.csv", params={"unit": NINH_KIEU},
+                                 timeout=10))[0]  # fmt: skip
+        en = _csv_rows(staff.get(server + f"/download/{layer}.csv", params={"unit": NINH_KIEU},
+                                 cookies={"lang": "en"}, timeout=10))[0]  # fmt: skip
+        assert len(vi) == len(en)
+        codes |= {h for h in vi + en if re.fullmatch(r"[a-z0-9_.]+", h)}
+        if layer == "facilities":
+            assert vi[:3] == ["Kinh độ", "Vĩ độ", "Số hiệu"] and "Tên" in vi and "Quy mô" in vi
+            assert en[:3] == ["Longitude", "Latitude", "ID"] and "Capacity" in en
+    assert codes == set(), f"columns named by their codes: {sorted(codes)}"
+
+
+def test_each_pollutant_of_an_air_station_has_its_own_numeric_column(server, city) -> None:
+    rows = _csv_rows(requests.get(server + "/download/air.csv", params={"unit": NINH_KIEU},
+                                  timeout=10))  # fmt: skip
+    header = rows[0]
+    for pollutant in ("PM2.5 (µg/m³)", "PM10 (µg/m³)", "NO₂ (µg/m³)", "CO (µg/m³)"):
+        assert pollutant in header
+        values = [row[header.index(pollutant)] for row in rows[1:]]
+        assert values and all(float(v) >= 0 for v in values if v)
+        assert any(values)
+    assert not any(cell.startswith("{") for row in rows[1:] for cell in row)
+
+
+def test_a_station_without_readings_leaves_its_pollutant_cells_empty() -> None:
+    features = [
+        {"geometry": {"type": "Point", "coordinates": [105.78, 10.03]},
+         "properties": {"name": "A", "means": None}},
+        {"geometry": {"type": "Point", "coordinates": [105.7, 10.0]},
+         "properties": {"name": "B", "means": {"pm25": 18.4, "co": 946.9}}},
+    ]  # fmt: skip
+    rows = list(csv.reader(io.StringIO(to_csv(features, "vi"))))
+    assert rows == [
+        ["Kinh độ", "Vĩ độ", "Tên", "PM2.5 (µg/m³)", "CO (µg/m³)"],
+        ["105.78", "10.03", "A", "", ""],
+        ["105.7", "10.0", "B", "18.4", "946.9"],
+    ]
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_text_cell_that_would_start_a_formula_is_written_as_text(lead: str) -> None:
+    features = [{"geometry": {"type": "Point", "coordinates": [105.78, 10.03]},
+                 "properties": {"name": lead + "1+2", "level": -0.25}}]  # fmt: skip
+    rows = list(csv.reader(io.StringIO(to_csv(features, "vi"))))
+    assert rows[1] == ["105.78", "10.03", "'" + lead + "1+2", "-0.25"]

@@ -177,3 +177,23 @@ def test_long_legend_text_wraps_inside_the_page_without_covering_the_next_row() 
         assert box.x1 <= page_width, f"{text!r} runs off the page"
     for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
         assert not box_a.overlaps(box_b), f"{a!r} covers {b!r}"  # type: ignore[attr-defined]
+
+
+def test_names_print_as_written_and_a_long_one_ends_in_an_ellipsis_clear_of_the_rest() -> None:
+    # Names come from agencies' files: "$" must not start mathematics, and 500 characters must
+    # neither run over the moment shown nor across the map.
+    long_name = ("Phường có tên dài " * 30)[:499] + "."
+    spec = _spec()
+    labels = [(105.775, 10.03, long_name), (105.78, 10.04, "Xã $x^2$")]
+    hostile = PrintMap(**{**spec.__dict__, "title": "Quận " + long_name, "labels": labels})
+    figure = compose(hostile, "pdf")
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    title = next(t for t in figure.texts if t.get_text().startswith("Quận Phường có tên dài"))
+    moment = next(t for t in figure.texts if t.get_text() == spec.moment)
+    assert title.get_text().endswith("…") and len(title.get_text()) < 100
+    assert title.get_window_extent(renderer).x1 < moment.get_window_extent(renderer).x0
+    label = next(t for t in _drawn_texts(hostile) if t[0].startswith("Phường có tên dài"))
+    assert label[0].endswith("…")
+    assert label[1].width < figure.axes[0].get_window_extent(renderer).width / 2  # type: ignore[attr-defined]
+    printed = PdfReader(io.BytesIO(render(hostile, "pdf"))).pages[0].extract_text()
+    assert "Xã $x^2$" in printed
