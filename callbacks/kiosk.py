@@ -38,10 +38,11 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from callbacks.request import CITY_TZ, today
+from domain.kpi import Kpi
+from domain.tolerance import tolerance_for
 from geodata import layers
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
-from geodata.layers import Kpi
 from geodata.queries import DrillView, Unit, children, drill_view, root_unit
 from geodata.settings import get_settings
 from layouts import ids
@@ -82,7 +83,7 @@ KIOSK_LAYERS: dict[str, KioskLayer] = {
 
 def _tolerance(unit: Unit) -> float:
     """About one screen pixel when the unit fills the map."""
-    return (unit.bounds[2] - unit.bounds[0]) / 1200
+    return tolerance_for(unit.bounds)
 
 
 # How each map part is read: the main map's own queries, on the hourly rollups.

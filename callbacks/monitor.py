@@ -12,7 +12,6 @@ import hashlib
 import json
 from typing import Any
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo
 
 from dash import (
     ClientsideFunction,
@@ -37,10 +36,14 @@ from callbacks.access import (
     visible_unit_ids,
 )
 from callbacks.request import current_language
-from geodata import coverage, indicators, layers
+from domain import indicators, themes
+from domain.clock import CITY_TZ
+from domain.names import localised
+from domain.tolerance import VIEWPORT_PIXELS, tolerance_for
+from domain.units import Unit
+from geodata import coverage, layers
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
-from geodata.queries import Unit
 from layouts import ids
 from layouts.i18n import CATALOG, fmt_moment, t
 from layouts.monitor import (
@@ -51,7 +54,6 @@ from layouts.monitor import (
     series_figure,
 )
 
-CITY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 EMPTY = layers.EMPTY
 PLAY_STEPS = {ids.PLAY_24H: (24, 1), ids.PLAY_7D: (7 * 24, 6)}  # hours back, hours per step
 
@@ -219,7 +221,7 @@ def _time_label(at: dt.datetime | None, live: bool, lang: str) -> str:
 
 def active_layers(overlays: list[str] | None, lang: str) -> list[str]:
     """The themes switched on in the layers control (it reports their translated names)."""
-    names = {layer_name(k, lang): k for k in layers.LAYERS}
+    names = {layer_name(k, lang): k for k in themes.LAYERS}
     return [names[o] for o in overlays or [] if o in names]
 
 
@@ -277,7 +279,7 @@ def flood_and_air_layers(search, time, _refresh, overlays, sent=None):
             if at is None:
                 data = [EMPTY, EMPTY, EMPTY, EMPTY]
             else:
-                tolerance = (unit.bounds[2] - unit.bounds[0]) / 1200
+                tolerance = tolerance_for(unit.bounds)
                 flood = "flood" in active
                 data = [
                     layers.flood_gauges_geojson(conn, unit.id, at) if flood else EMPTY,
@@ -317,7 +319,7 @@ def traffic_layer(search, time, _refresh, overlays, bounds, zoom, sent=None):
                 at, _ = moment(conn, time)
                 if at is not None:
                     box = _bbox(bounds) or unit.bounds
-                    tolerance = (box[2] - box[0]) / 1600
+                    tolerance = tolerance_for(box, VIEWPORT_PIXELS)
                     zoom_level = float(zoom or 10)
                     data = [
                         layers.traffic_geojson(conn, unit.id, at, box, zoom_level, tolerance),
@@ -352,7 +354,7 @@ def services_layer(search, overlays, kind):
     try:
         with get_engine().connect() as conn:
             unit = selected_unit(conn, search)
-            tolerance = (unit.bounds[2] - unit.bounds[0]) / 1200
+            tolerance = tolerance_for(unit.bounds)
             return (
                 layers.facilities_geojson(conn, unit.id, kind),
                 coverage.underserved_geojson(
@@ -381,7 +383,7 @@ def choropleth(units, indicator, kind, time, _refresh):
     if _skip_refresh(time):
         return no_update
     unit_ids = [f["id"] for f in (units or {}).get("features", []) if isinstance(f.get("id"), int)]
-    if not indicator or indicator not in layers.CHOROPLETH_INDICATORS or not unit_ids:
+    if not indicator or indicator not in themes.CHOROPLETH_INDICATORS or not unit_ids:
         return choropleth_hideout(None, {})
     try:
         with get_engine().connect() as conn:
@@ -405,7 +407,7 @@ def choropleth(units, indicator, kind, time, _refresh):
 def show_legend(overlays, indicator, kind=None):
     """A legend for what is on the map, in the caller's language."""
     lang = current_language()
-    chosen = indicator if indicator in layers.CHOROPLETH_INDICATORS else None
+    chosen = indicator if indicator in themes.CHOROPLETH_INDICATORS else None
     # The public is not shown citizens' reports: nor is their legend entry.
     reports = current_caller().sees_personal_data
     return legend(active_layers(overlays, lang), chosen, lang, reports, kind)
@@ -499,7 +501,7 @@ def _sensor_figure(
     series = layers.sensor_series(conn, sensor_id, start, end)
     names = {k: t(f"quantity.{k}", lang) for k in series}
     levels = [
-        (value, (a.name_vi if lang == "vi" else a.name_en), a.colour)
+        (value, localised(a, lang), a.colour)
         for value, a in zip(
             (sensor.alert_1, sensor.alert_2, sensor.alert_3),
             indicators.FLOOD_ALERT_LEVELS[1:],

@@ -25,6 +25,8 @@ from callbacks.access import AccessDenied, Caller, authorised_unit, current_call
 from callbacks.exports import file_stamp, licence_headers, log_export, refusal, unit_search
 from callbacks.monitor import parse_local
 from callbacks.request import current_language, parse_search
+from domain import themes
+from domain.tolerance import frame_tolerance
 from geodata import coverage, layers
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
@@ -52,11 +54,11 @@ def parse_layers(value: str | None, lang: str) -> list[str]:
         return list(DEFAULT_LAYERS)
     chosen = [v.strip() for v in value.split(",") if v.strip()]
     for name in chosen:
-        if name not in layers.LAYERS:
+        if name not in themes.LAYERS:
             raise BadParameter(
-                t("print.bad_layers", lang, value=name, layers=", ".join(layers.LAYERS))
+                t("print.bad_layers", lang, value=name, layers=", ".join(themes.LAYERS))
             )
-    return [name for name in layers.LAYERS if name in chosen]
+    return [name for name in themes.LAYERS if name in chosen]
 
 
 def parse_indicator(value: str | None, lang: str) -> str | None:
@@ -65,8 +67,8 @@ def parse_indicator(value: str | None, lang: str) -> str | None:
         return DEFAULT_INDICATOR
     if not value:
         return None
-    if value not in layers.CHOROPLETH_INDICATORS:
-        known = ", ".join(layers.CHOROPLETH_INDICATORS)
+    if value not in themes.CHOROPLETH_INDICATORS:
+        known = ", ".join(themes.CHOROPLETH_INDICATORS)
         raise BadParameter(t("print.bad_indicator", lang, value=value, indicators=known))
     return value
 
@@ -102,7 +104,7 @@ def gather(
 ) -> PrintView:
     """What the map's queries return for the unit at the moment, as this caller may see it."""
     settings = get_settings()
-    tolerance = max(unit.bounds[2] - unit.bounds[0], unit.bounds[3] - unit.bounds[1]) / _PRINT_PX
+    tolerance = frame_tolerance(unit.bounds, _PRINT_PX)
     kids = children(conn, unit, on_date)
     units = units_geojson(conn, [unit, *kids], tolerance, selected_id=unit.id)
     values = (

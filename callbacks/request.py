@@ -11,14 +11,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo
 
 import flask
 
+from domain.clock import CITY_TZ
 from layouts.i18n import DEFAULT_LANGUAGE, language
 
 LANG_COOKIE = "lang"
-CITY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _CODE = re.compile(r"^[0-9A-Za-z._-]{1,32}$")
 
 

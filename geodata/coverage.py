@@ -12,14 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
+from domain.clock import CITY_TZ
+from domain.indicators import coverage_share
 from geodata.errors import GeodataError
-from geodata.indicators import coverage_share
-
-CITY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # Valid on day D when valid_from <= D < valid_to (valid_to NULL = open-ended).
 _VALID = "{u}.valid_from <= :on_date AND ({u}.valid_to IS NULL OR {u}.valid_to > :on_date)"

@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import pandas as pd
@@ -42,6 +41,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 from tqdm import tqdm
 
+from domain.clock import CITY_TZ
 from geodata.coverage import compute_coverage, today_in_city
 from geodata.db import transaction
 from geodata.errors import ImportRejected
@@ -56,8 +56,6 @@ from geodata.load import (
 )
 from geodata.names import normalize_name
 from geodata.settings import get_settings
-
-CITY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # Sensor kinds the dashboard draws, and what each measures unless the file says otherwise.
 SENSOR_KINDS: dict[str, tuple[str, ...]] = {

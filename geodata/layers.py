@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from domain.kpi import Kpi
+from domain.themes import CHOROPLETH_INDICATORS
 from geodata.settings import get_settings
 
 BBox = tuple[float, float, float, float]
 EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
 # Below this zoom the traffic layer draws arterials only (city view).
 ALL_ROADS_ZOOM = 13
-
-LAYERS = ("flood", "air", "traffic", "services")
-# Indicators a choropleth can show: rollup name → how its value reads.
-CHOROPLETH_INDICATORS = ("aqi_max", "gauges_above_alert", "congested_share", "coverage")
 
 
 def _collection(payload: Any) -> dict[str, Any]:
@@ -293,16 +290,6 @@ def choropleth_values(
     values: dict[int, float | None] = dict.fromkeys(unit_ids)
     values.update({int(i): (None if v is None else float(v)) for i, v in rows})
     return values
-
-
-@dataclass(frozen=True)
-class Kpi:
-    """One KPI card: the value now, the value a period before, and what it refers to."""
-
-    key: str
-    value: float | None
-    previous: float | None
-    detail: dict[str, Any]
 
 
 def unit_kpis(conn: Connection, unit_id: int, at: dt.datetime, hours_back: int = 24) -> list[Kpi]:

@@ -39,9 +39,10 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 from tqdm import tqdm
 
+from domain.clock import CITY_TZ_NAME
 from geodata.db import transaction
 from geodata.errors import ImportRejected
-from geodata.readings import BAD_QUALITY, CITY_TZ, refresh_rollups
+from geodata.readings import BAD_QUALITY, refresh_rollups
 
 # Columns of a readings file: the name a file may use for each, tried in order.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -309,7 +310,7 @@ def _typed_table(conn: Connection, header: list[str], positions: dict[str, int])
     params.update(earliest=EARLIEST, latest=dt.datetime.now(dt.UTC) + FUTURE_SLACK)
     # A time without an offset is Cần Thơ time: the session's zone while the text is cast.
     zone = conn.scalar(text("SELECT current_setting('TimeZone')"))
-    conn.execute(text("SELECT set_config('TimeZone', :tz, true)"), {"tz": CITY_TZ})
+    conn.execute(text("SELECT set_config('TimeZone', :tz, true)"), {"tz": CITY_TZ_NAME})
     try:
         with conn.begin_nested():
             conn.execute(text(_typed_sql(positions, careful=False)), params)

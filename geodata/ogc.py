@@ -26,6 +26,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from domain.facilities import FACILITY_KINDS
+
 BBox = tuple[float, float, float, float]
 Interval = tuple[dt.datetime | None, dt.datetime | None]  # None: open at that end
 
@@ -39,10 +41,6 @@ LATEST_HOUR = "(SELECT max(hour) FROM reading_hourly WHERE hour <= now())"
 _CURRENT_UNIT = "b.valid_from <= :today AND (b.valid_to IS NULL OR b.valid_to > :today)"
 _PARENT_CODE = "(SELECT p.code FROM admin_unit p WHERE p.id = b.parent_id)"
 
-FACILITY_KINDS = (
-    "hospital", "health_station", "primary_school", "lower_secondary_school",
-    "upper_secondary_school", "clean_water",
-)  # fmt: skip
 UNIT_INDICATORS = ("aqi_max", "gauges_above_alert", "congested_share")
 
 

@@ -8,43 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from domain.tolerance import frame_tolerance
+from domain.units import DrillView, Unit
 from geodata.errors import UnknownUnit
 from geodata.settings import get_settings
 
 # A unit is valid on day D when valid_from <= D < valid_to (valid_to NULL = open-ended).
 _VALID = "u.valid_from <= :on_date AND (u.valid_to IS NULL OR u.valid_to > :on_date)"
-
-# Roughly how many pixels wide the map shows a unit's bounding box; sets simplification.
-_SCREEN_PX = 1200
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One admin unit as the dashboard shows it."""
-
-    id: int
-    code: str
-    name: str
-    unit_type: str | None
-    level: str
-    parent_id: int | None
-    population: int | None
-    area_km2: float
-    source: str
-    bounds: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
-    child_count: int
-
-    @property
-    def density(self) -> float | None:
-        """Residents per km², when the population is known."""
-        if self.population is None or not self.area_km2:
-            return None
-        return self.population / self.area_km2
 
 
 _UNIT_COLUMNS = f"""
@@ -154,12 +128,6 @@ def children(conn: Connection, unit: Unit, on_date: dt.date) -> list[Unit]:
     return [_unit_from_row(r) for r in rows]
 
 
-def _tolerance(bounds: tuple[float, float, float, float]) -> float:
-    """Simplification tolerance in degrees: about one screen pixel when ``bounds`` fill the map."""
-    xmin, ymin, xmax, ymax = bounds
-    return max(xmax - xmin, ymax - ymin) / _SCREEN_PX
-
-
 def units_geojson(
     conn: Connection, units: list[Unit], tolerance: float, selected_id: int | None = None
 ) -> dict[str, Any]:
@@ -204,7 +172,7 @@ def units_geojson(
 
 def context_geojson(conn: Connection, root: Unit, on_date: dt.date) -> dict[str, Any]:
     """What is drawn under the units so the map reads without tiles: the city outline and rivers."""
-    tol = _tolerance(root.bounds)
+    tol = frame_tolerance(root.bounds)
     payload = conn.scalar(
         text(
             f"""
@@ -229,18 +197,6 @@ def context_geojson(conn: Connection, root: Unit, on_date: dt.date) -> dict[str,
     return payload if isinstance(payload, dict) else json.loads(payload)
 
 
-@dataclass(frozen=True)
-class DrillView:
-    """Everything the map and panel show for one selection at one date."""
-
-    selected: Unit
-    trail: list[Unit]  # ancestors, top first
-    children: list[Unit]
-    shown: dict[str, Any]  # FeatureCollection of the units drawn (children, or siblings of a leaf)
-    context: dict[str, Any]
-    is_demo: bool
-
-
 def drill_view(conn: Connection, code: str | None, on_date: dt.date) -> DrillView:
     """The view for ``code`` (the root when None): its children, or its siblings if it has none."""
     unit = unit_by_code(conn, code, on_date) if code else root_unit(conn, on_date)
@@ -252,7 +208,7 @@ def drill_view(conn: Connection, code: str | None, on_date: dt.date) -> DrillVie
         shown_units, frame = children(conn, trail[-1], on_date), trail[-1]
     else:
         shown_units, frame = [unit], unit
-    shown = units_geojson(conn, shown_units, _tolerance(frame.bounds), selected_id=unit.id)
+    shown = units_geojson(conn, shown_units, frame_tolerance(frame.bounds), selected_id=unit.id)
     top = trail[0] if trail else unit
     return DrillView(
         selected=unit,

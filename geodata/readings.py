@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from geodata import indicators
+from domain import indicators
+from domain.clock import CITY_TZ_NAME
 
-CITY_TZ = "Asia/Ho_Chi_Minh"
 BAD_QUALITY = 2  # readings flagged bad are stored but left out of every rollup
 AQI_POLLUTANTS = ("pm25", "pm10", "no2", "o3", "co", "so2")
 
@@ -201,8 +201,8 @@ def refresh_rollups(
             f"""
             CREATE TEMP TABLE touched_day ON COMMIT DROP AS
             SELECT DISTINCT sensor_id, quantity_id,
-                   date_trunc('day', hour AT TIME ZONE '{CITY_TZ}') AT TIME ZONE '{CITY_TZ}'
-                     AS day
+                   date_trunc('day', hour AT TIME ZONE '{CITY_TZ_NAME}')
+                     AT TIME ZONE '{CITY_TZ_NAME}' AS day
             FROM touched_hour
             """
         )
@@ -437,8 +437,8 @@ def refresh_unit_indicators(conn: Connection, sensors_touched: bool = False) -> 
         params: dict[str, object] = {"period": period}
         periods = f"(SELECT DISTINCT {bucket} AS start FROM touched_{bucket})"
         units_at = f"""
-            unit_sensor s ON s.valid_from <= (p.start AT TIME ZONE '{CITY_TZ}')::date
-              AND (s.valid_to IS NULL OR s.valid_to > (p.start AT TIME ZONE '{CITY_TZ}')::date)
+            unit_sensor s ON s.valid_from <= (p.start AT TIME ZONE '{CITY_TZ_NAME}')::date
+              AND (s.valid_to IS NULL OR s.valid_to > (p.start AT TIME ZONE '{CITY_TZ_NAME}')::date)
         """
         _upsert_unit_indicators(
             conn,

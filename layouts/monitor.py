@@ -13,17 +13,15 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from plotly.subplots import make_subplots
 
-from geodata import indicators
-from geodata.layers import Kpi
+from domain import indicators
+from domain.facilities import FACILITY_KINDS
+from domain.kpi import Kpi
+from domain.names import localised
 from layouts import ids
 from layouts.dates import date_picker, hour_picker
 from layouts.i18n import fmt_number, t
 
 _JS = "canthoMap."
-FACILITY_KINDS = (
-    "health_station", "hospital", "primary_school", "lower_secondary_school",
-    "upper_secondary_school", "clean_water",
-)  # fmt: skip
 FACILITY_COLOURS = {
     "hospital": "#c0392b", "health_station": "#e74c3c", "primary_school": "#2874a6",
     "lower_secondary_school": "#5dade2", "upper_secondary_school": "#1a5276",
@@ -49,17 +47,13 @@ def popup_labels(lang: str) -> dict[str, Any]:
     ]  # fmt: skip
     labels: dict[str, Any] = {k: t(f"popup.{k}", lang) for k in keys}
     labels["no_data"] = t("legend.no_data", lang)
-    labels["alert_names"] = [
-        a.name_vi if lang == "vi" else a.name_en for a in indicators.FLOOD_ALERT_LEVELS
-    ]
+    labels["alert_names"] = [localised(a, lang) for a in indicators.FLOOD_ALERT_LEVELS]
     labels["incident"] = {
         k: t(f"incident.{k}", lang) for k in ("collision", "breakdown", "roadworks", "flooded_road")
     }
     labels["facility"] = {k: t(f"facility.{k}", lang) for k in FACILITY_KINDS}
     labels["camera"] = t("legend.camera", lang)
-    labels["congestion"] = {
-        c.code: (c.name_vi if lang == "vi" else c.name_en) for c in indicators.CONGESTION_CLASSES
-    }
+    labels["congestion"] = {c.code: localised(c, lang) for c in indicators.CONGESTION_CLASSES}
     return labels
 
 
@@ -240,7 +234,7 @@ def legend(
                 [
                     html.H5(t("legend.flood", lang)),
                     *[
-                        _swatch(a.colour, a.name_vi if lang == "vi" else a.name_en, "dot")
+                        _swatch(a.colour, localised(a, lang), "dot")
                         for a in indicators.FLOOD_ALERT_LEVELS
                     ],
                     _swatch(INUNDATION_COLOUR, t("legend.inundation", lang)),
@@ -261,7 +255,7 @@ def legend(
                     *[
                         _swatch(
                             c.hex,
-                            f"{c.low}–{c.high} " + (c.name_vi if lang == "vi" else c.name_en),
+                            f"{c.low}–{c.high} " + localised(c, lang),
                             "dot",
                         )
                         for c in indicators.AQI_CATEGORIES
@@ -276,7 +270,7 @@ def legend(
                 [
                     html.H5(t("legend.traffic", lang)),
                     *[
-                        _swatch(c.colour, c.name_vi if lang == "vi" else c.name_en, "line")
+                        _swatch(c.colour, localised(c, lang), "line")
                         for c in indicators.CONGESTION_CLASSES
                     ],
                     _swatch(NO_DATA, t("legend.no_data", lang), "line"),
@@ -436,7 +430,7 @@ def kpi_cards(kpis: list[Kpi], lang: str) -> list[Any]:
     if aqi is not None:
         category = indicators.aqi_category(int(aqi.value)) if aqi.value is not None else None
         where = aqi.detail.get("sensor") or ""
-        label = (category.name_vi if lang == "vi" else category.name_en) if category else ""
+        label = localised(category, lang) if category else ""
         cards.append(
             _card(
                 t("kpi.aqi_max", lang),

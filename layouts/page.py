@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlencode
 import dash_leaflet as dl
 from dash import dcc, html
 
-from geodata.layers import LAYERS
+from domain.themes import LAYERS
 from layouts import ids
 from layouts.dates import date_picker
 from layouts.i18n import t

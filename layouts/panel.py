@@ -6,7 +6,7 @@ import datetime as dt
 
 from dash import dcc, html
 
-from geodata.queries import Unit
+from domain.units import Unit
 from layouts.i18n import fmt_number, t, unit_type_label
 from layouts.page import unit_search
 

@@ -1,7 +1,7 @@
 """What the printable map shows and how: the dashboard's styles (assets/map.js, the legend in
 layouts/monitor.py) translated into print styles, and every text from the catalog.
 
-Pure: data (GeoJSON as the map's queries return it) → a ``geodata.printmap.PrintMap`` that the
+Pure: data (GeoJSON as the map's queries return it) → a ``domain.printmap.PrintMap`` that the
 renderer turns into a PNG or PDF. Sizes are in points on the page: a Leaflet pixel radius r
 becomes a dot of about 1.1 r points across, so the page reads like the screen without crowding.
 """
@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from geodata import indicators
-from geodata.printmap import LegendSection, Mark, PrintMap, Style
-from geodata.queries import Unit
+from domain import indicators
+from domain.clock import CITY_TZ
+from domain.printmap import LegendSection, Mark, PrintMap, Style
+from domain.units import Unit
 from layouts.i18n import fmt_date, fmt_datetime, fmt_number, t, unit_type_label
 from layouts.monitor import (
     CAMERA_COLOUR,
@@ -29,7 +29,6 @@ from layouts.monitor import (
     no_value_label,
 )
 
-CITY_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 REPORT_COLOUR = "#1b4f72"
 UNDERSERVED_COLOUR = "#e74c3c"
 _QUIET_FILL = "#d6eaf8"  # units without an indicator, as on the map

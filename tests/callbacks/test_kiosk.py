@@ -21,6 +21,7 @@ from callbacks.kiosk import (
     step_language,
     step_number,
 )
+from domain import themes
 from geodata import layers
 from geodata.queries import children, root_unit
 
@@ -154,7 +155,7 @@ def test_the_traffic_layer_draws_arterials_only_even_for_a_district(monitored_db
 def test_only_public_layers_exist_and_citizens_reports_never_leave_the_server(
     monitored_db,
 ) -> None:
-    assert set(KIOSK_LAYERS) <= set(layers.LAYERS)
+    assert set(KIOSK_LAYERS) <= set(themes.LAYERS)
     assert set(kiosk.PARTS) == {p for layer in KIOSK_LAYERS.values() for p in layer.parts}
     with monitored_db.begin() as conn:
         city = root_unit(conn, dt.date.today())

@@ -11,12 +11,9 @@ from PIL import Image
 from pypdf import PdfReader
 from pyproj import Geod
 
+from domain.printmap import LegendSection, Mark, PrintMap, Style
 from geodata.printmap import (
     PNG_PX,
-    LegendSection,
-    Mark,
-    PrintMap,
-    Style,
     compose,
     distance_label,
     nice_length,

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from domain.units import Unit
 from geodata.errors import UnknownUnit
-from geodata.queries import Unit, children, drill_view, unit_by_code, units_geojson
+from geodata.queries import children, drill_view, unit_by_code, units_geojson
 from geodata.settings import get_settings
 
 TODAY = dt.date(2026, 11, 26)

@@ -10,7 +10,7 @@ from typing import Any
 
 import dash_leaflet as dl
 
-from geodata.layers import Kpi
+from domain.kpi import Kpi
 from layouts.monitor import kpi_cards, legend, overlays
 from layouts.printmap import legend_sections
 

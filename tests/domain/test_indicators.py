@@ -5,7 +5,7 @@ from itertools import pairwise
 
 import pytest
 
-from geodata.indicators import (
+from domain.indicators import (
     AQI_CATEGORIES,
     AQI_INDEX_BREAKPOINTS,
     CONCENTRATION_BREAKPOINTS,

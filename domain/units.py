@@ -1,0 +1,43 @@
+"""Value types of the drill-down: an admin unit as the dashboard shows it, and one selection's
+view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One admin unit as the dashboard shows it."""
+
+    id: int
+    code: str
+    name: str
+    unit_type: str | None
+    level: str
+    parent_id: int | None
+    population: int | None
+    area_km2: float
+    source: str
+    bounds: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
+    child_count: int
+
+    @property
+    def density(self) -> float | None:
+        """Residents per km², when the population is known."""
+        if self.population is None or not self.area_km2:
+            return None
+        return self.population / self.area_km2
+
+
+@dataclass(frozen=True)
+class DrillView:
+    """Everything the map and panel show for one selection at one date."""
+
+    selected: Unit
+    trail: list[Unit]  # ancestors, top first
+    children: list[Unit]
+    shown: dict[str, Any]  # FeatureCollection of the units drawn (children, or siblings of a leaf)
+    context: dict[str, Any]
+    is_demo: bool
