@@ -16,10 +16,10 @@ from flask_login import current_user
 from sqlalchemy import Connection, text
 
 from callbacks.request import parse_search
+from geodata.accounts.users import audit
 from geodata.db import Scope, get_engine
 from geodata.errors import UnknownUnit
-from geodata.queries import Unit, root_unit, unit_by_code
-from geodata.users import audit
+from geodata.monitoring.queries import Unit, root_unit, unit_by_code
 
 PUBLIC = "public"
 

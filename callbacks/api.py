@@ -32,11 +32,11 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from callbacks.bearer import audit_refusal, bearer_token, challenge, retry_after_failures
+from geodata.accounts.tokens import TokenRefused
 from geodata.db import scope, transaction
-from geodata.ingest import BatchRejected, ItemError, Limits, authenticate_sensor, ingest
-from geodata.readings import drain_rollup_queue
+from geodata.monitoring.ingest import BatchRejected, ItemError, Limits, authenticate_sensor, ingest
+from geodata.monitoring.readings import drain_rollup_queue
 from geodata.settings import get_settings
-from geodata.tokens import TokenRefused
 from layouts.i18n import DEFAULT_LANGUAGE, LANGUAGES, fmt_number, t
 
 PATH = "/api/v1/observations"

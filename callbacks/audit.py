@@ -19,8 +19,8 @@ import flask
 from callbacks.access import current_caller
 from callbacks.exports import csv_text
 from callbacks.request import CITY_TZ, current_language
+from geodata.accounts.users import AuditEntry, AuditQuery, audit, audit_entries
 from geodata.db import transaction
-from geodata.users import AuditEntry, AuditQuery, audit, audit_entries
 from layouts.i18n import CATALOG, fmt_datetime, fmt_number, language, t
 
 PAGE_SIZE = 100

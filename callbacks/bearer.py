@@ -16,10 +16,10 @@ import math
 import flask
 from sqlalchemy import text
 
+from geodata.accounts.tokens import TokenRefused
+from geodata.accounts.users import audit
 from geodata.db import scope, transaction
 from geodata.settings import get_settings
-from geodata.tokens import TokenRefused
-from geodata.users import audit
 
 # Audit actions whose "denied" entries are bad tokens (ingestion API, OGC API).
 TOKEN_ACTIONS = ("ingest", "ogc_token")

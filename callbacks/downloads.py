@@ -1,11 +1,12 @@
 """Downloads of what the map shows, per layer and per admin unit: GeoJSON and CSV.
 
-``/download/<layer>.<geojson|csv>?unit=CODE[&at=ISO]`` gives the layer's features inside the
-unit at the moment (live when no ``at``), built by the same PostGIS queries as the map
-(`geodata.layers`), so a download is exactly what the caller sees. The caller is decided from the
-session like every callback: ward staff get their units only, the public never gets citizens'
-reports, and every download is written to the audit log. Each file carries the data licence and
-source (GeoJSON members, CSV response headers), also shown beside the links in the panel.
+``/download/<layer>.<geojson|csv>?unit=CODE[&at=ISO]`` gives the layer's features inside the unit at
+the moment (live when no ``at``), built by the same PostGIS queries as the map
+(`geodata.monitoring.layers`), so a download is exactly what the caller sees. The caller is decided
+from the session like every callback: ward staff get their units only, the public never gets
+citizens' reports, and every download is written to the audit log. Each file carries the data
+licence and source (GeoJSON members, CSV response headers), also shown beside the links in the
+panel.
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ from callbacks.exports import (
 from callbacks.monitor import active_layers, parse_local
 from callbacks.printmap import print_links
 from callbacks.request import current_language, parse_search
-from geodata import layers
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
+from geodata.monitoring import layers
 from geodata.settings import get_settings
 from layouts import ids
 from layouts.i18n import CATALOG, fmt_date, t

@@ -19,7 +19,7 @@ from callbacks.access import (
 from callbacks.request import current_language, parse_search
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
-from geodata.queries import DrillView, drill_view
+from geodata.monitoring.queries import DrillView, drill_view
 from layouts import ids
 from layouts.i18n import fmt_date, t
 from layouts.panel import breadcrumb, children_panel, error_panel, unit_panel

@@ -15,9 +15,9 @@ import flask
 
 from callbacks.access import Caller
 from callbacks.request import CITY_TZ
+from geodata.accounts.users import audit
 from geodata.db import transaction
 from geodata.settings import get_settings
-from geodata.users import audit
 
 
 def refusal(status: int, message: str) -> flask.Response:

@@ -40,10 +40,10 @@ from sqlalchemy.exc import DBAPIError
 from callbacks.request import CITY_TZ, today
 from domain.kpi import Kpi
 from domain.tolerance import tolerance_for
-from geodata import layers
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
-from geodata.queries import DrillView, Unit, children, drill_view, root_unit
+from geodata.monitoring import layers
+from geodata.monitoring.queries import DrillView, Unit, children, drill_view, root_unit
 from geodata.settings import get_settings
 from layouts import ids
 from layouts.i18n import LANGUAGES, fmt_date, t, unit_type_label

@@ -41,9 +41,9 @@ from domain.clock import CITY_TZ
 from domain.names import localised
 from domain.tolerance import VIEWPORT_PIXELS, tolerance_for
 from domain.units import Unit
-from geodata import coverage, layers
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
+from geodata.monitoring import coverage, layers
 from layouts import ids
 from layouts.i18n import CATALOG, fmt_moment, t
 from layouts.monitor import (

@@ -22,7 +22,7 @@ credential. Every answer to a request with a valid token is ``Cache-Control: pri
 no-store`` and is not offered to other sites' pages (no CORS).
 
 Requests are rate limited per client — the token's account, else the address — counted once for
-all workers in PostgreSQL by default (``geodata.ratelimit``); 429 carries ``Retry-After``.
+all workers in PostgreSQL by default (``geodata.accounts.ratelimit``); 429 carries ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -39,15 +39,23 @@ import flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-import geodata.ratelimit  # noqa: F401  (registers the cantho+postgresql:// rate-limit storage)
+import geodata.accounts.ratelimit  # noqa: F401  (registers the cantho+postgresql:// rate-limit storage)
 from callbacks.access import Caller, data_scope
 from callbacks.bearer import audit_refusal, bearer_token, challenge, retry_after_failures
 from callbacks.request import CITY_TZ, current_language, today
+from geodata.accounts.tokens import TokenHolder, TokenRefused, authenticate_api_token
 from geodata.db import Scope, scope, transaction
-from geodata.ogc import COLLECTIONS, Collection, Extent, Interval, ItemsQuery, extents, feature
-from geodata.ogc import items_page as query_items
+from geodata.monitoring.ogc import (
+    COLLECTIONS,
+    Collection,
+    Extent,
+    Interval,
+    ItemsQuery,
+    extents,
+    feature,
+)
+from geodata.monitoring.ogc import items_page as query_items
 from geodata.settings import get_settings
-from geodata.tokens import TokenHolder, TokenRefused, authenticate_api_token
 from layouts.i18n import t
 
 PREFIX = "/ogc"

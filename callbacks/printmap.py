@@ -27,11 +27,11 @@ from callbacks.monitor import parse_local
 from callbacks.request import current_language, parse_search
 from domain import themes
 from domain.tolerance import frame_tolerance
-from geodata import coverage, layers
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
-from geodata.printmap import FORMATS, Format, render
-from geodata.queries import Unit, children, context_geojson, units_geojson
+from geodata.monitoring import coverage, layers
+from geodata.monitoring.printmap import FORMATS, Format, render
+from geodata.monitoring.queries import Unit, children, context_geojson, units_geojson
 from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, fmt_date, t
 from layouts.monitor import DEFAULT_LAYERS, FACILITY_KINDS

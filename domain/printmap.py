@@ -1,5 +1,5 @@
 """The printable map's model: what is on the page (marks with their styles, the legend, the texts),
-already translated. Layouts fill it in; the renderer in ``geodata.printmap`` draws it.
+already translated. Layouts fill it in; the renderer in ``geodata.monitoring.printmap`` draws it.
 """
 
 from __future__ import annotations

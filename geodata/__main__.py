@@ -13,7 +13,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from geodata.migrate import upgrade
+    from geodata.ops.migrate import upgrade
 
     upgrade(args.revision)
     return 0
@@ -21,7 +21,7 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def _cmd_db_rollups(args: argparse.Namespace) -> int:
     from geodata.db import transaction
-    from geodata.readings import drain_rollup_queue
+    from geodata.monitoring.readings import drain_rollup_queue
 
     with transaction() as conn:
         done = drain_rollup_queue(conn)
@@ -30,7 +30,7 @@ def _cmd_db_rollups(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from geodata.sample import write_sample
+    from geodata.demo.sample import write_sample
 
     return write_sample(
         seed=args.seed,
@@ -41,7 +41,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_load_boundaries(args: argparse.Namespace) -> int:
-    from geodata.load import BoundaryOptions, load_boundaries
+    from geodata.importing.load import BoundaryOptions, load_boundaries
 
     options = BoundaryOptions(
         path=args.file,
@@ -75,7 +75,7 @@ def _field_mapping(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _cmd_load_features(args: argparse.Namespace) -> int:
-    from geodata.importers import FeatureOptions, load_features
+    from geodata.importing.importers import FeatureOptions, load_features
 
     options = FeatureOptions(
         path=args.file,
@@ -94,7 +94,7 @@ def _cmd_load_features(args: argparse.Namespace) -> int:
 
 
 def _cmd_load_readings(args: argparse.Namespace) -> int:
-    from geodata.load_readings import ReadingOptions, load_readings
+    from geodata.importing.load_readings import ReadingOptions, load_readings
 
     options = ReadingOptions(
         path=args.file,
@@ -107,7 +107,7 @@ def _cmd_load_readings(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from geodata.bench import BenchSize, run
+    from geodata.ops.bench import BenchSize, run
 
     size = BenchSize(days=args.days, segments=args.segments, facilities=args.facilities)
     return run(reuse=args.reuse, rounds=args.rounds, size=size)
@@ -117,7 +117,7 @@ def _cmd_users(args: argparse.Namespace) -> int:
     import getpass
     import os
 
-    from geodata import users
+    from geodata.accounts import users
     from geodata.db import transaction
 
     with transaction() as conn:
@@ -156,8 +156,8 @@ def _user_tokens(conn: Any, args: argparse.Namespace) -> None:
     """``users token add|list|revoke``: personal API tokens for the restricted open data."""
     import datetime as dt
 
-    from geodata import tokens
-    from geodata.users import audit
+    from geodata.accounts import tokens
+    from geodata.accounts.users import audit
 
     if args.token_action == "list":
         now = dt.datetime.now(dt.UTC)
@@ -184,9 +184,9 @@ def _user_tokens(conn: Any, args: argparse.Namespace) -> None:
 
 
 def _cmd_sensors(args: argparse.Namespace) -> int:
-    from geodata import ingest
+    from geodata.accounts.users import audit
     from geodata.db import transaction
-    from geodata.users import audit
+    from geodata.monitoring import ingest
 
     with transaction() as conn:
         if args.action == "disable":
@@ -357,7 +357,7 @@ def _metres(raw: str) -> float:
 
 def _add_load_parsers(load_sub: Any) -> None:
     """``load facilities|roads|sensors|flood-zones|population|readings``."""
-    from geodata.importers import KINDS
+    from geodata.importing.importers import KINDS
 
     what = {
         "facilities": "facilities (hospitals, health stations, schools, water points)",

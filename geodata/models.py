@@ -45,7 +45,7 @@ class AdminUnit(Base):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     code: Mapped[str] = mapped_column(Text)
     name: Mapped[str] = mapped_column(Text)  # as the source wrote it, for display
-    name_norm: Mapped[str] = mapped_column(Text)  # for matching (see geodata.names)
+    name_norm: Mapped[str] = mapped_column(Text)  # for matching (see geodata.importing.names)
     unit_type: Mapped[str | None] = mapped_column(Text)  # Quận, Huyện, Phường, Xã, Thị trấn, …
     level: Mapped[str] = mapped_column(Text)  # city, district, ward, …
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id", ondelete="RESTRICT"))

@@ -109,14 +109,14 @@ def main() -> int:
     if not base_url:
         print("set DATABASE_URL (e.g. DATABASE_URL=$(cat var/database_url))", file=sys.stderr)
         return 2
-    from geodata.dbadmin import create_database, drop_database
+    from geodata.ops.dbadmin import create_database, drop_database
 
     name = f"{make_url(base_url).database}_import_bench"
     url = create_database(base_url, name, replace=True)
     os.environ["DATABASE_URL"] = url  # geodata's settings read it on first use, below
 
-    from geodata.migrate import upgrade
-    from geodata.sample import write_sample
+    from geodata.demo.sample import write_sample
+    from geodata.ops.migrate import upgrade
 
     try:
         upgrade(database_url=url)

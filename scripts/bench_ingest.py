@@ -10,7 +10,8 @@ What it does, step by step:
 1. makes a fresh database ``<db>_ingest_bench`` next to the one in DATABASE_URL (from the
    PostGIS template), migrates it and writes the demo city with one day of readings (so the
    rollups and indicators have real neighbours to work against);
-2. gives every demo sensor a token (``geodata.ingest.add_token``, as ``sensors add`` does);
+2. gives every demo sensor a token (``geodata.monitoring.ingest.add_token``, as ``sensors add``
+   does);
 3. starts gunicorn (``--workers``, sync workers) on a free loopback port against it;
 4. runs ``--clients`` threads for ``--seconds`` (a batch in flight at the end finishes); each
    owns a share of the sensors and posts batches of ``--batch`` readings of one sensor at a
@@ -51,14 +52,14 @@ def _say(message: str) -> None:
 
 def prepare(base_url: str, name: str) -> tuple[str, dict[str, tuple[str, list[tuple[str, str]]]]]:
     """A fresh, migrated database with the demo city; each sensor's token and quantities."""
-    from geodata.dbadmin import create_database
+    from geodata.ops.dbadmin import create_database
 
     url = create_database(base_url, name, replace=True)
     os.environ["DATABASE_URL"] = url
     from geodata.db import get_engine, transaction
-    from geodata.ingest import add_token
-    from geodata.migrate import upgrade
-    from geodata.sample import write_sample
+    from geodata.demo.sample import write_sample
+    from geodata.monitoring.ingest import add_token
+    from geodata.ops.migrate import upgrade
 
     upgrade(database_url=url)
     write_sample(days=1)
@@ -147,8 +148,8 @@ def main() -> int:
     name = f"{make_url(base_url).database}_ingest_bench"
     _say(f"preparing {name}: demo city, one day of readings, a token per sensor")
     url, sensors = prepare(base_url, name)
-    from geodata.dbadmin import drop_database
-    from geodata.localserver import gunicorn
+    from geodata.ops.dbadmin import drop_database
+    from geodata.ops.localserver import gunicorn
 
     _say(f"{len(sensors)} sensors; gunicorn --workers {args.workers} on a free loopback port")
     engine = create_engine(url)

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests
 from sqlalchemy import make_url
 
-from geodata.localserver import ROOT, free_port, gunicorn, serving
+from geodata.ops.localserver import ROOT, free_port, gunicorn, serving
 
 TIPG_VENV = ROOT / "var" / "tipg-venv"
 TIPG_VERSION = "1.6.1"

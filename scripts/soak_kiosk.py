@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from selenium import webdriver
 
-from geodata.localserver import gunicorn
+from geodata.ops.localserver import gunicorn
 
 
 def _rss_kib(pid: int) -> int:

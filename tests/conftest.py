@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-from geodata.dbadmin import create_database, database_url, drop_database
+from geodata.ops.dbadmin import create_database, database_url, drop_database
 from tests.dbutil import truncate_all
 from tests.servers import gunicorn
 
@@ -35,7 +35,7 @@ os.environ["CANTHO_ROLLUP_INTERVAL_S"] = "0"
 def engine() -> Iterator[Engine]:
     """The migrated throw-away database, dropped at the end of the run."""
     from geodata.db import get_engine
-    from geodata.migrate import upgrade
+    from geodata.ops.migrate import upgrade
 
     create_database(_BASE_URL, _TEST_DB, replace=False)
     try:
@@ -56,7 +56,7 @@ def empty_db(engine: Engine) -> Engine:
 @pytest.fixture
 def demo_db(engine: Engine) -> Engine:
     """The database holding exactly the default demo data set."""
-    from geodata.sample import write_sample
+    from geodata.demo.sample import write_sample
 
     truncate_all(engine)
     write_sample()
@@ -66,7 +66,7 @@ def demo_db(engine: Engine) -> Engine:
 @pytest.fixture
 def monitored_db(engine: Engine) -> Engine:
     """The demo city with two days of monitoring data, facilities and coverage, ending now."""
-    from geodata.sample import write_sample
+    from geodata.demo.sample import write_sample
 
     truncate_all(engine)
     write_sample(days=2, services=True)

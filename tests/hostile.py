@@ -18,9 +18,9 @@ from typing import Any
 from shapely.geometry import Point, shape
 from sqlalchemy import Engine, text
 
-from geodata.importers import FeatureOptions, load_features
-from geodata.load import BoundaryOptions, load_boundaries
-from geodata.sample import write_sample
+from geodata.demo.sample import write_sample
+from geodata.importing.importers import FeatureOptions, load_features
+from geodata.importing.load import BoundaryOptions, load_boundaries
 from tests.dbutil import add_flood_report, truncate_all
 from tests.geofiles import geojson_file
 

@@ -1,12 +1,12 @@
 """Real servers for the tests: a free loopback port and gunicorn serving the app on it (both from
-``geodata.localserver``, which the benchmarks share), and a wait that keeps a burst of requests
+``geodata.ops.localserver``, which the benchmarks share), and a wait that keeps a burst of requests
 inside one rate-limit window."""
 
 from __future__ import annotations
 
 import time
 
-from geodata.localserver import ROOT, free_port, gunicorn
+from geodata.ops.localserver import ROOT, free_port, gunicorn
 
 __all__ = ["ROOT", "clear_of_window_edge", "free_port", "gunicorn"]
 

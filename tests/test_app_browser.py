@@ -309,7 +309,7 @@ def _sign_in(dash_duo, username: str) -> None:
 
 @pytest.fixture
 def ninh_kieu_staff(monitored_db):
-    from geodata import users
+    from geodata.accounts import users
 
     with monitored_db.begin() as conn:
         users.add_user(conn, "nk.staff", STAFF_PASSWORD, "ward_staff", ["916"])

@@ -15,7 +15,7 @@ import requests
 from markupsafe import escape
 from pypdf import PdfReader
 
-from geodata import users
+from geodata.accounts import users
 from tests.hostile import (
     FACILITY_NAMES,
     FORMULA,

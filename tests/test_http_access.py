@@ -14,8 +14,8 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from geodata import users
-from geodata.sample import write_sample
+from geodata.accounts import users
+from geodata.demo.sample import write_sample
 from tests.dashreq import callback_body
 from tests.dbutil import truncate_all
 

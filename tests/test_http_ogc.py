@@ -16,10 +16,10 @@ import requests
 from owslib.ogcapi.features import Features
 from sqlalchemy import text
 
-from geodata import users
-from geodata.ogc import PUBLIC_COLLECTIONS
-from geodata.sample import write_sample
-from geodata.tokens import add_api_token, revoke_api_token
+from geodata.accounts import users
+from geodata.accounts.tokens import add_api_token, revoke_api_token
+from geodata.demo.sample import write_sample
+from geodata.monitoring.ogc import PUBLIC_COLLECTIONS
 from tests.dbutil import add_flood_report, locked_out_address, truncate_all
 from tests.servers import clear_of_window_edge, gunicorn
 

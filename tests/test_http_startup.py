@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from geodata.localserver import ROOT
+from geodata.ops.localserver import ROOT
 from tests.servers import free_port, gunicorn
 
 FRESH_STARTS = 20

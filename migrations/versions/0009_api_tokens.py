@@ -5,7 +5,7 @@ reports) with that account's scope. As for sensor tokens (migration 0006) only t
 digest of a 256-bit secret is kept. A token stops working when it is revoked, when it expires
 or when its account is disabled; deleting the account deletes its tokens.
 
-``rate_limit_counter``: the OGC API's request counters (``geodata.ratelimit``), one row per
+``rate_limit_counter``: the OGC API's request counters (``geodata.accounts.ratelimit``), one row per
 client and limit, so every gunicorn worker and machine counts the same requests. The table is
 UNLOGGED: counters need no crash safety (a crash empties them, which only forgives a minute of
 requests) and skip the write-ahead log on every request. Rows are updated on every request:

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 from callbacks import access, drilldown, monitor
-from geodata import users
-from geodata.sample import write_sample
+from geodata.accounts import users
+from geodata.demo.sample import write_sample
 from tests.dashreq import callback_body
 from tests.dbutil import truncate_all
 

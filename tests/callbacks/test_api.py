@@ -21,7 +21,7 @@ import pytest
 import requests
 from sqlalchemy import Engine, text
 
-from geodata.ingest import add_token, rotate_token, set_token_disabled
+from geodata.monitoring.ingest import add_token, rotate_token, set_token_disabled
 from tests.dbutil import locked_out_address, make_sensor
 from tests.servers import gunicorn
 
@@ -33,7 +33,7 @@ HOUR = (NOW - dt.timedelta(hours=2)).replace(minute=0, second=0)
 @pytest.fixture(scope="module")
 def city(engine: Engine) -> Engine:
     """The demo city (units, no readings); each test makes its own sensors in it."""
-    from geodata.sample import write_sample
+    from geodata.demo.sample import write_sample
     from tests.dbutil import truncate_all
 
     truncate_all(engine)

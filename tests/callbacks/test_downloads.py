@@ -14,8 +14,8 @@ from shapely.geometry import shape
 from sqlalchemy import text
 
 from callbacks.downloads import LAYERS, to_csv
-from geodata import users
-from geodata.sample import write_sample
+from geodata.accounts import users
+from geodata.demo.sample import write_sample
 from layouts.i18n import CATALOG
 from tests.dashreq import callback_body
 from tests.dbutil import truncate_all

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import text
 
-from geodata.sample import write_sample
+from geodata.demo.sample import write_sample
 from tests.dbutil import truncate_all
 
 

@@ -22,8 +22,8 @@ from callbacks.kiosk import (
     step_number,
 )
 from domain import themes
-from geodata import layers
-from geodata.queries import children, root_unit
+from geodata.monitoring import layers
+from geodata.monitoring.queries import children, root_unit
 
 STEPS = 20  # Cần Thơ and its 9 districts, each with flooding and air quality
 

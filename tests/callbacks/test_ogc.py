@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from callbacks.ogc import BadRequest, parse_bbox, parse_datetime, parse_items_query
-from geodata.ogc import COLLECTIONS
+from geodata.monitoring.ogc import COLLECTIONS
 
 UTC = dt.UTC
 ICT = dt.timezone(dt.timedelta(hours=7))

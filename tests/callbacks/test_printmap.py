@@ -14,8 +14,9 @@ from pypdf import PdfReader
 from sqlalchemy import text
 
 from callbacks.request import CITY_TZ
-from geodata import layers, users
-from geodata.sample import write_sample
+from geodata.accounts import users
+from geodata.demo.sample import write_sample
+from geodata.monitoring import layers
 from geodata.settings import get_settings
 from layouts.i18n import fmt_date, t
 from tests.dashreq import callback_body

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import ProgrammingError
 
 from geodata.db import Scope, scope
-from geodata.sample import write_sample
+from geodata.demo.sample import write_sample
 from tests.dbutil import truncate_all
 
 NINH_KIEU, CO_DO = "916", "925"

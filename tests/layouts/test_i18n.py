@@ -178,7 +178,7 @@ def test_unit_types_are_shown_as_written_in_vietnamese_and_translated_in_english
 
 
 def test_every_unit_type_the_demo_city_uses_has_an_english_name() -> None:
-    from geodata.sample import CITY_TYPE, DISTRICTS
+    from geodata.demo.sample import CITY_TYPE, DISTRICTS
 
     used = {CITY_TYPE, "Phường", "Xã", "Thị trấn"} | {d.unit_type for d in DISTRICTS}
     assert used <= set(UNIT_TYPES_EN)

@@ -1,0 +1,1 @@
+"""Operations: benchmarks, local servers, throw-away databases, migrations."""
