@@ -12,10 +12,11 @@ BIND ?= 127.0.0.1:8050
 run: setup db migrate demo-data serve
 
 test: setup-dev db
-	@echo "==> checks: ruff, mypy"
+	@echo "==> checks: ruff, mypy, import contracts"
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	.venv/bin/lint-imports
 	@echo "==> tests (throw-away database in the same cluster)"
 	DATABASE_URL=$(DBURL) $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -44,4 +45,4 @@ serve:
 		--access-logfile - app:server
 
 lint:
-	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy && .venv/bin/lint-imports
