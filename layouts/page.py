@@ -185,6 +185,7 @@ def page(
                 className="content",
             ),
         ],
+        id=ids.PAGE,
         className="page",
         lang=lang,
     )
