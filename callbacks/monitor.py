@@ -84,8 +84,11 @@ def moment(conn: Connection, time: dict[str, Any] | None) -> tuple[dt.datetime |
 
 
 def selected_unit(conn: Connection, search: str | None) -> Unit:
-    """The unit the URL selects (the caller's home unit when none), if the caller may see it."""
-    return authorised_unit(conn, current_caller(), search)
+    """The unit the URL selects (the caller's home unit when none), if the caller may see it.
+
+    A refusal is not audited here: the selection callback, fired by the same URL on every page
+    load, audits it and says why; these callbacks just send nothing (one audit row per page)."""
+    return authorised_unit(conn, current_caller(), search, audited=False)
 
 
 def moment_value(day: str | None, hour: int | None) -> str | None:
@@ -287,7 +290,9 @@ def flood_and_air_layers(search, time, _refresh, overlays, sent=None):
                     else EMPTY,
                     layers.air_stations_geojson(conn, unit.id, at) if "air" in active else EMPTY,
                 ]
-    except (UnknownUnit, AccessDenied, DBAPIError):
+    except (UnknownUnit, AccessDenied):
+        return (no_update,) * 6  # the selection callback says why; the page hides the map
+    except DBAPIError:
         return (no_update,) * 4 + (t("error.database", lang), no_update)
     shown, digests = only_changed(data, sent)
     return (*shown, _time_label(at, live, lang), digests)

@@ -68,13 +68,21 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "No administrative units are valid on {date}.",
     },
     "error.unknown_unit": {
-        "vi": "Không tìm thấy đơn vị có mã {code} vào ngày {date}.",
+        "vi": "Không có đơn vị mã {code} vào ngày {date}.",
         "en": "No unit with code {code} on {date}.",
     },
     "error.denied": {
         "vi": "Bạn không có quyền xem đơn vị này.",
         "en": "You may not view this unit.",
     },
+    # A refused request's way back: to the caller's home (their own unit, or the city).
+    "refusal.home": {"vi": "← Về bản đồ", "en": "← Back to the map"},
+    "refusal.home_unit": {"vi": "← Về {name}", "en": "← Back to {name}"},
+    # The heading of a refused page, by HTTP status (refusal.title for any other).
+    "refusal.title": {"vi": "Không thực hiện được yêu cầu", "en": "The request cannot be served"},
+    "refusal.title.400": {"vi": "Yêu cầu không hợp lệ", "en": "Bad request"},
+    "refusal.title.403": {"vi": "Không có quyền truy cập", "en": "Access denied"},
+    "refusal.title.404": {"vi": "Không tìm thấy", "en": "Not found"},
     "auth.sign_in": {"vi": "Đăng nhập", "en": "Sign in"},
     "auth.sign_out": {"vi": "Đăng xuất", "en": "Sign out"},
     "auth.username": {"vi": "Tên đăng nhập", "en": "Username"},

@@ -1,6 +1,7 @@
 """Every component id of the app, as constants. No other module writes an id literal."""
 
 URL = "url"
+PAGE = "page"  # the whole page: its class says when a unit is refused (map and widgets hidden)
 MAP = "map"
 DOWNLOADS = "downloads"
 MAP_FIT = "map-fit"  # the view the server chose; the browser fits it to the screen

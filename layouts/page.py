@@ -203,6 +203,7 @@ def page(
                 className="content",
             ),
         ],
+        id=ids.PAGE,
         className="page",
         lang=lang,
     )

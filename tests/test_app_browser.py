@@ -13,6 +13,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from tests.callers import denials
 from tests.servers import free_port
 
 pytestmark = pytest.mark.browser
@@ -334,6 +335,57 @@ def test_ward_staff_sign_in_and_see_only_their_district(ninh_kieu_staff, dash_du
     dash_duo.wait_for_contains_text("#unit-panel", "Bạn không có quyền xem đơn vị này")
     assert dash_duo.driver.find_elements(By.CSS_SELECTOR, ".unit-label") == []
     assert "Cờ Đỏ" not in _text(dash_duo, "#breadcrumb")
+    assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
+
+
+def _shown(dash_duo, selector: str) -> bool:
+    """Whether anything matching ``selector`` is on screen."""
+    return any(e.is_displayed() for e in dash_duo.driver.find_elements(By.CSS_SELECTOR, selector))
+
+
+def _inside(inner, outer) -> bool:
+    a, b = inner.rect, outer.rect
+    return (
+        b["x"] <= a["x"] and a["x"] + a["width"] <= b["x"] + b["width"]
+        and b["y"] <= a["y"] and a["y"] + a["height"] <= b["y"] + b["height"]
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("search", "message", "audited"),
+    [
+        ("?unit=925", "Bạn không có quyền xem đơn vị này.", 1),
+        ("?unit=99999", "Không có đơn vị mã 99999 vào ngày", 0),
+    ],
+)
+def test_ward_staff_refused_a_unit_or_given_an_unknown_code_see_why_and_a_way_home(
+    ninh_kieu_staff, monitored_db, dash_duo, search: str, message: str, audited: int
+) -> None:
+    from app import app
+
+    dash_duo.start_server(app, port=PORT)
+    _sign_in(dash_duo, ninh_kieu_staff)
+    _wait_for_breadcrumb(dash_duo, "Ninh Kiều")
+    before = len(denials(monitored_db))
+    dash_duo.driver.get(dash_duo.server_url + "/" + search)
+    dash_duo.wait_for_contains_text("#unit-panel .error", message)
+    until(dash_duo._wait_for_callbacks, timeout=20)  # every callback of the page has answered
+    # The message alone: no empty map, controls, KPIs, chart or breadcrumb, no false excuse.
+    for part in ("#map", ".control-bar", "#kpis", "#chart", "#breadcrumb", "#downloads"):
+        assert not _shown(dash_duo, part), f"{part} is shown beside the refusal"
+    assert "cơ sở dữ liệu" not in _text(dash_duo, "body")
+    # One refused page load, one row in the audit log (none when there is nothing to refuse).
+    assert len(denials(monitored_db)) == before + audited
+    # The window changes size while the map is hidden (a phone turned, a window dragged): the
+    # way home still draws their district fitted to the map.
+    dash_duo.driver.set_window_size(1100, 800)
+    home = dash_duo.find_element("#unit-panel a.home-link")
+    assert home.text == "← Về Ninh Kiều"
+    home.click()
+    _wait_for_breadcrumb(dash_duo, "Ninh Kiều")
+    dash_duo.wait_for_contains_text("#kpis", "Trạm vượt báo động")
+    assert _shown(dash_duo, "#map") and _shown(dash_duo, ".control-bar")
+    assert _inside(_settled_label(dash_duo, "Cái Khế"), dash_duo.find_element("#map"))
     assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
 
 

@@ -85,7 +85,8 @@ FORGED = {
     "units": (
         [("units-layer", "data"), ("context-layer", "data"), ("breadcrumb", "children"),
          ("unit-panel", "children"), ("unit-children", "children"), ("demo-badge", "hidden"),
-         ("map-fit", "data"), ("view-date", "date")],
+         ("map-fit", "data"), ("view-date", "date"), ("page", "className"),
+         ("map", "invalidateSize")],
         [("url", "search", f"?unit={CO_DO}")],
         [],
     ),

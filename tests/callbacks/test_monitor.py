@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from callbacks import monitor
+from callbacks.downloads import show_downloads
 from callbacks.drilldown import show_selection
 from callbacks.monitor import (
     choropleth,
@@ -24,6 +25,7 @@ from callbacks.monitor import (
     traffic_layer,
 )
 from layouts import ids
+from tests.callers import add_ward_staff, denials, signed_in
 
 ALL_LAYERS = ["Ngập lụt", "Chất lượng không khí", "Giao thông", "Dịch vụ công"]
 CITY_BOUNDS = [[9.9, 105.2], [10.4, 105.9]]
@@ -252,3 +254,41 @@ def test_the_english_page_writes_days_the_english_way(monitored_db) -> None:
 def test_the_legend_follows_the_chosen_service_kind() -> None:
     shown = _texts(monitor.show_legend(["Dịch vụ công"], "coverage", "clean_water")[0])
     assert "Độ phủ dịch vụ: Điểm cấp nước sạch" in shown
+
+
+# --- refusals -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ninh_kieu_staff(monitored_db) -> str:
+    return add_ward_staff(monitored_db, "nk.staff", ["916"])
+
+
+def _page_load(search: str) -> list[Any]:
+    """Every callback the page fires for a URL when it opens, then one refresh a minute later."""
+    return [
+        show_selection(search),
+        flood_and_air_layers(search, LIVE, 0, ALL_LAYERS),
+        traffic_layer(search, LIVE, 0, ALL_LAYERS, CITY_BOUNDS, 11),
+        services_layer(search, ALL_LAYERS, "health_station"),
+        show_kpis(search, LIVE, 0),
+        show_chart(search, LIVE, None),
+        show_downloads(search, LIVE, ALL_LAYERS, "aqi_max", "health_station"),
+        flood_and_air_layers(search, LIVE, 1, ALL_LAYERS),
+        show_kpis(search, LIVE, 1),
+    ]
+
+
+def test_one_refused_page_load_writes_one_audit_row(ninh_kieu_staff, monitored_db) -> None:
+    with signed_in(ninh_kieu_staff):
+        _page_load("?unit=925")
+    assert denials(monitored_db) == [("nk.staff", "view_unit", {"unit": "925"})]
+
+
+@pytest.mark.parametrize("search", ["?unit=925", "?unit=99999"])
+def test_a_refused_or_unknown_unit_is_not_called_a_database_failure(
+    ninh_kieu_staff, search: str
+) -> None:
+    with signed_in(ninh_kieu_staff):
+        answers = _texts(_page_load(search))
+    assert "Không kết nối được cơ sở dữ liệu" not in answers
