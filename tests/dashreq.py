@@ -8,6 +8,14 @@ from typing import Any
 Prop = tuple[str, str]
 Value = tuple[str, str, Any]
 
+# The outputs of callbacks.drilldown.show_selection, in order.
+DRILL_OUTPUTS: list[Prop] = [
+    ("units-layer", "data"), ("context-layer", "data"), ("breadcrumb", "children"),
+    ("unit-panel", "children"), ("unit-children", "children"), ("demo-badge", "hidden"),
+    ("map-fit", "data"), ("view-date", "date"), ("page", "className"),
+    ("map", "invalidateSize"),
+]  # fmt: skip
+
 
 def callback_body(
     outputs: Sequence[Prop], inputs: Sequence[Value], state: Sequence[Value] = ()

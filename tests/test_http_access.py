@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from geodata import users
 from geodata.sample import write_sample
-from tests.dashreq import callback_body
+from tests.dashreq import DRILL_OUTPUTS, callback_body
 from tests.dbutil import truncate_all
 
 PASSWORD = "a long password 1"
@@ -90,15 +90,6 @@ def _kpis(session: requests.Session, base: str, unit: str) -> requests.Response:
         [("url", "search", f"?unit={unit}"), ("time-store", "data", LIVE),
          ("refresh-interval", "n_intervals", 0)],
     )  # fmt: skip
-
-
-# The outputs of callbacks.drilldown.show_selection, in order.
-DRILL_OUTPUTS = [
-    ("units-layer", "data"), ("context-layer", "data"), ("breadcrumb", "children"),
-    ("unit-panel", "children"), ("unit-children", "children"), ("demo-badge", "hidden"),
-    ("map-fit", "data"), ("view-date", "date"), ("page", "className"),
-    ("map", "invalidateSize"),
-]  # fmt: skip
 
 
 def _layout_csrf(node: Any) -> str | None:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from callbacks import access, drilldown, monitor
 from geodata import users
 from geodata.sample import write_sample
-from tests.dashreq import callback_body
+from tests.dashreq import DRILL_OUTPUTS, callback_body
 from tests.dbutil import truncate_all
 
 PASSWORD = "a long password 1"
@@ -83,10 +83,7 @@ def _forge(client, outputs, inputs, state=()) -> str:
 # The callbacks a forger calls, asking for Cờ Đỏ: (outputs, inputs, state) per kind of answer.
 FORGED = {
     "units": (
-        [("units-layer", "data"), ("context-layer", "data"), ("breadcrumb", "children"),
-         ("unit-panel", "children"), ("unit-children", "children"), ("demo-badge", "hidden"),
-         ("map-fit", "data"), ("view-date", "date"), ("page", "className"),
-         ("map", "invalidateSize")],
+        DRILL_OUTPUTS,
         [("url", "search", f"?unit={CO_DO}")],
         [],
     ),
