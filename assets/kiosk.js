@@ -34,10 +34,13 @@ window.canthoKiosk = {
   margin: 48,
   // The step each frame was last given, by frame: {step, count}.
   wanted: {},
+  // How long a fitted map waits for its background tiles, at most, in milliseconds: a tile
+  // server out of reach must not stop the rotation (the shapes never wait on it).
+  tileWait: 1500,
   // Whether a frame's map has drawn the units of its step (every one, each in the page) and,
   // once it has, fits the map to them: the size first (the header's height settles after the
   // map is made), then the units with the margin, at once (no animation). True once fitted and
-  // its tiles, if any, are in.
+  // its tiles, if any, are in (or have had tileWait).
   drawnAndFitted: function (frame) {
     var wanted = window.canthoKiosk.wanted[frame];
     var element = document.getElementById("kiosk-map-" + frame);
@@ -57,12 +60,13 @@ window.canthoKiosk = {
       map.invalidateSize({animate: false, pan: false});
       map.fitBounds(bounds, {padding: [margin, margin], animate: false});
       map.canthoFittedStep = wanted.step;
+      map.canthoFittedAt = Date.now();
     }
     var loading = false;
     map.eachLayer(function (layer) {
       if (layer instanceof window.L.GridLayer && layer.isLoading()) { loading = true; }
     });
-    return !loading;
+    return !loading || Date.now() - map.canthoFittedAt > window.canthoKiosk.tileWait;
   },
   // Dash's renderer keeps every change of a callback input that no callback made (here each
   // tick of the interval) in an undo history that only grows: one entry a step, every step,
@@ -82,10 +86,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     // Called at load and on each tick of the rotation interval. The step is the clock's:
     // floor(epoch seconds / rotate), the same number on every screen, so no state is kept. The
     // interval is aimed just past the next step boundary each time, so a timer's drift or
-    // jitter never shows one step twice or skips one. Returns the step (when it changed), the
-    // next wait, and the banner when no step has come back for two steps while the clock moved
-    // on: the server or the network is down, where no callback can say so.
-    // The step goes to the frame not on screen.
+    // jitter never shows one step twice or skips one. Returns the step (when it changed) with
+    // the frame to draw it into, the one not on screen; the next wait; and the banner when no
+    // step has come back for two steps while the clock moved on: the server or the network is
+    // down, where no callback can say so.
     tick: function (n, config, asked, lastGood, shown) {
       var noUpdate = window.dash_clientside.no_update;
       var rotate = config && config.rotate > 0 ? config.rotate : 20;
@@ -113,8 +117,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var units = frame === "a" ? unitsA : unitsB;
       var step = units && units.kiosk_step;
       if (typeof step !== "number" || !units.features || !units.features.length ||
-          (shown && shown.step >= step)) {
-        return [noUpdate, noUpdate];  // nothing to show, or older than what is shown
+          (shown && shown.step === step)) {
+        return [noUpdate, noUpdate];  // nothing to show, or already shown
       }
       var kiosk = window.canthoKiosk;
       kiosk.wanted[frame] = {step: step, count: units.features.length};
