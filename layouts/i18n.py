@@ -313,6 +313,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "kpi.coverage": {"vi": "Độ phủ: {kind}", "en": "Coverage: {kind}"},
     "kpi.change": {"vi": "{sign}{value} so với 24 giờ trước", "en": "{sign}{value} vs 24 h ago"},
     "kpi.no_change": {"vi": "không đổi so với 24 giờ trước", "en": "unchanged vs 24 h ago"},
+    "kpi.no_station": {"vi": "Không có trạm đo", "en": "No station here"},
     "kpi.measured": {"vi": "trên {km} km có đo", "en": "of {km} km measured"},
     "chart.unit": {"vi": "Diễn biến 7 ngày: {name}", "en": "Last 7 days: {name}"},
     # Station names carry their own "Trạm …" / "Quan trắc …": the title adds no prefix.

@@ -50,7 +50,8 @@ KIOSK_PAGE = "kiosk-page"
 KIOSK_URL = "kiosk-url"
 KIOSK_CONFIG = "kiosk-config"  # {"rotate": seconds per step}, from the page's URL
 KIOSK_TICK = "kiosk-tick"  # the rotation interval, re-aimed at each step boundary
-KIOSK_STEP = "kiosk-step"  # the step number: floor(epoch seconds / rotate)
+KIOSK_STEP = "kiosk-step"  # {"step": floor(epoch seconds / rotate), "frame": the one to fill}
+KIOSK_SHOWN = "kiosk-shown"  # {"frame", "step"} of the frame on screen
 KIOSK_LAST_GOOD = "kiosk-last-good"  # the last step shown with fresh data (replaced, not appended)
 KIOSK_MAP = "kiosk-map"
 KIOSK_CONTEXT = "kiosk-context-layer"
@@ -66,3 +67,11 @@ KIOSK_KPIS = "kiosk-kpis"
 KIOSK_LEGEND = "kiosk-legend"
 KIOSK_STATUS = "kiosk-status"
 KIOSK_BANNER = "kiosk-banner"
+# The kiosk draws each step into one of two frames while the other stays on screen; the ids above
+# from KIOSK_MAP to KIOSK_STATUS each exist once per frame (see kiosk_frame).
+KIOSK_FRAMES = ("a", "b")
+
+
+def kiosk_frame(id_: str, frame: str) -> str:
+    """The id of a kiosk element in one of its two frames."""
+    return f"{id_}-{frame}"

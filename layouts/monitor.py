@@ -408,8 +408,15 @@ def _change(kpi: Kpi, lang: str, percent: bool = False, decimals: int = 0) -> ht
     )
 
 
-def kpi_cards(kpis: list[Kpi], lang: str) -> list[Any]:
-    """Cards for the selected unit: each value with its change against 24 hours before."""
+def kpi_cards(kpis: list[Kpi], lang: str, stations: Mapping[str, int] | None = None) -> list[Any]:
+    """Cards for the selected unit: each value with its change against 24 hours before.
+    ``stations`` counts, where the caller knows it, the stations behind a figure (by key): a
+    figure without any says so rather than "no data yet", which no data will ever follow."""
+
+    def no_data(key: str) -> str:
+        none_here = stations is not None and stations.get(key) == 0
+        return t("kpi.no_station" if none_here else "legend.no_data", lang)
+
     cards: list[Any] = [html.H3(t("kpi.title", lang))]
     by_key = {k.key: k for k in kpis}
     gauges = by_key.get("gauges_above_alert")
@@ -425,7 +432,7 @@ def kpi_cards(kpis: list[Kpi], lang: str) -> list[Any]:
                     n=fmt_number(total, lang),
                 )
                 if total
-                else t("legend.no_data", lang),
+                else no_data(gauges.key),
                 _change(gauges, lang),
                 indicators.FLOOD_ALERT_LEVELS[min(int(gauges.value or 0), 3)].colour
                 if gauges.value
@@ -441,7 +448,7 @@ def kpi_cards(kpis: list[Kpi], lang: str) -> list[Any]:
             _card(
                 t("kpi.aqi_max", lang),
                 fmt_number(aqi.value, lang) if aqi.value is not None else "—",
-                f"{label} · {where}" if where else t("legend.no_data", lang),
+                f"{label} · {where}" if where else no_data(aqi.key),
                 _change(aqi, lang),
                 category.hex if category else None,
             )
