@@ -74,8 +74,12 @@ window.canthoMap = {
     } else if (p.kind && h.facility_colours[p.kind]) {
       colour = h.facility_colours[p.kind]; radius = 6;
     }
-    return L.circleMarker(latlng, {radius: radius, color: "#17202a", weight: weight,
-                                   fillColor: colour, fillOpacity: 0.9});
+    // The layer's pane (the points pane on the main map, so stations lie above the units);
+    // Leaflet gives a marker made here its own options only, not the GeoJSON layer's.
+    var options = {radius: radius, color: "#17202a", weight: weight, fillColor: colour,
+                   fillOpacity: 0.9};
+    if (context && context.pane) { options.pane = context.pane; }
+    return L.circleMarker(latlng, options);
   },
   inundationStyle: function (feature) {
     var depth = (feature.properties || {}).depth_m || 0;

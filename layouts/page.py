@@ -11,7 +11,14 @@ from dash import dcc, html
 from layouts import ids
 from layouts.dates import date_picker
 from layouts.i18n import t
-from layouts.monitor import DEFAULT_LAYERS, control_bar, layer_name, overlays
+from layouts.monitor import (
+    DEFAULT_LAYERS,
+    POINTS_PANE,
+    SHAPES_PANE,
+    control_bar,
+    layer_name,
+    overlays,
+)
 
 # Functions in assets/map.js that style and label features on the client.
 _JS = "canthoMap."
@@ -46,6 +53,11 @@ def base_map(tile_url: str, tile_attribution: str, lang: str) -> dl.Map:
             name="context",
             style={"zIndex": 390},
         ),
+        # The themes' shapes and points draw in panes of their own above the units (Leaflet's
+        # overlay pane, z-index 400), whatever order their data arrives in: otherwise a unit's
+        # polygon drawn after the stations covers them and a click on a station drills down.
+        dl.Pane(name=SHAPES_PANE, style={"zIndex": 410}),
+        dl.Pane(name=POINTS_PANE, style={"zIndex": 450}),
         dl.GeoJSON(
             id=ids.UNITS,
             style={"variable": _JS + "unitStyle"},
