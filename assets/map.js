@@ -212,6 +212,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       window.history.replaceState(window.history.state, "", "?" + params.toString());
       return window.dash_clientside.no_update;
     },
+    // During play the day and hour boxes follow the moment on the map (the layers' callback
+    // reports it once drawn), so they change together with the label, not a step before it.
+    showMoment: function (shown, time) {
+      var none = window.dash_clientside.no_update;
+      if (!shown || !time || !time.play || time.at !== shown) { return [none, none]; }
+      return [shown.slice(0, 10), parseInt(shown.slice(11, 13), 10)];
+    },
     // Fit the unit the server chose, clear of the legend (bottom left) and the layers control
     // (top right) where the map is wide enough to spare the room; a phone's map is not.
     fitMap: function (request) {

@@ -280,6 +280,7 @@ def control_bar(lang: str) -> html.Div:
         [
             dcc.Store(id=ids.TIME, data={"at": None, "play": None}),
             dcc.Store(id=ids.TIME_SYNC),
+            dcc.Store(id=ids.TIME_SHOWN),
             dcc.Store(id=ids.SENSOR),
             dcc.Store(id=ids.FLOOD_AIR_SENT),
             dcc.Store(id=ids.TRAFFIC_SENT),

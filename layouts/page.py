@@ -160,6 +160,8 @@ def page(
                             date_picker(ids.DATE, lang, today.isoformat(), "date-input"),
                         ],
                         className="date-control",
+                        # Two dates on one page: this one is the boundaries', not the data's.
+                        title=t("date.hint", lang),
                     ),
                     html.A(
                         t("lang.switch", lang), href=language_href(lang), className="lang-switch"
