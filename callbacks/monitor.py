@@ -541,7 +541,8 @@ def show_kpis(search, time, _refresh):
                 return []
             if not (live or layers.has_data(conn, at)):
                 # Not zero floods and no alerts: nothing was measured then.
-                return [html.H3(t("kpi.title", lang)), html.P(t("time.no_data_at", lang))]
+                message = html.P(t("time.no_data_at", lang), style={"gridColumn": "1 / -1"})
+                return [html.H3(t("kpi.title", lang)), message]
             return kpi_cards(layers.unit_kpis(conn, unit.id, at), lang)
     except (UnknownUnit, AccessDenied, DBAPIError):
         return no_update
