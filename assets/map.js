@@ -79,8 +79,12 @@ window.canthoMap = {
     } else if (p.kind && h.facility_colours[p.kind]) {
       colour = h.facility_colours[p.kind]; radius = 6;
     }
-    return L.circleMarker(latlng, {radius: radius, color: "#17202a", weight: weight,
-                                   fillColor: colour, fillOpacity: 0.9});
+    // The layer's pane (the points pane on the main map, so stations lie above the units);
+    // Leaflet gives a marker made here its own options only, not the GeoJSON layer's.
+    var options = {radius: radius, color: "#17202a", weight: weight, fillColor: colour,
+                   fillOpacity: 0.9};
+    if (context && context.pane) { options.pane = context.pane; }
+    return L.circleMarker(latlng, options);
   },
   // Clusters of points (reports, incidents, facilities) as plain dark bubbles with their count:
   // Leaflet's default green/yellow/orange would read as air-quality classes.
@@ -238,6 +242,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       if (time && time.at && !time.play) { params.set("at", time.at); } else { params.delete("at"); }
       window.history.replaceState(window.history.state, "", "?" + params.toString());
       return window.dash_clientside.no_update;
+    },
+    // During play the day and hour boxes follow the moment on the map (the layers' callback
+    // reports it once drawn), so they change together with the label, not a step before it.
+    showMoment: function (shown, time) {
+      var none = window.dash_clientside.no_update;
+      if (!shown || !time || !time.play || time.at !== shown) { return [none, none]; }
+      return [shown.slice(0, 10), parseInt(shown.slice(11, 13), 10)];
     },
     // Fit the unit the server chose, clear of the legend (bottom left) and the layers control
     // (top right) where the map is wide enough to spare the room; a phone's map is not.

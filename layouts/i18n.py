@@ -37,7 +37,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Mất kết nối — đang thử kết nối lại",
         "en": "Connection lost — trying again",
     },
-    "date.label": {"vi": "Ngày xem", "en": "Viewing date"},
+    "date.label": {"vi": "Ranh giới theo ngày", "en": "Boundaries as of"},
+    "date.hint": {
+        "vi": "Ranh giới hành chính có hiệu lực vào ngày này (trước hay sau khi sáp nhập, chia "
+        "tách đơn vị). Thời điểm của số liệu chọn ở thanh thời gian bên dưới.",
+        "en": "The administrative boundaries in force on this day (before or after units were "
+        "merged or split). The moment of the data is chosen in the time bar below.",
+    },
     # Formats of the date pickers (date-fns, as Dash writes them: DD day, MM month, YYYY year).
     "date.format": {"vi": "DD/MM/YYYY", "en": "D MMM YYYY"},
     # A moment as the page writes it beside its date pickers (a Babel/CLDR pattern).
@@ -302,6 +308,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "time.stop": {"vi": "■ Dừng", "en": "■ Stop"},
     "time.showing": {"vi": "Số liệu lúc {time}", "en": "Data at {time}"},
     "time.no_data": {"vi": "Chưa có số liệu đo", "en": "No measurements yet"},
+    "time.no_data_at": {
+        "vi": "Không có số liệu cho thời điểm này",
+        "en": "No data for this moment",
+    },
     "kpi.title": {"vi": "Chỉ số chính", "en": "Key figures"},
     "kpi.gauges_above_alert": {"vi": "Trạm vượt báo động", "en": "Gauges above alert"},
     "kpi.gauges_of": {"vi": "trên {n} trạm", "en": "of {n} gauges"},

@@ -38,6 +38,7 @@ PLAY_7D = "play-7d"
 STOP = "play-stop"
 PLAYER = "player-interval"
 REFRESH = "refresh-interval"
+TIME_SHOWN = "time-shown"  # the store's `at` whose layers and label are on screen (play waits)
 TIME_SYNC = "time-sync"  # dummy output of the client-side callback that keeps `at` in the URL
 KPIS = "kpis"
 CHART = "chart"

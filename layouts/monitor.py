@@ -34,6 +34,10 @@ INCIDENT_COLOUR = "#6c3483"
 CAMERA_COLOUR = "#34495e"
 INUNDATION_COLOUR = "#2e86c1"
 DEFAULT_LAYERS = ("flood", "air")  # on when the page opens
+# Map panes (made in layouts.page.base_map) for the themes' areas and lines, and for their points:
+# points above areas above the units, on every load.
+SHAPES_PANE = "theme-shapes"
+POINTS_PANE = "theme-points"
 
 
 def layer_name(layer: str, lang: str) -> str:
@@ -82,7 +86,9 @@ def overlays(lang: str, on: Sequence[str] = DEFAULT_LAYERS) -> list[dl.Overlay]:
     hideout = layer_hideout(lang)
 
     def geojson(id_: str, **kwargs: Any) -> dl.GeoJSON:
-        return dl.GeoJSON(id=id_, hideout=hideout, **kwargs)
+        # Layers of points in the points pane (canthoMap.pointToLayer reads it), the rest below.
+        pane = POINTS_PANE if "pointToLayer" in kwargs else SHAPES_PANE
+        return dl.GeoJSON(id=id_, hideout=hideout, pane=pane, **kwargs)
 
     point = {"variable": _JS + "pointToLayer"}
     popup = {"variable": _JS + "bindPopup"}
@@ -321,6 +327,7 @@ def control_bar(lang: str) -> html.Div:
         [
             dcc.Store(id=ids.TIME, data={"at": None, "play": None}),
             dcc.Store(id=ids.TIME_SYNC),
+            dcc.Store(id=ids.TIME_SHOWN),
             dcc.Store(id=ids.SENSOR),
             dcc.Store(id=ids.FLOOD_AIR_SENT),
             dcc.Store(id=ids.TRAFFIC_SENT),
