@@ -16,6 +16,13 @@ DRILL_OUTPUTS: list[Prop] = [
     ("map", "invalidateSize"),
 ]  # fmt: skip
 
+# The outputs of callbacks.monitor.flood_and_air_layers, in order.
+FLOOD_AIR_OUTPUTS: list[Prop] = [
+    ("gauges-layer", "data"), ("inundation-layer", "data"), ("reports-layer", "data"),
+    ("air-layer", "data"), ("time-label", "children"), ("flood-air-sent", "data"),
+    ("time-shown", "data"),
+]  # fmt: skip
+
 
 def callback_body(
     outputs: Sequence[Prop], inputs: Sequence[Value], state: Sequence[Value] = ()

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from geodata import users
 from geodata.sample import write_sample
-from tests.dashreq import DRILL_OUTPUTS, callback_body
+from tests.dashreq import DRILL_OUTPUTS, FLOOD_AIR_OUTPUTS, callback_body
 from tests.dbutil import truncate_all
 
 PASSWORD = "a long password 1"
@@ -72,8 +72,7 @@ def _layers(session: requests.Session, base: str, unit: str) -> dict[str, Any]:
     response = _callback(
         session,
         base,
-        [("gauges-layer", "data"), ("inundation-layer", "data"), ("reports-layer", "data"),
-         ("air-layer", "data"), ("time-label", "children"), ("flood-air-sent", "data")],
+        FLOOD_AIR_OUTPUTS,
         [("url", "search", f"?unit={unit}"), ("time-store", "data", LIVE),
          ("refresh-interval", "n_intervals", 0), ("layers-control", "overlays", ALL_LAYERS)],
         [("flood-air-sent", "data", None)],

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from callbacks import access, drilldown, monitor
 from geodata import users
 from geodata.sample import write_sample
-from tests.dashreq import DRILL_OUTPUTS, callback_body
+from tests.dashreq import DRILL_OUTPUTS, FLOOD_AIR_OUTPUTS, callback_body
 from tests.dbutil import truncate_all
 
 PASSWORD = "a long password 1"
@@ -88,8 +88,7 @@ FORGED = {
         [],
     ),
     "layers": (
-        [("gauges-layer", "data"), ("inundation-layer", "data"), ("reports-layer", "data"),
-         ("air-layer", "data"), ("time-label", "children"), ("flood-air-sent", "data")],
+        FLOOD_AIR_OUTPUTS,
         [("url", "search", f"?unit={CO_DO}"), ("time-store", "data", LIVE),
          ("refresh-interval", "n_intervals", 0), ("layers-control", "overlays", ALL_LAYERS)],
         [("flood-air-sent", "data", None)],

@@ -345,7 +345,7 @@ def _in_english(call, *args):
 def test_the_english_page_writes_days_the_english_way(monitored_db) -> None:
     from callbacks.monitor import CITY_TZ
 
-    *_, label, _ = _in_english(flood_and_air_layers, "", LIVE, 0, ALL_LAYERS)
+    label = _in_english(flood_and_air_layers, "", LIVE, 0, ALL_LAYERS)[4]  # the time label
     with monitored_db.connect() as conn:
         day = monitor.layers.latest_hour(conn, dt.datetime.now(dt.UTC)).astimezone(CITY_TZ)
     assert label == f"● Data at {day:%H:%M} {day.day} {day:%b %Y}"  # "30 Nov 2026", no 30/11
