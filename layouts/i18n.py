@@ -254,6 +254,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "layer.traffic": {"vi": "Giao thông", "en": "Traffic"},
     "layer.services": {"vi": "Dịch vụ công", "en": "Public services"},
     "legend.title": {"vi": "Chú giải", "en": "Legend"},
+    "controls.title": {"vi": "Điều khiển", "en": "Controls"},
     "legend.flood": {"vi": "Trạm đo mực nước (mức báo động)", "en": "Water-level gauges (alert)"},
     "legend.inundation": {"vi": "Vùng ngập", "en": "Inundated area"},
     "legend.report": {"vi": "Phản ánh ngập của người dân", "en": "Citizens' flood reports"},

@@ -199,6 +199,12 @@ def format_break(indicator: str, value: float, lang: str) -> str:
 # --- legend -----------------------------------------------------------------------------------
 
 
+def folds_on_phones(name: str) -> dict[str, Any]:
+    """The attribute by which assets/fold.js folds a <details> on a narrow screen; ``name`` keeps
+    a user's own unfolding when the server draws the element again."""
+    return {"data-fold": name}
+
+
 def _swatch(colour: str, label: str, shape: str = "box") -> html.Div:
     return html.Div(
         [html.Span(className=f"swatch {shape}", style={"background": colour}), label],
@@ -314,16 +320,18 @@ def legend(
                 className="legend-section",
             )
         )
-    # A <details> element, so a phone user can fold the legend away from the map.
-    return [html.Details(sections, open=True)]
+    # A <details> element, so a phone user can fold the legend away from the map; open as
+    # rendered, assets/fold.js folds it as it appears on a narrow screen.
+    return [html.Details(sections, open=True, **folds_on_phones("legend"))]
 
 
 # --- controls ---------------------------------------------------------------------------------
 
 
 def control_bar(lang: str) -> html.Div:
-    """Time control (live or a moment, play 24 h / 7 days) and the choropleth choice."""
-    return html.Div(
+    """Time control (live or a moment, play 24 h / 7 days) and the choropleth choice, in a block
+    that folds away on phones."""
+    bar = html.Div(
         [
             dcc.Store(id=ids.TIME, data={"at": None, "play": None}),
             dcc.Store(id=ids.TIME_SYNC),
@@ -395,6 +403,26 @@ def control_bar(lang: str) -> html.Div:
         ],
         className="control-bar",
     )
+    return _fold_controls(bar, lang)
+
+
+def _fold_controls(bar: html.Div, lang: str) -> html.Div:
+    """Put what a user sees of ``bar`` (not its stores and timers) into a <details>: a row open
+    on a wide screen, and on a phone a stack folded under "Điều khiển" that leaves the map its
+    room (assets/fold.js folds it by width, assets/style.css hides the summary on wide screens).
+    Done on the built bar so that every control added to it lands in the fold."""
+    unseen = [c for c in bar.children if isinstance(c, dcc.Store | dcc.Interval)]
+    seen = [c for c in bar.children if not isinstance(c, dcc.Store | dcc.Interval)]
+    bar.children = [
+        *unseen,
+        html.Details(
+            [html.Summary(t("controls.title", lang)), html.Div(seen, className="controls")],
+            open=True,
+            className="controls-fold",
+            **folds_on_phones("controls"),
+        ),
+    ]
+    return bar
 
 
 # --- KPIs and charts -------------------------------------------------------------------------

@@ -521,10 +521,12 @@ def test_ward_staff_on_a_phone_switch_layers_drill_down_and_read_the_kpis(
     assert right <= 390
     assert "Ninh Kiều" in _text(dash_duo, "#kpis")
 
-    # Layers switch with a tap: traffic on, its legend appears.
+    # Layers switch with a tap: traffic on, its legend appears (tapped open: a phone folds it).
     driver.execute_script("document.getElementById('map').scrollIntoView()")
+    dash_duo.find_element("#legend summary").click()
     _toggle_layer(dash_duo, "Giao thông")
     dash_duo.wait_for_contains_text("#legend", "Tình trạng giao thông")
+    dash_duo.find_element("#legend summary").click()  # folded again, off the wards
 
     # A tap on a ward on the map drills down to it.
     _click_unit_on_map(dash_duo, "An Cư")
