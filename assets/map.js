@@ -257,9 +257,12 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       if (request.transition !== "fitBounds") { return request; }
       var map = document.getElementById("map");
       var wide = map && map.clientWidth >= 700;
+      // The legend's width depends on its words (and language): measure it, not a guess.
+      var legend = document.querySelector(".map-wrap .legend");
+      var left = Math.max(230, legend ? legend.offsetWidth + 20 : 0);
       return Object.assign({}, request, {
         options: wide
-          ? {paddingTopLeft: [230, 10], paddingBottomRight: [200, 10]}
+          ? {paddingTopLeft: [left, 10], paddingBottomRight: [200, 10]}
           : {paddingTopLeft: [10, 10], paddingBottomRight: [10, 10]}
       });
     },
