@@ -170,7 +170,7 @@ window.canthoMap = {
       row(l.capacity, p.capacity !== null ? m.number(p.capacity, lang) : null);
     }
     if (p.cluster) { return; }
-    layer.bindPopup("<div class='popup'><strong>" + m.escape(title) + "</strong><table>" +
+    layer.bindPopup("<div class='popup'><strong><bdi>" + m.escape(title) + "</bdi></strong><table>" +
                     rows.join("") + "</table></div>");
   },
   escape: function (text) {
@@ -204,7 +204,8 @@ window.canthoMap = {
       var at = L.latLng(p.label[1], p.label[0]);
       layer.getCenter = function () { return at; };
     }
-    layer.bindTooltip(window.canthoMap.escape(p.name || ""), {
+    // <bdi>: a right-to-left override in a name must not turn the text around it.
+    layer.bindTooltip("<bdi>" + window.canthoMap.escape(p.name || "") + "</bdi>", {
       permanent: true, direction: "center", className: "unit-label", interactive: false
     });
   }

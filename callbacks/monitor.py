@@ -43,7 +43,7 @@ from geodata.db import get_engine
 from geodata.errors import UnknownUnit
 from geodata.queries import Unit
 from layouts import ids
-from layouts.i18n import CATALOG, fmt_moment, t
+from layouts.i18n import CATALOG, fmt_moment, isolated, t
 from layouts.monitor import (
     choropleth_hideout,
     kpi_cards,
@@ -610,7 +610,7 @@ def show_chart(search, time, sensor_id):
                     (hour, None if v is None else v * 100) for hour, v in series["congested_share"]
                 ]
             return series_figure(
-                t("chart.unit", lang, name=unit.name), series, names, lang, units=units
+                t("chart.unit", lang, name=isolated(unit.name)), series, names, lang, units=units
             )
     except (UnknownUnit, AccessDenied, DBAPIError):
         return no_update
@@ -636,4 +636,5 @@ def _sensor_figure(
         )
         if value is not None
     ]
-    return series_figure(t("chart.sensor", lang, name=sensor.name), series, names, lang, levels)
+    title = t("chart.sensor", lang, name=isolated(sensor.name))
+    return series_figure(title, series, names, lang, levels)

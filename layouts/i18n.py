@@ -712,6 +712,13 @@ def unit_type_label(unit_type: str | None, lang: str) -> str:
     return UNIT_TYPES_EN.get(unit_type, unit_type) if language(lang) == "en" else unit_type
 
 
+def isolated(name: str) -> str:
+    """A name from a file or a person inside a sentence, between Unicode's first-strong isolate
+    and its closing mark: a right-to-left override in it cannot turn the sentence's own words
+    around (where no HTML element can isolate it, as in a chart's title)."""
+    return "\u2068" + name + "\u2069"
+
+
 def fmt_number(value: float | None, lang: str, decimals: int = 0) -> str:
     """A number in the user's locale ("1.250.000" in Vietnamese, "1,250,000" in English)."""
     if value is None:

@@ -100,6 +100,15 @@ def test_the_map_panel_breadcrumb_popups_and_chart_show_names_as_text(hostile, d
         timeout=20,
         msg="the chart's title never showed the district's name as written",
     )
+    # A right-to-left override in a name stays inside it: each name is isolated from the words
+    # beside it (the population in the list of wards, the title's own words, the breadcrumb).
+    assert dash_duo.find_elements(".leaflet-tooltip.unit-label bdi")
+    isolation = dash_duo.driver.execute_script(
+        "return ['.crumb.current', '.unit-name', '.child-name'].map(function (s) {"
+        "  return getComputedStyle(document.querySelector(s)).unicodeBidi; });"
+    )
+    assert isolation == ["isolate"] * 3
+    assert "\u2068" + MARKUP + "\u2069" in "".join(_texts(dash_duo, "#chart .gtitle"))
     for part in (".leaflet-tooltip", "#breadcrumb", "#unit-panel", "#unit-children", "#chart"):
         assert _made_from_names(dash_duo, part) == [], part
     assert dash_duo.find_elements("#chart .gtitle tspan[style*='bold']") == []

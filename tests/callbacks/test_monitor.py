@@ -301,7 +301,8 @@ def _sensor_id(engine, name: str) -> int:
 def test_the_station_chart_names_the_station_once_below_the_toolbar(monitored_db) -> None:
     figure = show_chart("", LIVE, _sensor_id(monitored_db, "Trạm Cần Thơ (sông Hậu)"))
     title = figure.layout.title
-    assert title.text == "Trạm Cần Thơ (sông Hậu): 7 ngày"  # not "Trạm Trạm Cần Thơ …"
+    # Not "Trạm Trạm Cần Thơ …"; the name isolated, as a name from a file is everywhere.
+    assert title.text == "\u2068Trạm Cần Thơ (sông Hậu)\u2069: 7 ngày"
     # Left-aligned and pushed below the row of the chart's toolbar (top right, ~25 px high).
     assert title.x == 0 and title.xanchor == "left"
     assert title.yref == "container" and title.y == 1 and title.pad.t >= 28
