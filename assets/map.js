@@ -79,8 +79,12 @@ window.canthoMap = {
     } else if (p.kind && h.facility_colours[p.kind]) {
       colour = h.facility_colours[p.kind]; radius = 6;
     }
-    return L.circleMarker(latlng, {radius: radius, color: "#17202a", weight: weight,
-                                   fillColor: colour, fillOpacity: 0.9});
+    // The layer's pane (the points pane on the main map, so stations lie above the units);
+    // Leaflet gives a marker made here its own options only, not the GeoJSON layer's.
+    var options = {radius: radius, color: "#17202a", weight: weight, fillColor: colour,
+                   fillOpacity: 0.9};
+    if (context && context.pane) { options.pane = context.pane; }
+    return L.circleMarker(latlng, options);
   },
   // Clusters of points (reports, incidents, facilities) as plain dark bubbles with their count:
   // Leaflet's default green/yellow/orange would read as air-quality classes.
@@ -166,7 +170,7 @@ window.canthoMap = {
       row(l.capacity, p.capacity !== null ? m.number(p.capacity, lang) : null);
     }
     if (p.cluster) { return; }
-    layer.bindPopup("<div class='popup'><strong>" + m.escape(title) + "</strong><table>" +
+    layer.bindPopup("<div class='popup'><strong><bdi>" + m.escape(title) + "</bdi></strong><table>" +
                     rows.join("") + "</table></div>");
   },
   escape: function (text) {
@@ -200,7 +204,8 @@ window.canthoMap = {
       var at = L.latLng(p.label[1], p.label[0]);
       layer.getCenter = function () { return at; };
     }
-    layer.bindTooltip(window.canthoMap.escape(p.name || ""), {
+    // <bdi>: a right-to-left override in a name must not turn the text around it.
+    layer.bindTooltip("<bdi>" + window.canthoMap.escape(p.name || "") + "</bdi>", {
       permanent: true, direction: "center", className: "unit-label", interactive: false
     });
   }
@@ -239,6 +244,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       window.history.replaceState(window.history.state, "", "?" + params.toString());
       return window.dash_clientside.no_update;
     },
+    // During play the day and hour boxes follow the moment on the map (the layers' callback
+    // reports it once drawn), so they change together with the label, not a step before it.
+    showMoment: function (shown, time) {
+      var none = window.dash_clientside.no_update;
+      if (!shown || !time || !time.play || time.at !== shown) { return [none, none]; }
+      return [shown.slice(0, 10), parseInt(shown.slice(11, 13), 10)];
+    },
     // Fit the unit the server chose, clear of the legend (bottom left) and the layers control
     // (top right) where the map is wide enough to spare the room; a phone's map is not.
     fitMap: function (request) {
@@ -246,9 +258,12 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       if (request.transition !== "fitBounds") { return request; }
       var map = document.getElementById("map");
       var wide = map && map.clientWidth >= 700;
+      // The legend's width depends on its words (and language): measure it, not a guess.
+      var legend = document.querySelector(".map-wrap .legend");
+      var left = Math.max(230, legend ? legend.offsetWidth + 20 : 0);
       return Object.assign({}, request, {
         options: wide
-          ? {paddingTopLeft: [230, 10], paddingBottomRight: [200, 10]}
+          ? {paddingTopLeft: [left, 10], paddingBottomRight: [200, 10]}
           : {paddingTopLeft: [10, 10], paddingBottomRight: [10, 10]}
       });
     },

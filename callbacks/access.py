@@ -3,7 +3,9 @@
 Identity comes only from the signed session (Flask-Login). Officials and admins see everything;
 ward staff see the admin units they are bound to and what lies inside them; the public sees the
 public layers, without personal data (citizens' flood reports). A callback is a public POST
-endpoint: whatever unit or sensor a request names is checked here, and refusals are audited.
+endpoint: whatever unit or sensor a request names is checked here, and refusals are audited
+(once per page load: the selection callback audits a refused unit, the other callbacks keyed on
+the same URL refuse it silently).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy import Connection, text
 
 from callbacks.request import parse_search
 from geodata.accounts.users import audit
-from geodata.db import Scope, get_engine
+from geodata.db import Scope, get_engine, scope
 from geodata.errors import UnknownUnit
 from geodata.monitoring.queries import Unit, root_unit, unit_by_code
 
@@ -113,20 +115,40 @@ def home_code(conn: Connection, caller: Caller, on_date: dt.date) -> str:
     return root_unit(conn, on_date).code
 
 
-def authorised_unit(conn: Connection, caller: Caller, search: str | None) -> Unit:
-    """The unit the URL selects, if the caller may see it; else AccessDenied (audited)."""
+def unit_exists(code: str, on_date: dt.date) -> bool:
+    """Whether a unit with this code is valid on the date, as anyone may know it.
+
+    Row-level security hides other districts from ward staff, so for them "not found" may mean
+    "not yours"; the public map shows every unit, so asking as the public tells the two apart
+    without revealing anything a ward staff member could not see signed out."""
+    with scope(Scope.public()), get_engine().connect() as conn:
+        try:
+            unit_by_code(conn, code, on_date)
+        except UnknownUnit:
+            return False
+    return True
+
+
+def authorised_unit(
+    conn: Connection, caller: Caller, search: str | None, *, audited: bool = True
+) -> Unit:
+    """The unit the URL selects, if the caller may see it; else AccessDenied (audited unless
+    ``audited`` is False) or UnknownUnit when no unit has the code at the date."""
     req = parse_search(search)
     code = req.unit or home_code(conn, caller, req.on_date)
+
+    def denied() -> AccessDenied:
+        detail: dict[str, object] = {"unit": code}
+        return refuse(caller, "view_unit", detail) if audited else AccessDenied("view_unit")
+
     try:
         unit = unit_by_code(conn, code, req.on_date)
     except UnknownUnit:
-        # Row-level security hides other districts from ward staff: for them "unknown" may
-        # mean "not yours", and is refused (and audited) as such.
-        if caller.role == "ward_staff":
-            raise refuse(caller, "view_unit", {"unit": code}) from None
+        if caller.role == "ward_staff" and unit_exists(code, req.on_date):
+            raise denied() from None
         raise
     if not may_see_unit(conn, caller, unit):
-        raise refuse(caller, "view_unit", {"unit": code})
+        raise denied()
     return unit
 
 

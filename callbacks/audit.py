@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import flask
 
 from callbacks.access import current_caller
-from callbacks.exports import csv_text
+from callbacks.exports import csv_text, refusal
 from callbacks.request import CITY_TZ, current_language
 from geodata.accounts.users import AuditEntry, AuditQuery, audit, audit_entries
 from geodata.db import transaction
@@ -191,8 +191,7 @@ def _refused() -> Any | None:
         return flask.redirect("/login?" + urlencode({"next": flask.request.full_path}))
     with transaction() as conn:
         audit(conn, "view_audit", "denied", caller.username, flask.request.remote_addr)
-    return flask.Response(t("audit.forbidden", current_language()), status=403,
-                          mimetype="text/plain")  # fmt: skip
+    return refusal(403, t("audit.forbidden", current_language()))
 
 
 def audit_page() -> Any:

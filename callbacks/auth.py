@@ -18,6 +18,7 @@ import flask
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 
+from callbacks.exports import refusal
 from callbacks.request import current_language
 from geodata.accounts.users import SignInRefused, User, audit, authenticate, get_user
 from geodata.db import get_engine, reset_scope, scope, set_scope, transaction
@@ -124,7 +125,7 @@ def sign_out() -> Any:
     try:
         validate_csrf(flask.request.form.get("csrf_token"))
     except Exception:
-        return flask.Response("CSRF token missing or invalid", status=400)
+        return refusal(400, t("auth.csrf", current_language()))
     from callbacks.access import current_caller
 
     with transaction() as conn:  # the reader roles may append to the audit log

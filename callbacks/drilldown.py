@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from dash import ClientsideFunction, Input, Output, callback, clientside_callback, no_update
@@ -9,22 +10,26 @@ from sqlalchemy.exc import DBAPIError
 
 from callbacks.access import (
     AccessDenied,
+    Caller,
     current_caller,
     home_code,
     may_see_unit,
     refuse,
     trail_for,
+    unit_exists,
     visible_unit_ids,
 )
-from callbacks.request import current_language, parse_search
+from callbacks.request import current_language, parse_search, today
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
-from geodata.monitoring.queries import DrillView, drill_view
+from geodata.monitoring.queries import DrillView, drill_view, unit_by_code
 from layouts import ids
 from layouts.i18n import fmt_date, t
 from layouts.panel import breadcrumb, children_panel, error_panel, unit_panel
 
 _EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
+# The page's class: "refused" hides the map, its controls, the KPIs and the chart (style.css).
+_SHOWN, _REFUSED = "page", "page refused"
 
 
 def _viewport(view: DrillView, remembered: tuple[float, float, float] | None) -> dict[str, Any]:
@@ -38,6 +43,24 @@ def _viewport(view: DrillView, remembered: tuple[float, float, float] | None) ->
     return {"bounds": [[ymin, xmin], [ymax, xmax]], "transition": "fitBounds"}
 
 
+def _home_label(caller: Caller, lang: str) -> str:
+    """The link home on a refused page, naming where it goes: the caller's unit, or the city."""
+    try:
+        with get_engine().connect() as conn:
+            on_date = today()
+            home = unit_by_code(conn, home_code(conn, caller, on_date), on_date)
+    except (UnknownUnit, DBAPIError):
+        return t("refusal.home", lang)
+    return t("refusal.home_unit", lang, name=home.name)
+
+
+def _refused(message: str, caller: Caller, lang: str, shown_date: Any) -> tuple:
+    """A unit the caller may not see, or none with the code: the message and a way home, and
+    nothing else (an empty map, KPIs or chart would say nothing true)."""
+    panel = error_panel(message, _home_label(caller, lang))
+    return _EMPTY, no_update, [], panel, [], True, no_update, shown_date, _REFUSED, no_update
+
+
 @callback(
     Output(ids.UNITS, "data"),
     Output(ids.CONTEXT, "data"),
@@ -47,6 +70,8 @@ def _viewport(view: DrillView, remembered: tuple[float, float, float] | None) ->
     Output(ids.DEMO_BADGE, "hidden"),
     Output(ids.MAP_FIT, "data"),
     Output(ids.DATE, "date"),
+    Output(ids.PAGE, "className"),
+    Output(ids.MAP, "invalidateSize"),
     Input(ids.URL, "search"),
 )
 def show_selection(search: str | None) -> tuple:
@@ -61,8 +86,9 @@ def show_selection(search: str | None) -> tuple:
             try:
                 view = drill_view(conn, code, req.on_date)
             except UnknownUnit:
-                # Hidden by row-level security from ward staff: refused, and audited.
-                if caller.role == "ward_staff" and req.unit:
+                # Hidden by row-level security from ward staff: refused, and audited (here only:
+                # the other callbacks keyed on the URL refuse it silently, one row per page).
+                if caller.role == "ward_staff" and req.unit and unit_exists(code, req.on_date):
                     raise refuse(caller, "view_unit", {"unit": code}) from None
                 raise
             if not may_see_unit(conn, caller, view.selected):
@@ -70,23 +96,14 @@ def show_selection(search: str | None) -> tuple:
             # Ward staff get only their own units drawn, even beside a selected ward.
             visible = set(visible_unit_ids(conn, caller, [f["id"] for f in view.shown["features"]]))
     except AccessDenied:
-        return (
-            _EMPTY,
-            no_update,
-            [],
-            error_panel(t("error.denied", lang)),
-            [],
-            True,
-            no_update,
-            shown_date,
-        )
+        return _refused(t("error.denied", lang), caller, lang, shown_date)
     except UnknownUnit:
         key = "error.unknown_unit" if req.unit else "error.no_units"
         message = t(key, lang, code=req.unit, date=fmt_date(req.on_date, lang))
-        return _EMPTY, no_update, [], error_panel(message), [], True, no_update, shown_date
+        return _refused(message, caller, lang, shown_date)
     except DBAPIError:
         # Keep what is on screen; say why nothing changed.
-        return (no_update,) * 3 + (error_panel(t("error.database", lang)),) + (no_update,) * 4
+        return (no_update,) * 3 + (error_panel(t("error.database", lang)),) + (no_update,) * 6
     link_date = req.on_date if req.date_given else None
     parent = view.trail[-1] if view.trail else None
     shown = {**view.shown, "features": [f for f in view.shown["features"] if f["id"] in visible]}
@@ -99,6 +116,10 @@ def show_selection(search: str | None) -> tuple:
         not view.is_demo,
         _viewport(view, req.view),
         shown_date,
+        _SHOWN,
+        # A new value makes Leaflet measure the map again: it may have been hidden (refused)
+        # while the window changed size, and would then fit the unit into a stale size.
+        time.time_ns(),
     )
 
 

@@ -1,12 +1,13 @@
 """The public kiosk (/kiosk): a lobby screen that turns through the city and each of its
 districts, one public layer at a time, on a schedule its URL sets:
 ``/kiosk?rotate=20&layers=flood,air&lang=vi`` (seconds per step; layers among flood, air,
-traffic and services; Vietnamese, English, or ``both`` taking turns step by step).
+traffic and services; Vietnamese, English, or ``both`` side by side).
 
 Which step is on screen follows from the clock alone, step = floor(epoch seconds / rotate) mod
 the number of steps: nothing is kept between requests and every screen shows the same step. The
 browser counts the steps (assets/kiosk.js); the server turns a step number into a unit and a
-layer and reads its data.
+layer and reads its data, into the one of the page's two frames that is not on screen; the
+browser shows that frame once its map is drawn and fitted (assets/kiosk.js).
 
 No sign-in, so only what KIOSK_LAYERS lists ever leaves the server. When the database cannot be
 reached, the screen keeps its last data and says since when; the next step that reaches the
@@ -46,8 +47,8 @@ from geodata.monitoring import layers
 from geodata.monitoring.queries import DrillView, Unit, children, drill_view, root_unit
 from geodata.settings import get_settings
 from layouts import ids
-from layouts.i18n import LANGUAGES, fmt_date, t, unit_type_label
-from layouts.kiosk import kiosk_legend, kiosk_page, status_line, unit_title
+from layouts.i18n import fmt_date, t, unit_type_label
+from layouts.kiosk import bilingual, kiosk_legend, kiosk_page, status_line, unit_title
 from layouts.monitor import choropleth_hideout, kpi_cards, layer_name
 
 DEFAULT_ROTATE = 20  # seconds per step
@@ -158,13 +159,15 @@ def schedule(units: Sequence[T], layer_names: Sequence[str]) -> list[tuple[T, st
     return [(unit, layer) for unit in units for layer in layer_names]
 
 
-def step_language(number: int, count: int, mode: str) -> str:
-    """The language of a step. With ``both``, Vietnamese and English take turns; in a turn of
-    even length they shift by one each turn, so every unit and layer is seen in both."""
+def in_language(mode: str, build: Callable[[str], Any]) -> Any:
+    """What ``build`` makes for a language, in the language mode of the screen: with ``both``,
+    Vietnamese and English side by side (every viewer reads every step in their language)."""
     if mode != "both":
-        return mode
-    shift = number // count if count % 2 == 0 else 0
-    return LANGUAGES[(number + shift) % 2]
+        return build(mode)
+    vi, en = build("vi"), build("en")
+    if isinstance(vi, str) and isinstance(en, str):
+        return vi if vi == en else f"{vi}\n{en}"  # the banner: one line each (kiosk.css)
+    return bilingual(vi, en)
 
 
 # --- one step -----------------------------------------------------------------------------------
@@ -211,82 +214,131 @@ def _listed(key: str, listed: Sequence[str]) -> bool:
     return any(key == k or (k.endswith(":") and key.startswith(k)) for k in listed)
 
 
-def _viewport(unit: Unit) -> dict[str, Any]:
-    xmin, ymin, xmax, ymax = unit.bounds
-    return {
-        "bounds": [[ymin, xmin], [ymax, xmax]],
-        "transition": "flyToBounds",
-        "options": {"padding": [40, 40], "duration": 1.5},
-    }
+def _stamped(units: dict[str, Any], number: int) -> dict[str, Any]:
+    """The units drawn, each marked with the step, and the collection with the step too: the
+    browser shows a frame once the units of its own step are drawn (assets/kiosk.js)."""
+    features = [
+        {**f, "properties": {**f.get("properties", {}), "kiosk_step": number}}
+        for f in units["features"]
+    ]
+    return {**units, "features": features, "kiosk_step": number}
 
 
-def render_step(step: KioskStep, lang: str, now: dt.datetime) -> dict[str, Any]:
-    """The step as the kiosk's outputs (see ``show_step``)."""
+# Map parts whose points are the stations behind a key figure: a unit without any says so.
+STATIONS = {"gauges_above_alert": "gauges", "aqi_max": "air"}
+
+
+def render_step(step: KioskStep, mode: str, now: dt.datetime) -> dict[str, Any]:
+    """The step as the kiosk's outputs for one frame (see ``show_step``), in the language mode
+    ``mode`` ("vi", "en", or "both": side by side)."""
     unit, indicator = step.view.selected, KIOSK_LAYERS[step.layer].indicator
     updated = now.astimezone(CITY_TZ).strftime("%H:%M")
-    hour = (
-        t("time.showing", lang, time=step.at.astimezone(CITY_TZ).strftime("%H:%M %d/%m"))
-        if step.at
-        else t("time.no_data", lang)
-    )
+    shown = KIOSK_LAYERS[step.layer].parts
+    stations = {
+        key: len(step.data[part]["features"]) for key, part in STATIONS.items() if part in shown
+    }
+
+    def hour(lang: str) -> str:
+        if step.at is None:
+            return t("time.no_data", lang)
+        return t("time.showing", lang, time=step.at.astimezone(CITY_TZ).strftime("%H:%M %d/%m"))
+
     return {
-        "units": step.view.shown,
+        "units": _stamped(step.view.shown, step.number),
         "colours": choropleth_hideout(indicator, step.values),
         "context": step.view.context,
         **step.data,
-        "viewport": _viewport(unit),
-        "unit": unit_title(unit.name, unit_type_label(unit.unit_type, lang)),
-        "layer": html.Span(layer_name(step.layer, lang), className=f"kiosk-theme {step.layer}"),
-        "kpis": kpi_cards(step.kpis, lang)[1:],  # the cards, without the panel's heading
-        "legend": kiosk_legend(step.layer, lang, _not_drawn(lang)),
-        "status": status_line(
-            t("kiosk.updated", lang, time=updated), hour, step.view.is_demo, lang
+        "unit": in_language(
+            mode, lambda lang: unit_title(unit.name, unit_type_label(unit.unit_type, lang))
         ),
-        "lang": lang,
+        "layer": in_language(
+            mode,
+            lambda lang: html.Span(
+                layer_name(step.layer, lang), className=f"kiosk-theme {step.layer}"
+            ),
+        ),
+        # The cards, without the panel's heading.
+        "kpis": in_language(mode, lambda lang: kpi_cards(step.kpis, lang, stations)[1:]),
+        "legend": in_language(mode, lambda lang: kiosk_legend(step.layer, lang, _not_drawn(lang))),
+        "status": in_language(
+            mode,
+            lambda lang: status_line(
+                t("kiosk.updated", lang, time=updated), hour(lang), step.view.is_demo, lang
+            ),
+        ),
         "last_good": {
             "step": step.number,
             "steps": step.count,
             "time": updated,
-            "banner": t("kiosk.offline", lang, time=updated),
+            "banner": in_language(mode, lambda lang: t("kiosk.offline", lang, time=updated)),
         },
         "banner": "",
         "offline": True,
     }
 
 
-OUTPUTS = {
-    "units": Output(ids.KIOSK_UNITS, "data"),
-    "colours": Output(ids.KIOSK_UNITS, "hideout"),
-    "context": Output(ids.KIOSK_CONTEXT, "data"),
-    **{part: Output(PART_IDS[part], "data") for part in PARTS},
-    "viewport": Output(ids.KIOSK_MAP, "viewport"),
-    "unit": Output(ids.KIOSK_UNIT, "children"),
-    "layer": Output(ids.KIOSK_LAYER, "children"),
-    "kpis": Output(ids.KIOSK_KPIS, "children"),
-    "legend": Output(ids.KIOSK_LEGEND, "children"),
-    "status": Output(ids.KIOSK_STATUS, "children"),
-    "lang": Output(ids.KIOSK_PAGE, "lang"),
+# What one step writes into a frame: component id and property, by name.
+FRAME_OUTPUTS = {
+    "units": (ids.KIOSK_UNITS, "data"),
+    "colours": (ids.KIOSK_UNITS, "hideout"),
+    "context": (ids.KIOSK_CONTEXT, "data"),
+    **{part: (PART_IDS[part], "data") for part in PARTS},
+    "unit": (ids.KIOSK_UNIT, "children"),
+    "layer": (ids.KIOSK_LAYER, "children"),
+    "kpis": (ids.KIOSK_KPIS, "children"),
+    "legend": (ids.KIOSK_LEGEND, "children"),
+    "status": (ids.KIOSK_STATUS, "children"),
+}
+# And what is the page's, whichever frame is on screen.
+PAGE_OUTPUTS = {
     "last_good": Output(ids.KIOSK_LAST_GOOD, "data"),
     "banner": Output(ids.KIOSK_BANNER, "children"),
     "offline": Output(ids.KIOSK_BANNER, "hidden"),
 }
+OUTPUTS = {
+    f"{name}@{frame}": Output(ids.kiosk_frame(id_, frame), prop)
+    for frame in ids.KIOSK_FRAMES
+    for name, (id_, prop) in FRAME_OUTPUTS.items()
+} | PAGE_OUTPUTS
 
 
 _HH_MM = re.compile(r"^\d{2}:\d{2}$")
 
 
-def fault(number: int, mode: str, last_good: Any, message: str | None = None) -> dict[str, Any]:
+def fault(mode: str, last_good: Any, message: Callable[[str], str] | None = None) -> dict[str, Any]:
     """Outputs when the data cannot be read: everything on screen stays, and a banner says since
     when (the time of the last good data, which the browser keeps in KIOSK_LAST_GOOD)."""
     good = last_good if isinstance(last_good, dict) else {}
-    count, since = good.get("steps"), good.get("time")
-    lang = step_language(number, count if isinstance(count, int) and count > 0 else 1, mode)
+    since = good.get("time")
     if message is None:
         known = isinstance(since, str) and _HH_MM.match(since)
-        message = (
-            t("kiosk.offline", lang, time=since) if known else t("kiosk.offline_no_data", lang)
+
+        def message(lang: str) -> str:
+            if known:
+                return t("kiosk.offline", lang, time=since)
+            return t("kiosk.offline_no_data", lang)
+
+    kept = dict.fromkeys(FRAME_OUTPUTS, no_update) | dict.fromkeys(PAGE_OUTPUTS, no_update)
+    return kept | {"banner": in_language(mode, message), "offline": False}
+
+
+def step_outputs(number: int, search: str | None, last_good: Any) -> dict[str, Any]:
+    """The unit and layer of step ``number``, with their public data, as one frame's outputs
+    (FRAME_OUTPUTS) and the page's; on a database fault the data stays as it is and a banner
+    says since when."""
+    req = parse_kiosk_search(search)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        with get_engine().connect() as conn:
+            shown = read_step(conn, number, req.layers, today(), now)
+    except DBAPIError:
+        return fault(req.lang, last_good)
+    except UnknownUnit:
+        day = today()
+        return fault(
+            req.lang, last_good, lambda lang: t("error.no_units", lang, date=fmt_date(day, lang))
         )
-    return dict.fromkeys(OUTPUTS, no_update) | {"banner": message, "offline": False}
+    return render_step(shown, req.lang, now)
 
 
 @callback(
@@ -295,21 +347,19 @@ def fault(number: int, mode: str, last_good: Any, message: str | None = None) ->
     state={"last_good": State(ids.KIOSK_LAST_GOOD, "data")},
 )
 def show_step(step: Any, search: str | None, last_good: Any) -> dict[str, Any]:
-    """The unit and layer of the step on screen, with their public data; on a database fault
-    the data stays as it is and a banner says since when."""
-    req = parse_kiosk_search(search)
-    number = step if isinstance(step, int) else step_number(time.time(), req.rotate)
-    now = dt.datetime.now(dt.UTC)
-    try:
-        with get_engine().connect() as conn:
-            shown = read_step(conn, number, req.layers, today(), now)
-    except DBAPIError:
-        return fault(number, req.lang, last_good)
-    except UnknownUnit:
-        lang = step_language(number, 1, req.lang)
-        return fault(number, req.lang, last_good,
-                     t("error.no_units", lang, date=fmt_date(today(), lang)))  # fmt: skip
-    return render_step(shown, step_language(number, shown.count, req.lang), now)
+    """The step the browser asks for, ``{"step": number, "frame": "a" or "b"}``, drawn into that
+    frame (the one not on screen); the other frame stays as it is."""
+    asked = step if isinstance(step, dict) else {}
+    number = asked.get("step")
+    if not isinstance(number, int):
+        number = step_number(time.time(), parse_kiosk_search(search).rotate)
+    frame = asked.get("frame") if asked.get("frame") in ids.KIOSK_FRAMES else ids.KIOSK_FRAMES[0]
+    out = step_outputs(number, search, last_good)
+    return {
+        f"{name}@{f}": out[name] if f == frame else no_update
+        for f in ids.KIOSK_FRAMES
+        for name in FRAME_OUTPUTS
+    } | {name: out[name] for name in PAGE_OUTPUTS}
 
 
 # The browser counts the steps from its clock and aims the interval just past the next step
@@ -325,12 +375,24 @@ clientside_callback(
     State(ids.KIOSK_CONFIG, "data"),
     State(ids.KIOSK_STEP, "data"),
     State(ids.KIOSK_LAST_GOOD, "data"),
+    State(ids.KIOSK_SHOWN, "data"),
     prevent_initial_call="initial_duplicate",
+)
+
+# A frame is shown once the units of its step are drawn and the map fitted to them, in place of
+# the other (assets/kiosk.js): until then the screen keeps the previous step, whole.
+clientside_callback(
+    ClientsideFunction(namespace="canthoKiosk", function_name="present"),
+    Output(ids.KIOSK_PAGE, "className"),
+    Output(ids.KIOSK_SHOWN, "data"),
+    *(Input(ids.kiosk_frame(ids.KIOSK_UNITS, frame), "data") for frame in ids.KIOSK_FRAMES),
+    State(ids.KIOSK_SHOWN, "data"),
+    prevent_initial_call=True,
 )
 
 
 def kiosk_layout(search: str | None) -> html.Div:
     """The kiosk page for a URL query: the browser's timer needs its rotation period."""
     settings = get_settings()
-    rotate = parse_kiosk_search(search).rotate
-    return kiosk_page(rotate, settings.tile_url, settings.tile_attribution)
+    req = parse_kiosk_search(search)
+    return kiosk_page(req.rotate, req.lang, settings.tile_url, settings.tile_attribution)

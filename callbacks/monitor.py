@@ -21,6 +21,7 @@ from dash import (
     callback,
     clientside_callback,
     ctx,
+    html,
     no_update,
 )
 from dash.exceptions import MissingCallbackContextException
@@ -45,7 +46,7 @@ from geodata.db import get_engine
 from geodata.errors import UnknownUnit
 from geodata.monitoring import coverage, layers
 from layouts import ids
-from layouts.i18n import CATALOG, fmt_moment, t
+from layouts.i18n import CATALOG, fmt_moment, isolated, t
 from layouts.monitor import (
     choropleth_hideout,
     kpi_cards,
@@ -86,8 +87,11 @@ def moment(conn: Connection, time: dict[str, Any] | None) -> tuple[dt.datetime |
 
 
 def selected_unit(conn: Connection, search: str | None) -> Unit:
-    """The unit the URL selects (the caller's home unit when none), if the caller may see it."""
-    return authorised_unit(conn, current_caller(), search)
+    """The unit the URL selects (the caller's home unit when none), if the caller may see it.
+
+    A refusal is not audited here: the selection callback, fired by the same URL on every page
+    load, audits it and says why; these callbacks just send nothing (one audit row per page)."""
+    return authorised_unit(conn, current_caller(), search, audited=False)
 
 
 def moment_value(day: str | None, hour: int | None) -> str | None:
@@ -104,6 +108,38 @@ def moment_pickers(at: str | None) -> tuple[str | None, int | None]:
     return (moment.date().isoformat(), moment.hour) if moment else (None, None)
 
 
+def picked_moment(day: str | None, hour: int | None, current: dt.datetime | None) -> str | None:
+    """The moment the pickers mean. A day picked alone keeps the hour of the moment shown
+    (``current``): the map does not jump to midnight while the hour box is still empty."""
+    if day and hour is None and current is not None:
+        hour = current.astimezone(CITY_TZ).hour
+    return moment_value(day, hour)
+
+
+Span = tuple[dt.datetime, dt.datetime]  # the first and the latest hour with data
+
+
+def date_limits(span: Span | None) -> tuple[str | None, str | None]:
+    """The first and the last day the day picker offers: the days with data, in Cần Thơ."""
+    if span is None:
+        return None, None
+    first, last = span
+    return first.astimezone(CITY_TZ).date().isoformat(), last.astimezone(CITY_TZ).date().isoformat()
+
+
+def hour_options(day: str | None, span: Span | None) -> list[dict[str, Any]]:
+    """The hour picker's 24 hours; on ``day``, those before the first or after the latest data
+    cannot be picked."""
+    options: list[dict[str, Any]] = []
+    for hour in range(24):
+        option: dict[str, Any] = {"label": f"{hour:02d}:00", "value": hour}
+        at = parse_local(moment_value(day, hour))
+        if at is not None and span is not None and not span[0] <= at <= span[1]:
+            option["disabled"] = True
+        options.append(option)
+    return options
+
+
 @callback(
     Output(ids.TIME_MODE, "value"),
     Output(ids.TIME_DAY, "date"),
@@ -117,45 +153,95 @@ def time_from_url(search: str | None) -> tuple[str, str | None, int | None]:
     return ("history", *moment_pickers(local_iso(at))) if at else ("live", None, None)
 
 
+@callback(
+    Output(ids.TIME_DAY, "min_date_allowed"),
+    Output(ids.TIME_DAY, "max_date_allowed"),
+    Output(ids.TIME_HOUR, "options"),
+    Input(ids.URL, "search"),
+    Input(ids.REFRESH, "n_intervals"),
+    Input(ids.TIME_DAY, "date"),
+)
+def time_limits(_search, _refresh, day):
+    """The pickers offer only the days and hours that have data (the latest grows when live)."""
+    try:
+        with get_engine().connect() as conn:
+            span = layers.data_range(conn, dt.datetime.now(dt.UTC))
+    except DBAPIError:
+        return no_update, no_update, no_update
+    return (*date_limits(span), hour_options(day, span))
+
+
+LIVE: dict[str, Any] = {"at": None, "play": None}
+
+
+def _stopped(play: dict[str, Any], at: str | None) -> dict[str, Any]:
+    """Where a play ends or is stopped: a play started live goes back to live; one started from
+    a moment stays at the moment reached."""
+    return dict(LIVE) if play.get("from") == "live" else {"at": at, "play": None}
+
+
 def next_time_state(
     trigger: str | None,
     mode: str,
     at_value: str | None,
     state: dict[str, Any] | None,
     latest: dt.datetime | None,
+    first: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """The time store after a control changed: live, a fixed moment, or one step of play.
 
-    Play runs up to the moment shown (or the latest data when live) from 24 h or 7 days before.
+    Play runs up to the moment shown (or the latest data when live) from 24 h or 7 days before,
+    but not from before the first data (``first``). Played from live, it ends back in live, and
+    Stop goes back to live; played from a moment, Stop pauses at the moment reached.
     """
-    state = dict(state or {"at": None, "play": None})
+    state = dict(state or LIVE)
+    play = state.get("play")
     if trigger in PLAY_STEPS:
         hours_back, step = PLAY_STEPS[trigger]
-        last = parse_local(at_value) if mode == "history" else latest
+        if play:  # pressed again while playing: the same end, and back to the same place
+            last, origin = parse_local(play["end"]), play.get("from", "history")
+        elif mode == "history":
+            last = parse_local(at_value) or parse_local(state.get("at")) or latest
+            origin = "history"
+        else:
+            last, origin = latest, "live"
         if last is None:
             return state
         start = last - dt.timedelta(hours=hours_back)
-        return {"at": local_iso(start), "play": {"end": local_iso(last), "step": step}}
-    if trigger == ids.PLAYER and state.get("play"):
-        play = state["play"]
+        if first is not None and first < last:
+            start = max(start, first)
+        return {
+            "at": local_iso(start),
+            "play": {"end": local_iso(last), "step": step, "from": origin},
+        }
+    if trigger == ids.PLAYER:
+        if not play:
+            return state
         current = parse_local(state.get("at"))
         stop_at = parse_local(play["end"])
         if current is None or stop_at is None:
-            return {"at": state.get("at"), "play": None}
+            return _stopped(play, state.get("at"))
         nxt = current + dt.timedelta(hours=play["step"])
         if nxt >= stop_at:
-            return {"at": local_iso(stop_at), "play": None}
+            return _stopped(play, local_iso(stop_at))
         return {"at": local_iso(nxt), "play": play}
     if trigger == ids.STOP:
-        return {"at": state.get("at"), "play": None}
+        if play:
+            return _stopped(play, state.get("at"))
+        return dict(LIVE) if mode == "live" else {"at": state.get("at"), "play": None}
+    if trigger in (ids.TIME_DAY, ids.TIME_HOUR) and at_value == state.get("at"):
+        return state  # the pickers caught up with the moment shown (as during play): nothing new
     if mode == "live":
-        return {"at": None, "play": None}
+        return dict(LIVE)
+    if at_value is None:  # history chosen, no moment picked yet: start from the one shown
+        at_value = state.get("at") or (local_iso(latest) if latest else None)
     return {"at": at_value if parse_local(at_value) else None, "play": None}
 
 
 @callback(
     Output(ids.TIME, "data"),
     Output(ids.PLAYER, "disabled"),
+    Output(ids.TIME_MODE, "value", allow_duplicate=True),
     Output(ids.TIME_DAY, "date", allow_duplicate=True),
     Output(ids.TIME_HOUR, "value", allow_duplicate=True),
     Input(ids.TIME_MODE, "value"),
@@ -166,19 +252,38 @@ def next_time_state(
     Input(ids.STOP, "n_clicks"),
     Input(ids.PLAYER, "n_intervals"),
     State(ids.TIME, "data"),
+    State(ids.TIME_SHOWN, "data"),
     prevent_initial_call=True,
 )
-def update_time(mode, day, hour, _p24, _p7, _stop, _tick, state):
-    """Keep the time store in step with the controls; play advances one step per tick."""
-    latest = None
-    if _trigger() in PLAY_STEPS:
-        with get_engine().connect() as conn:
-            latest = layers.latest_hour(conn, dt.datetime.now(dt.UTC))
-    at_value = moment_value(day, hour)
-    new = next_time_state(_trigger(), mode, at_value, state, latest)
-    if new["at"] == at_value:
-        return new, new["play"] is None, no_update, no_update
-    return new, new["play"] is None, *moment_pickers(new["at"])
+def update_time(mode, day, hour, _p24, _p7, _stop, _tick, state, shown=None):
+    """Keep the time store, the mode and the pickers in step; play advances one step per tick
+    once the step before is on the map."""
+    trigger = _trigger()
+    state = state or dict(LIVE)
+    if trigger == ids.PLAYER and state.get("play") and shown != state.get("at"):
+        # The step before is not drawn yet: wait, so the label, the boxes and the map keep step.
+        return (no_update,) * 5
+    span = None
+    if trigger != ids.PLAYER:
+        try:
+            with get_engine().connect() as conn:
+                span = layers.data_range(conn, dt.datetime.now(dt.UTC))
+        except DBAPIError:
+            pass  # no range: live stays live and a play cannot start; the label says why
+    first, latest = span or (None, None)
+    at_value = picked_moment(day, hour, parse_local(state.get("at")) or latest)
+    new = next_time_state(trigger, mode, at_value, state, latest, first)
+    new_mode = "history" if new["at"] else "live"
+    # During play the boxes follow the moment drawn (cantho.showMoment), not the one asked for.
+    pickers: tuple[Any, Any] = (no_update, no_update)
+    if not new["play"] and moment_pickers(new["at"]) != ((day or "")[:10] or None, hour):
+        pickers = moment_pickers(new["at"])
+    return (
+        no_update if new == state else new,
+        new["play"] is None,
+        no_update if new_mode == mode else new_mode,
+        *pickers,
+    )
 
 
 @callback(
@@ -198,6 +303,14 @@ clientside_callback(
     prevent_initial_call=True,
 )
 
+clientside_callback(
+    ClientsideFunction(namespace="cantho", function_name="showMoment"),
+    Output(ids.TIME_DAY, "date", allow_duplicate=True),
+    Output(ids.TIME_HOUR, "value", allow_duplicate=True),
+    Input(ids.TIME_SHOWN, "data"),
+    State(ids.TIME, "data"),
+    prevent_initial_call=True,
+)
 
 clientside_callback(
     ClientsideFunction(namespace="cantho", function_name="rememberLayers"),
@@ -209,10 +322,12 @@ clientside_callback(
 )
 
 
-def _time_label(at: dt.datetime | None, live: bool, lang: str) -> str:
+def _time_label(at: dt.datetime | None, live: bool, lang: str, measured: bool = True) -> str:
     if at is None:
         return t("time.no_data", lang)
     shown = fmt_moment(at.astimezone(CITY_TZ), lang)
+    if not measured:
+        return t("time.no_data_at", lang) + f" · {shown}"
     return ("● " if live else "") + t("time.showing", lang, time=shown)
 
 
@@ -260,6 +375,7 @@ def only_changed(payloads: list[Any], sent: list[str] | None) -> tuple[list[Any]
     Output(ids.AIR, "data"),
     Output(ids.TIME_LABEL, "children"),
     Output(ids.FLOOD_AIR_SENT, "data"),
+    Output(ids.TIME_SHOWN, "data"),
     Input(ids.URL, "search"),
     Input(ids.TIME, "data"),
     Input(ids.REFRESH, "n_intervals"),
@@ -267,16 +383,21 @@ def only_changed(payloads: list[Any], sent: list[str] | None) -> tuple[list[Any]
     State(ids.FLOOD_AIR_SENT, "data"),
 )
 def flood_and_air_layers(search, time, _refresh, overlays, sent=None):
-    """Gauges, inundated areas, flood reports and air stations for the unit and moment."""
+    """Gauges, inundated areas, flood reports and air stations for the unit and moment; the
+    label says which moment (or that it has no data), and the moment drawn goes back to the
+    time control (a play waits for it)."""
     if _skip_refresh(time):
-        return (no_update,) * 6
+        return (no_update,) * 7
     lang = current_language()
     active = active_layers(overlays, lang)
+    drawn = (time or {}).get("at")
+    measured = True
     try:
         with get_engine().connect() as conn:
             unit = selected_unit(conn, search)
             at, live = moment(conn, time)
-            if at is None:
+            measured = at is None or live or layers.has_data(conn, at)
+            if at is None or not measured:
                 data = [EMPTY, EMPTY, EMPTY, EMPTY]
             else:
                 tolerance = tolerance_for(unit.bounds)
@@ -289,10 +410,14 @@ def flood_and_air_layers(search, time, _refresh, overlays, sent=None):
                     else EMPTY,
                     layers.air_stations_geojson(conn, unit.id, at) if "air" in active else EMPTY,
                 ]
-    except (UnknownUnit, AccessDenied, DBAPIError):
-        return (no_update,) * 4 + (t("error.database", lang), no_update)
+    except (UnknownUnit, AccessDenied):
+        # The selection callback says why; the page hides the map. The moment is drawn, so
+        # a play does not wait for it.
+        return (no_update,) * 6 + (drawn,)
+    except DBAPIError:
+        return (no_update,) * 4 + (t("error.database", lang), no_update, drawn)
     shown, digests = only_changed(data, sent)
-    return (*shown, _time_label(at, live, lang), digests)
+    return (*shown, _time_label(at, live, lang, measured), digests, drawn)
 
 
 @callback(
@@ -389,8 +514,8 @@ def choropleth(units, indicator, kind, time, _refresh):
         with get_engine().connect() as conn:
             # The ids come from the browser: only those the caller may see are answered.
             unit_ids = visible_unit_ids(conn, current_caller(), unit_ids)
-            at, _ = moment(conn, time)
-            if at is None:
+            at, live = moment(conn, time)
+            if at is None or not (live or layers.has_data(conn, at)):
                 return choropleth_hideout(indicator, dict.fromkeys(unit_ids))
             values = layers.choropleth_values(conn, unit_ids, indicator, at, kind)
     except DBAPIError:
@@ -430,9 +555,13 @@ def show_kpis(search, time, _refresh):
     try:
         with get_engine().connect() as conn:
             unit = selected_unit(conn, search)
-            at, _ = moment(conn, time)
+            at, live = moment(conn, time)
             if at is None:
                 return []
+            if not (live or layers.has_data(conn, at)):
+                # Not zero floods and no alerts: nothing was measured then.
+                message = html.P(t("time.no_data_at", lang), style={"gridColumn": "1 / -1"})
+                return [html.H3(t("kpi.title", lang)), message]
             return kpi_cards(layers.unit_kpis(conn, unit.id, at), lang)
     except (UnknownUnit, AccessDenied, DBAPIError):
         return no_update
@@ -483,7 +612,7 @@ def show_chart(search, time, sensor_id):
                     (hour, None if v is None else v * 100) for hour, v in series["congested_share"]
                 ]
             return series_figure(
-                t("chart.unit", lang, name=unit.name), series, names, lang, units=units
+                t("chart.unit", lang, name=isolated(unit.name)), series, names, lang, units=units
             )
     except (UnknownUnit, AccessDenied, DBAPIError):
         return no_update
@@ -509,4 +638,5 @@ def _sensor_figure(
         )
         if value is not None
     ]
-    return series_figure(t("chart.sensor", lang, name=sensor.name), series, names, lang, levels)
+    title = t("chart.sensor", lang, name=isolated(sensor.name))
+    return series_figure(title, series, names, lang, levels)

@@ -37,7 +37,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Mất kết nối — đang thử kết nối lại",
         "en": "Connection lost — trying again",
     },
-    "date.label": {"vi": "Ngày xem", "en": "Viewing date"},
+    "date.label": {"vi": "Ranh giới theo ngày", "en": "Boundaries as of"},
+    "date.hint": {
+        "vi": "Ranh giới hành chính có hiệu lực vào ngày này (trước hay sau khi sáp nhập, chia "
+        "tách đơn vị). Thời điểm của số liệu chọn ở thanh thời gian bên dưới.",
+        "en": "The administrative boundaries in force on this day (before or after units were "
+        "merged or split). The moment of the data is chosen in the time bar below.",
+    },
     # Formats of the date pickers (date-fns, as Dash writes them: DD day, MM month, YYYY year).
     "date.format": {"vi": "DD/MM/YYYY", "en": "D MMM YYYY"},
     # A moment as the page writes it beside its date pickers (a Babel/CLDR pattern).
@@ -68,13 +74,21 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "No administrative units are valid on {date}.",
     },
     "error.unknown_unit": {
-        "vi": "Không tìm thấy đơn vị có mã {code} vào ngày {date}.",
+        "vi": "Không có đơn vị mã {code} vào ngày {date}.",
         "en": "No unit with code {code} on {date}.",
     },
     "error.denied": {
         "vi": "Bạn không có quyền xem đơn vị này.",
         "en": "You may not view this unit.",
     },
+    # A refused request's way back: to the caller's home (their own unit, or the city).
+    "refusal.home": {"vi": "← Về bản đồ", "en": "← Back to the map"},
+    "refusal.home_unit": {"vi": "← Về {name}", "en": "← Back to {name}"},
+    # The heading of a refused page, by HTTP status (refusal.title for any other).
+    "refusal.title": {"vi": "Không thực hiện được yêu cầu", "en": "The request cannot be served"},
+    "refusal.title.400": {"vi": "Yêu cầu không hợp lệ", "en": "Bad request"},
+    "refusal.title.403": {"vi": "Không có quyền truy cập", "en": "Access denied"},
+    "refusal.title.404": {"vi": "Không tìm thấy", "en": "Not found"},
     "auth.sign_in": {"vi": "Đăng nhập", "en": "Sign in"},
     "auth.sign_out": {"vi": "Đăng xuất", "en": "Sign out"},
     "auth.username": {"vi": "Tên đăng nhập", "en": "Username"},
@@ -240,6 +254,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "layer.traffic": {"vi": "Giao thông", "en": "Traffic"},
     "layer.services": {"vi": "Dịch vụ công", "en": "Public services"},
     "legend.title": {"vi": "Chú giải", "en": "Legend"},
+    "controls.title": {"vi": "Điều khiển", "en": "Controls"},
     "legend.flood": {"vi": "Trạm đo mực nước (mức báo động)", "en": "Water-level gauges (alert)"},
     "legend.inundation": {"vi": "Vùng ngập", "en": "Inundated area"},
     "legend.report": {"vi": "Phản ánh ngập của người dân", "en": "Citizens' flood reports"},
@@ -294,6 +309,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "time.stop": {"vi": "■ Dừng", "en": "■ Stop"},
     "time.showing": {"vi": "Số liệu lúc {time}", "en": "Data at {time}"},
     "time.no_data": {"vi": "Chưa có số liệu đo", "en": "No measurements yet"},
+    "time.no_data_at": {
+        "vi": "Không có số liệu cho thời điểm này",
+        "en": "No data for this moment",
+    },
     "kpi.title": {"vi": "Chỉ số chính", "en": "Key figures"},
     "kpi.gauges_above_alert": {"vi": "Trạm vượt báo động", "en": "Gauges above alert"},
     "kpi.gauges_of": {"vi": "trên {n} trạm", "en": "of {n} gauges"},
@@ -305,6 +324,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "kpi.coverage": {"vi": "Độ phủ: {kind}", "en": "Coverage: {kind}"},
     "kpi.change": {"vi": "{sign}{value} so với 24 giờ trước", "en": "{sign}{value} vs 24 h ago"},
     "kpi.no_change": {"vi": "không đổi so với 24 giờ trước", "en": "unchanged vs 24 h ago"},
+    "kpi.no_station": {"vi": "Không có trạm đo", "en": "No station here"},
     "kpi.measured": {"vi": "trên {km} km có đo", "en": "of {km} km measured"},
     "chart.unit": {"vi": "Diễn biến 7 ngày: {name}", "en": "Last 7 days: {name}"},
     # Station names carry their own "Trạm …" / "Quan trắc …": the title adds no prefix.
@@ -690,6 +710,13 @@ def unit_type_label(unit_type: str | None, lang: str) -> str:
     if not unit_type:
         return t("value.unknown", lang)
     return UNIT_TYPES_EN.get(unit_type, unit_type) if language(lang) == "en" else unit_type
+
+
+def isolated(name: str) -> str:
+    """A name from a file or a person inside a sentence, between Unicode's first-strong isolate
+    and its closing mark: a right-to-left override in it cannot turn the sentence's own words
+    around (where no HTML element can isolate it, as in a chart's title)."""
+    return "\u2068" + name + "\u2069"
 
 
 def fmt_number(value: float | None, lang: str, decimals: int = 0) -> str:

@@ -1,6 +1,7 @@
 """Every component id of the app, as constants. No other module writes an id literal."""
 
 URL = "url"
+PAGE = "page"  # the whole page: its class says when a unit is refused (map and widgets hidden)
 MAP = "map"
 DOWNLOADS = "downloads"
 MAP_FIT = "map-fit"  # the view the server chose; the browser fits it to the screen
@@ -37,6 +38,7 @@ PLAY_7D = "play-7d"
 STOP = "play-stop"
 PLAYER = "player-interval"
 REFRESH = "refresh-interval"
+TIME_SHOWN = "time-shown"  # the store's `at` whose layers and label are on screen (play waits)
 TIME_SYNC = "time-sync"  # dummy output of the client-side callback that keeps `at` in the URL
 KPIS = "kpis"
 CHART = "chart"
@@ -49,7 +51,8 @@ KIOSK_PAGE = "kiosk-page"
 KIOSK_URL = "kiosk-url"
 KIOSK_CONFIG = "kiosk-config"  # {"rotate": seconds per step}, from the page's URL
 KIOSK_TICK = "kiosk-tick"  # the rotation interval, re-aimed at each step boundary
-KIOSK_STEP = "kiosk-step"  # the step number: floor(epoch seconds / rotate)
+KIOSK_STEP = "kiosk-step"  # {"step": floor(epoch seconds / rotate), "frame": the one to fill}
+KIOSK_SHOWN = "kiosk-shown"  # {"frame", "step"} of the frame on screen
 KIOSK_LAST_GOOD = "kiosk-last-good"  # the last step shown with fresh data (replaced, not appended)
 KIOSK_MAP = "kiosk-map"
 KIOSK_CONTEXT = "kiosk-context-layer"
@@ -65,3 +68,11 @@ KIOSK_KPIS = "kiosk-kpis"
 KIOSK_LEGEND = "kiosk-legend"
 KIOSK_STATUS = "kiosk-status"
 KIOSK_BANNER = "kiosk-banner"
+# The kiosk draws each step into one of two frames while the other stays on screen; the ids above
+# from KIOSK_MAP to KIOSK_STATUS each exist once per frame (see kiosk_frame).
+KIOSK_FRAMES = ("a", "b")
+
+
+def kiosk_frame(id_: str, frame: str) -> str:
+    """The id of a kiosk element in one of its two frames."""
+    return f"{id_}-{frame}"

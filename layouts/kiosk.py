@@ -8,10 +8,13 @@ data to components; callbacks/kiosk.py fills them in at every step.
 
 from __future__ import annotations
 
+import copy
+import re
 from typing import Any
 
 import dash_leaflet as dl
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from layouts import ids
 from layouts.i18n import t
@@ -21,15 +24,19 @@ from layouts.monitor import layer_hideout, legend
 _JS = "canthoMap."
 
 
-def kiosk_map(tile_url: str, tile_attribution: str) -> dl.Map:
-    """A map that only the schedule moves: context, units, and one GeoJSON layer per part."""
+def kiosk_map(frame: str, tile_url: str, tile_attribution: str) -> dl.Map:
+    """A map that only the schedule moves: context, units, and one GeoJSON layer per part. The
+    map of each frame fits itself to its units once they are drawn (assets/kiosk.js)."""
     # Colours only (the popup labels in it are unused here), so one language serves every step.
     hideout = layer_hideout("vi")
     # Points and roads: the main map's own styles, larger (assets/kiosk.js).
     point = {"variable": "canthoKiosk.pointToLayer"}
 
+    def in_frame(id_: str) -> str:
+        return ids.kiosk_frame(id_, frame)
+
     def part(id_: str, **style: Any) -> dl.GeoJSON:
-        return dl.GeoJSON(id=id_, hideout=hideout, interactive=False, **style)
+        return dl.GeoJSON(id=in_frame(id_), hideout=hideout, interactive=False, **style)
 
     layers: list[Any] = []
     if tile_url:
@@ -37,15 +44,17 @@ def kiosk_map(tile_url: str, tile_attribution: str) -> dl.Map:
     layers += [
         dl.Pane(
             dl.GeoJSON(
-                id=ids.KIOSK_CONTEXT, style={"variable": _JS + "contextStyle"}, interactive=False
+                id=in_frame(ids.KIOSK_CONTEXT),
+                style={"variable": _JS + "contextStyle"},
+                interactive=False,
             ),
             name="kiosk-context",
             style={"zIndex": 390},
         ),
         dl.GeoJSON(
-            id=ids.KIOSK_UNITS,
+            id=in_frame(ids.KIOSK_UNITS),
             style={"variable": _JS + "unitStyle"},
-            onEachFeature={"variable": _JS + "labelUnit"},
+            onEachFeature={"variable": "canthoKiosk.eachUnit"},
             attribution=t("map.attribution_none", "vi"),
             hideout={"indicator": None},
             interactive=False,
@@ -58,7 +67,7 @@ def kiosk_map(tile_url: str, tile_attribution: str) -> dl.Map:
     ]
     return dl.Map(
         layers,
-        id=ids.KIOSK_MAP,
+        id=in_frame(ids.KIOSK_MAP),
         center=[10.08, 105.55],  # Cần Thơ; each step fits its unit's bounds
         zoom=10,
         zoomSnap=0.1,
@@ -71,24 +80,62 @@ def kiosk_map(tile_url: str, tile_attribution: str) -> dl.Map:
         boxZoom=False,
         keyboard=False,
         trackViewport=False,
-        className="kiosk-map" + ("" if tile_url else " no-tiles"),
+        # Nothing fades or glides: a removed label would linger, fading, over the next step.
+        fadeAnimation=False,
+        zoomAnimation=False,
+        className=f"kiosk-map kiosk-frame {frame}" + ("" if tile_url else " no-tiles"),
     )
 
 
-def kiosk_page(rotate: int, tile_url: str, tile_attribution: str) -> html.Div:
-    """The whole kiosk page; ``rotate`` is the seconds each step stays on screen."""
+def kiosk_page(rotate: int, lang: str, tile_url: str, tile_attribution: str) -> html.Div:
+    """The whole kiosk page; ``rotate`` is the seconds each step stays on screen, ``lang`` the
+    language mode ("vi", "en" or "both").
+
+    Everything a step changes exists twice, in frames a and b: the next step is drawn into the
+    frame not on screen, and the two swap (a cross-fade) once its map is drawn and fitted, so the
+    screen never shows a step half-drawn. Which frame is on screen is the page's class.
+    """
+
+    def frames(id_: str, class_name: str) -> html.Div:
+        """One slot of the screen: the element in both frames, on top of each other."""
+        return html.Div(
+            [
+                html.Div(id=ids.kiosk_frame(id_, f), className=f"{class_name} kiosk-frame {f}")
+                for f in ids.KIOSK_FRAMES
+            ],
+            className="kiosk-slot",
+        )
+
     return html.Div(
         [
             dcc.Location(id=ids.KIOSK_URL, refresh=False),
             dcc.Store(id=ids.KIOSK_CONFIG, data={"rotate": rotate}),
             dcc.Store(id=ids.KIOSK_STEP),
+            dcc.Store(id=ids.KIOSK_SHOWN),
             dcc.Store(id=ids.KIOSK_LAST_GOOD),
             # Re-aimed by assets/kiosk.js at just after each step boundary (see there).
             dcc.Interval(id=ids.KIOSK_TICK, interval=rotate * 1000),
             html.Header(
                 [
-                    html.Div(id=ids.KIOSK_UNIT, className="kiosk-titles"),
-                    html.Div(id=ids.KIOSK_LAYER, className="kiosk-layer"),
+                    html.Div(
+                        [
+                            html.Div(
+                                [
+                                    html.Div(
+                                        id=ids.kiosk_frame(ids.KIOSK_UNIT, f),
+                                        className="kiosk-titles",
+                                    ),
+                                    html.Div(
+                                        id=ids.kiosk_frame(ids.KIOSK_LAYER, f),
+                                        className="kiosk-layer",
+                                    ),
+                                ],
+                                className=f"kiosk-head kiosk-frame {f}",
+                            )
+                            for f in ids.KIOSK_FRAMES
+                        ],
+                        className="kiosk-slot",
+                    ),
                     # Written every second by assets/kiosk.js, not by Dash: the clock keeps
                     # going when the server does not answer.
                     html.Div(
@@ -102,27 +149,77 @@ def kiosk_page(rotate: int, tile_url: str, tile_attribution: str) -> html.Div:
                 [
                     html.Div(
                         [
-                            kiosk_map(tile_url, tile_attribution),
+                            *(kiosk_map(f, tile_url, tile_attribution) for f in ids.KIOSK_FRAMES),
                             html.Div(id=ids.KIOSK_BANNER, className="kiosk-banner", hidden=True),
                         ],
                         className="kiosk-map-wrap",
                     ),
                     html.Aside(
                         [
-                            html.Div(id=ids.KIOSK_KPIS, className="kiosk-kpis"),
-                            html.Div(id=ids.KIOSK_LEGEND, className="kiosk-legend"),
+                            html.Div(
+                                [
+                                    html.Div(
+                                        [
+                                            html.Div(
+                                                id=ids.kiosk_frame(ids.KIOSK_KPIS, f),
+                                                className="kiosk-kpis",
+                                            ),
+                                            html.Div(
+                                                id=ids.kiosk_frame(ids.KIOSK_LEGEND, f),
+                                                className="kiosk-legend",
+                                            ),
+                                        ],
+                                        className=f"kiosk-side-frame kiosk-frame {f}",
+                                    )
+                                    for f in ids.KIOSK_FRAMES
+                                ],
+                                className="kiosk-slot",
+                            )
                         ],
                         className="kiosk-side",
                     ),
                 ],
                 className="kiosk-main",
             ),
-            html.Footer(id=ids.KIOSK_STATUS, className="kiosk-foot"),
+            html.Footer(frames(ids.KIOSK_STATUS, "kiosk-status"), className="kiosk-foot"),
         ],
         id=ids.KIOSK_PAGE,
         className="kiosk",
-        lang="vi",
+        # The clock's date follows it (assets/kiosk.js); "both" shows it in both languages.
+        lang="en" if lang == "en" else "vi",
+        **_data(lang=lang),
     )
+
+
+def _data(**attributes: str) -> dict[str, Any]:
+    """HTML data-* attributes, as Dash takes them."""
+    return {f"data-{name}": value for name, value in attributes.items()}
+
+
+def bilingual(vi: Any, en: Any) -> Any:
+    """One component tree from the same tree built in Vietnamese and in English, for a screen
+    read by both at once. Where the two texts differ, both, Vietnamese first (styled by
+    kiosk.css); where they agree (names, times) or differ only in how a figure is written
+    ("0,25 km²", "0.25 km²"), once, the Vietnamese way."""
+    if isinstance(vi, str) and isinstance(en, str):
+        if vi == en or _FIGURES.sub("", vi) == _FIGURES.sub("", en):
+            return vi
+        return html.Span(
+            [html.Span(vi, lang="vi", className="vi"), html.Span(en, lang="en", className="en")],
+            className="bi",
+        )
+    if isinstance(vi, list | tuple) and isinstance(en, list | tuple) and len(vi) == len(en):
+        return [bilingual(v, e) for v, e in zip(vi, en, strict=True)]
+    if isinstance(vi, Component) and type(vi) is type(en):
+        merged = copy.copy(vi)
+        if getattr(vi, "children", None) is not None:
+            merged.children = bilingual(vi.children, getattr(en, "children", None))
+        return merged
+    return vi if vi == en else [vi, en]  # a shape the two languages do not share: both
+
+
+# Digits and what writes them (separators, spaces): what a figure's two spellings differ in.
+_FIGURES = re.compile(r"[\d.,\s\u00a0\u202f]")
 
 
 def unit_title(name: str, unit_type: str) -> list[Any]:

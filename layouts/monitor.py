@@ -1,6 +1,6 @@
 """The monitoring parts of the page: layer overlays, legend, choropleth classes, time control,
 KPI cards and charts. Pure functions from data to components; colours come from
-geodata.indicators so the map, the legend and the KPIs agree."""
+domain.indicators so the map, the legend and the KPIs agree."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ INCIDENT_COLOUR = "#6c3483"
 CAMERA_COLOUR = "#34495e"
 INUNDATION_COLOUR = "#2e86c1"
 DEFAULT_LAYERS = ("flood", "air")  # on when the page opens
+# Map panes (made in layouts.page.base_map) for the themes' areas and lines, and for their points:
+# points above areas above the units, on every load.
+SHAPES_PANE = "theme-shapes"
+POINTS_PANE = "theme-points"
 
 
 def layer_name(layer: str, lang: str) -> str:
@@ -76,7 +80,9 @@ def overlays(lang: str, on: Sequence[str] = DEFAULT_LAYERS) -> list[dl.Overlay]:
     hideout = layer_hideout(lang)
 
     def geojson(id_: str, **kwargs: Any) -> dl.GeoJSON:
-        return dl.GeoJSON(id=id_, hideout=hideout, **kwargs)
+        # Layers of points in the points pane (canthoMap.pointToLayer reads it), the rest below.
+        pane = POINTS_PANE if "pointToLayer" in kwargs else SHAPES_PANE
+        return dl.GeoJSON(id=id_, hideout=hideout, pane=pane, **kwargs)
 
     point = {"variable": _JS + "pointToLayer"}
     popup = {"variable": _JS + "bindPopup"}
@@ -185,6 +191,12 @@ def format_break(indicator: str, value: float, lang: str) -> str:
 
 
 # --- legend -----------------------------------------------------------------------------------
+
+
+def folds_on_phones(name: str) -> dict[str, Any]:
+    """The attribute by which assets/fold.js folds a <details> on a narrow screen; ``name`` keeps
+    a user's own unfolding when the server draws the element again."""
+    return {"data-fold": name}
 
 
 def _swatch(colour: str, label: str, shape: str = "box") -> html.Div:
@@ -302,19 +314,22 @@ def legend(
                 className="legend-section",
             )
         )
-    # A <details> element, so a phone user can fold the legend away from the map.
-    return [html.Details(sections, open=True)]
+    # A <details> element, so a phone user can fold the legend away from the map; open as
+    # rendered, assets/fold.js folds it as it appears on a narrow screen.
+    return [html.Details(sections, open=True, **folds_on_phones("legend"))]
 
 
 # --- controls ---------------------------------------------------------------------------------
 
 
 def control_bar(lang: str) -> html.Div:
-    """Time control (live or a moment, play 24 h / 7 days) and the choropleth choice."""
-    return html.Div(
+    """Time control (live or a moment, play 24 h / 7 days) and the choropleth choice, in a block
+    that folds away on phones."""
+    bar = html.Div(
         [
             dcc.Store(id=ids.TIME, data={"at": None, "play": None}),
             dcc.Store(id=ids.TIME_SYNC),
+            dcc.Store(id=ids.TIME_SHOWN),
             dcc.Store(id=ids.SENSOR),
             dcc.Store(id=ids.FLOOD_AIR_SENT),
             dcc.Store(id=ids.TRAFFIC_SENT),
@@ -382,6 +397,26 @@ def control_bar(lang: str) -> html.Div:
         ],
         className="control-bar",
     )
+    return _fold_controls(bar, lang)
+
+
+def _fold_controls(bar: html.Div, lang: str) -> html.Div:
+    """Put what a user sees of ``bar`` (not its stores and timers) into a <details>: a row open
+    on a wide screen, and on a phone a stack folded under "Điều khiển" that leaves the map its
+    room (assets/fold.js folds it by width, assets/style.css hides the summary on wide screens).
+    Done on the built bar so that every control added to it lands in the fold."""
+    unseen = [c for c in bar.children if isinstance(c, dcc.Store | dcc.Interval)]
+    seen = [c for c in bar.children if not isinstance(c, dcc.Store | dcc.Interval)]
+    bar.children = [
+        *unseen,
+        html.Details(
+            [html.Summary(t("controls.title", lang)), html.Div(seen, className="controls")],
+            open=True,
+            className="controls-fold",
+            **folds_on_phones("controls"),
+        ),
+    ]
+    return bar
 
 
 # --- KPIs and charts -------------------------------------------------------------------------
@@ -402,8 +437,15 @@ def _change(kpi: Kpi, lang: str, percent: bool = False, decimals: int = 0) -> ht
     )
 
 
-def kpi_cards(kpis: list[Kpi], lang: str) -> list[Any]:
-    """Cards for the selected unit: each value with its change against 24 hours before."""
+def kpi_cards(kpis: list[Kpi], lang: str, stations: Mapping[str, int] | None = None) -> list[Any]:
+    """Cards for the selected unit: each value with its change against 24 hours before.
+    ``stations`` counts, where the caller knows it, the stations behind a figure (by key): a
+    figure without any says so rather than "no data yet", which no data will ever follow."""
+
+    def no_data(key: str) -> str:
+        none_here = stations is not None and stations.get(key) == 0
+        return t("kpi.no_station" if none_here else "legend.no_data", lang)
+
     cards: list[Any] = [html.H3(t("kpi.title", lang))]
     by_key = {k.key: k for k in kpis}
     gauges = by_key.get("gauges_above_alert")
@@ -419,7 +461,7 @@ def kpi_cards(kpis: list[Kpi], lang: str) -> list[Any]:
                     n=fmt_number(total, lang),
                 )
                 if total
-                else t("legend.no_data", lang),
+                else no_data(gauges.key),
                 _change(gauges, lang),
                 indicators.FLOOD_ALERT_LEVELS[min(int(gauges.value or 0), 3)].colour
                 if gauges.value
@@ -435,7 +477,7 @@ def kpi_cards(kpis: list[Kpi], lang: str) -> list[Any]:
             _card(
                 t("kpi.aqi_max", lang),
                 fmt_number(aqi.value, lang) if aqi.value is not None else "—",
-                f"{label} · {where}" if where else t("legend.no_data", lang),
+                f"{label} · {where}" if where else no_data(aqi.key),
                 _change(aqi, lang),
                 category.hex if category else None,
             )

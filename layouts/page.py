@@ -13,7 +13,14 @@ from domain.themes import LAYERS
 from layouts import ids
 from layouts.dates import date_picker
 from layouts.i18n import t
-from layouts.monitor import DEFAULT_LAYERS, control_bar, layer_name, overlays
+from layouts.monitor import (
+    DEFAULT_LAYERS,
+    POINTS_PANE,
+    SHAPES_PANE,
+    control_bar,
+    layer_name,
+    overlays,
+)
 
 # Functions in assets/map.js that style and label features on the client.
 _JS = "canthoMap."
@@ -60,6 +67,11 @@ def base_map(
             name="context",
             style={"zIndex": 390},
         ),
+        # The themes' shapes and points draw in panes of their own above the units (Leaflet's
+        # overlay pane, z-index 400), whatever order their data arrives in: otherwise a unit's
+        # polygon drawn after the stations covers them and a click on a station drills down.
+        dl.Pane(name=SHAPES_PANE, style={"zIndex": 410}),
+        dl.Pane(name=POINTS_PANE, style={"zIndex": 450}),
         dl.GeoJSON(
             id=ids.UNITS,
             style={"variable": _JS + "unitStyle"},
@@ -166,6 +178,8 @@ def page(
                             date_picker(ids.DATE, lang, today.isoformat(), "date-input"),
                         ],
                         className="date-control",
+                        # Two dates on one page: this one is the boundaries', not the data's.
+                        title=t("date.hint", lang),
                     ),
                     html.A(
                         t("lang.switch", lang), href=language_href(lang), className="lang-switch"
@@ -203,6 +217,7 @@ def page(
                 className="content",
             ),
         ],
+        id=ids.PAGE,
         className="page",
         lang=lang,
     )

@@ -88,6 +88,10 @@ def children_panel(kids: list[Unit], lang: str, on_date: dt.date | None) -> list
     return body
 
 
-def error_panel(message: str) -> list:
-    """What the panel shows when nothing can be drawn (no units at the date, unknown code, …)."""
-    return [html.P(message, className="error", role="alert")]
+def error_panel(message: str, home: str | None = None) -> list:
+    """What the panel shows when nothing can be drawn (no units at the date, unknown code, …);
+    with ``home``, a link of that text back to the caller's home unit (the map's start)."""
+    body: list = [html.P(message, className="error", role="alert")]
+    if home:
+        body.append(html.P(dcc.Link(home, href="/", className="home-link")))
+    return body

@@ -8,6 +8,21 @@ from typing import Any
 Prop = tuple[str, str]
 Value = tuple[str, str, Any]
 
+# The outputs of callbacks.drilldown.show_selection, in order.
+DRILL_OUTPUTS: list[Prop] = [
+    ("units-layer", "data"), ("context-layer", "data"), ("breadcrumb", "children"),
+    ("unit-panel", "children"), ("unit-children", "children"), ("demo-badge", "hidden"),
+    ("map-fit", "data"), ("view-date", "date"), ("page", "className"),
+    ("map", "invalidateSize"),
+]  # fmt: skip
+
+# The outputs of callbacks.monitor.flood_and_air_layers, in order.
+FLOOD_AIR_OUTPUTS: list[Prop] = [
+    ("gauges-layer", "data"), ("inundation-layer", "data"), ("reports-layer", "data"),
+    ("air-layer", "data"), ("time-label", "children"), ("flood-air-sent", "data"),
+    ("time-shown", "data"),
+]  # fmt: skip
+
 
 def callback_body(
     outputs: Sequence[Prop], inputs: Sequence[Value], state: Sequence[Value] = ()

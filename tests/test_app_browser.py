@@ -13,6 +13,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from tests.callers import denials
 from tests.servers import free_port
 
 pytestmark = pytest.mark.browser
@@ -210,8 +211,9 @@ def test_layers_toggle_drill_down_and_time_control(monitored_db, dash_duo) -> No
     first = _text(dash_duo, "#time-label")
     until(lambda: _text(dash_duo, "#time-label") != first, timeout=10)
     dash_duo.find_element("#play-stop").click()
-    # The moment shown can be shared: it is in the URL once playing stops.
-    until(lambda: "at=" in dash_duo.driver.current_url, timeout=10)
+    # Played from live, Stop goes back to live: no fixed moment in the URL.
+    until(lambda: _text(dash_duo, "#time-label").startswith("●"), timeout=10)
+    assert "at=" not in dash_duo.driver.current_url
     assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
 
 
@@ -236,8 +238,9 @@ def test_dates_are_written_and_picked_the_vietnamese_way_whatever_the_browser_la
     until(lambda: "Th 2" in _text(dash_duo, "body"), timeout=5, msg="no Vietnamese weekdays")
     assert _text(dash_duo, "body").index("Th 2") < _text(dash_duo, "body").index("CN")
 
-    # Yesterday, typed as a Vietnamese writes it, at 14:00.
+    # Yesterday, typed as a Vietnamese writes it (over the day shown), at 14:00.
     yesterday = day - dt.timedelta(days=1)
+    picker.send_keys(Keys.CONTROL, "a")
     picker.send_keys(f"{yesterday:%d/%m/%Y}", Keys.ENTER)
     dash_duo.find_element("h1").click()  # close the calendar
     dash_duo.find_element("#time-hour").click()
@@ -255,6 +258,51 @@ def test_dates_are_written_and_picked_the_vietnamese_way_whatever_the_browser_la
     assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
 
 
+# What the kiosk's screen shows, frame by frame (the kiosk draws the next step behind the one on
+# screen): for each unit title visible, its theme and its map, with the unit shapes and visible
+# labels in pixels from the map's top left corner.
+_KIOSK_SCREEN = """
+var visible = function (e) {
+  return e.checkVisibility({opacityProperty: true, visibilityProperty: true});
+};
+var themes = document.querySelectorAll('.kiosk-layer');
+var maps = document.querySelectorAll('.kiosk-map');
+var shown = [];
+document.querySelectorAll('.kiosk-titles').forEach(function (title, i) {
+  var h1 = title.querySelector('h1');
+  if (!h1 || !visible(h1)) { return; }
+  var map = maps[i], frame = map.getBoundingClientRect();
+  var rect = function (e) {
+    var r = e.getBoundingClientRect();
+    return [r.left - frame.left, r.top - frame.top, r.right - frame.left, r.bottom - frame.top];
+  };
+  shown.push({
+    unit: h1.textContent,
+    theme: themes[i].textContent,
+    map_visible: visible(map),
+    size: [frame.width, frame.height],
+    shapes: Array.from(map.querySelectorAll('path.kiosk-unit-shape')).map(rect),
+    labels: Array.from(map.querySelectorAll('.unit-label')).filter(visible).map(function (e) {
+      return [e.textContent, rect(e)];
+    })
+  });
+});
+return shown;
+"""
+
+
+def _within(box: list[float], frame: tuple[float, float, float, float]) -> bool:
+    """Whether a box (left, top, right, bottom) lies inside a frame given the same way."""
+    return frame[0] <= box[0] and frame[1] <= box[1] and box[2] <= frame[2] and box[3] <= frame[3]
+
+
+def _kiosk_title(dash_duo) -> tuple[str, str]:
+    """The unit and the theme in the kiosk's title bar: those of the frame on top, the one
+    coming in while the two cross-fade."""
+    shown = dash_duo.driver.execute_script(_KIOSK_SCREEN)
+    return (shown[-1]["unit"], shown[-1]["theme"]) if shown else ("", "")
+
+
 def test_the_kiosk_turns_through_units_and_layers_by_itself_on_a_lobby_screen(
     monitored_db, dash_duo
 ) -> None:
@@ -267,12 +315,12 @@ def test_the_kiosk_turns_through_units_and_layers_by_itself_on_a_lobby_screen(
     dash_duo.start_server(app, port=PORT)
     dash_duo.driver.set_window_size(1920, 1080)
     dash_duo.driver.get(dash_duo.server_url + "/kiosk?rotate=3&layers=flood,air")
-    dash_duo.wait_for_contains_text("#kiosk-status", "Cập nhật lúc", timeout=15)
-    dash_duo.wait_for_contains_text("#kiosk-status", "Dữ liệu minh họa")
-    dash_duo.wait_for_contains_text("#kiosk-legend", "Chú giải")
+    dash_duo.wait_for_contains_text(".kiosk-foot", "Cập nhật lúc", timeout=15)
+    dash_duo.wait_for_contains_text(".kiosk-foot", "Dữ liệu minh họa")
+    dash_duo.wait_for_contains_text(".kiosk-side", "Chú giải")
 
     def title() -> tuple[str, str]:
-        return _text(dash_duo, "#kiosk-unit h1"), _text(dash_duo, "#kiosk-layer")
+        return _kiosk_title(dash_duo)
 
     until(lambda: title()[0] != "", timeout=10)
     first = title()
@@ -293,6 +341,60 @@ def test_the_kiosk_turns_through_units_and_layers_by_itself_on_a_lobby_screen(
     second = title()
     until(lambda: title() != second, timeout=10, msg=f"the kiosk stayed on {second}")
     assert dash_duo.find_element("#kiosk-banner").get_attribute("hidden") is not None
+    assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
+
+
+# Room the kiosk leaves around a unit it fits, at least, in pixels.
+KIOSK_MARGIN = 20
+
+
+def test_the_kiosk_shows_each_step_only_whole_fitted_with_margins_and_in_both_languages(
+    monitored_db, dash_duo
+) -> None:
+    """Watched through a whole turn at the shortest period: whenever a unit's title is on
+    screen, so is its map, drawing that unit's parts and nothing else, every one inside the
+    frame with a margin, every label over its drawn shape; Vietnamese and English together."""
+    from app import app
+    from callbacks.request import today
+    from geodata.monitoring.queries import children, root_unit
+
+    with monitored_db.connect() as conn:
+        city = root_unit(conn, today())
+        districts = children(conn, city, today())
+        parts = {city.name: {d.name for d in districts}} | {
+            d.name: {w.name for w in children(conn, d, today())} for d in districts
+        }
+    dash_duo.start_server(app, port=PORT)
+    driver = dash_duo.driver
+    driver.set_window_size(1920, 1080)
+    driver.get(dash_duo.server_url + "/kiosk?rotate=2&layers=air&lang=both")
+    seen: set[str] = set()
+
+    def look() -> bool:
+        for frame in driver.execute_script(_KIOSK_SCREEN):
+            unit, (width, height) = frame["unit"], frame["size"]
+            assert frame["map_visible"], f"{unit!r} is named over no map"
+            labels = {name for name, _ in frame["labels"]}
+            assert labels == parts[unit], f"{unit!r} is named over the labels {labels}"
+            assert len(frame["shapes"]) == len(parts[unit]), (
+                f"{unit!r}: {len(frame['shapes'])} shapes drawn for its {len(parts[unit])} parts"
+            )
+            inner = (KIOSK_MARGIN, KIOSK_MARGIN, width - KIOSK_MARGIN, height - KIOSK_MARGIN)
+            for shape in frame["shapes"]:
+                assert shape[2] - shape[0] > 1 and shape[3] - shape[1] > 1, f"{unit!r}: {shape}"
+                assert _within(shape, inner), f"{unit!r}: a shape at {shape} is not in {inner}"
+            for name, label in frame["labels"]:
+                assert _within(label, (0, 0, width, height)), f"{unit!r}: {name!r} is cut off"
+                centre = [(label[0] + label[2]) / 2, (label[1] + label[3]) / 2] * 2
+                assert any(_within(centre, shape) for shape in frame["shapes"]), (
+                    f"{unit!r}: {name!r} is over no shape"
+                )
+            theme = frame["theme"]
+            assert "Chất lượng không khí" in theme and "Air quality" in theme, theme
+            seen.add(unit)
+        return seen == set(parts)
+
+    until(look, timeout=90, poll=0.05, msg=f"the kiosk showed only {seen} of {set(parts)}")
     assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
 
 
@@ -337,6 +439,57 @@ def test_ward_staff_sign_in_and_see_only_their_district(ninh_kieu_staff, dash_du
     assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
 
 
+def _shown(dash_duo, selector: str) -> bool:
+    """Whether anything matching ``selector`` is on screen."""
+    return any(e.is_displayed() for e in dash_duo.driver.find_elements(By.CSS_SELECTOR, selector))
+
+
+def _inside(inner, outer) -> bool:
+    a, b = inner.rect, outer.rect
+    return (
+        b["x"] <= a["x"] and a["x"] + a["width"] <= b["x"] + b["width"]
+        and b["y"] <= a["y"] and a["y"] + a["height"] <= b["y"] + b["height"]
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("search", "message", "audited"),
+    [
+        ("?unit=925", "Bạn không có quyền xem đơn vị này.", 1),
+        ("?unit=99999", "Không có đơn vị mã 99999 vào ngày", 0),
+    ],
+)
+def test_ward_staff_refused_a_unit_or_given_an_unknown_code_see_why_and_a_way_home(
+    ninh_kieu_staff, monitored_db, dash_duo, search: str, message: str, audited: int
+) -> None:
+    from app import app
+
+    dash_duo.start_server(app, port=PORT)
+    _sign_in(dash_duo, ninh_kieu_staff)
+    _wait_for_breadcrumb(dash_duo, "Ninh Kiều")
+    before = len(denials(monitored_db))
+    dash_duo.driver.get(dash_duo.server_url + "/" + search)
+    dash_duo.wait_for_contains_text("#unit-panel .error", message)
+    until(dash_duo._wait_for_callbacks, timeout=20)  # every callback of the page has answered
+    # The message alone: no empty map, controls, KPIs, chart or breadcrumb, no false excuse.
+    for part in ("#map", ".control-bar", "#kpis", "#chart", "#breadcrumb", "#downloads"):
+        assert not _shown(dash_duo, part), f"{part} is shown beside the refusal"
+    assert "cơ sở dữ liệu" not in _text(dash_duo, "body")
+    # One refused page load, one row in the audit log (none when there is nothing to refuse).
+    assert len(denials(monitored_db)) == before + audited
+    # The window changes size while the map is hidden (a phone turned, a window dragged): the
+    # way home still draws their district fitted to the map.
+    dash_duo.driver.set_window_size(1100, 800)
+    home = dash_duo.find_element("#unit-panel a.home-link")
+    assert home.text == "← Về Ninh Kiều"
+    home.click()
+    _wait_for_breadcrumb(dash_duo, "Ninh Kiều")
+    dash_duo.wait_for_contains_text("#kpis", "Trạm vượt báo động")
+    assert _shown(dash_duo, "#map") and _shown(dash_duo, ".control-bar")
+    assert _inside(_settled_label(dash_duo, "Cái Khế"), dash_duo.find_element("#map"))
+    assert [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"] == []
+
+
 def test_ward_staff_on_a_phone_switch_layers_drill_down_and_read_the_kpis(
     ninh_kieu_staff, dash_duo
 ) -> None:
@@ -368,10 +521,12 @@ def test_ward_staff_on_a_phone_switch_layers_drill_down_and_read_the_kpis(
     assert right <= 390
     assert "Ninh Kiều" in _text(dash_duo, "#kpis")
 
-    # Layers switch with a tap: traffic on, its legend appears.
+    # Layers switch with a tap: traffic on, its legend appears (tapped open: a phone folds it).
     driver.execute_script("document.getElementById('map').scrollIntoView()")
+    dash_duo.find_element("#legend summary").click()
     _toggle_layer(dash_duo, "Giao thông")
     dash_duo.wait_for_contains_text("#legend", "Tình trạng giao thông")
+    dash_duo.find_element("#legend summary").click()  # folded again, off the wards
 
     # A tap on a ward on the map drills down to it.
     _click_unit_on_map(dash_duo, "An Cư")
@@ -416,8 +571,8 @@ def test_the_kiosk_keeps_its_data_through_a_database_stop_and_recovers_by_itself
     driver = dash_duo.driver
     driver.set_window_size(1920, 1080)
     driver.get(base + "/kiosk?rotate=3&layers=flood,air")
-    dash_duo.wait_for_contains_text("#kiosk-status", "Cập nhật lúc", timeout=20)
-    until(lambda: _text(dash_duo, "#kiosk-unit h1") != "", timeout=10)
+    dash_duo.wait_for_contains_text(".kiosk-foot", "Cập nhật lúc", timeout=20)
+    until(lambda: _kiosk_title(dash_duo)[0] != "", timeout=10)
     until(lambda: len(driver.find_elements(By.CSS_SELECTOR, ".leaflet-interactive")) > 5, 10)
 
     cluster.stop()  # PostgreSQL goes away for real
@@ -425,18 +580,18 @@ def test_the_kiosk_keeps_its_data_through_a_database_stop_and_recovers_by_itself
     banner = _text(dash_duo, "#kiosk-banner")
     assert re.fullmatch(r"Mất kết nối — dữ liệu lúc \d\d:\d\d", banner), banner
     # The last data stays on screen: the unit's name, its shapes and the legend.
-    assert _text(dash_duo, "#kiosk-unit h1") != ""
+    assert _kiosk_title(dash_duo)[0] != ""
     assert len(driver.find_elements(By.CSS_SELECTOR, ".leaflet-interactive")) > 5
-    assert "Chú giải" in _text(dash_duo, "#kiosk-legend")
+    assert "Chú giải" in _text(dash_duo, ".kiosk-side")
     time.sleep(4)  # at least one more rotation step while the database is down
     assert _banner_shown(dash_duo)
 
     cluster.start()
     until(lambda: not _banner_shown(dash_duo), timeout=30, msg="the kiosk did not recover")
-    dash_duo.wait_for_contains_text("#kiosk-status", "Cập nhật lúc", timeout=10)
-    first = _text(dash_duo, "#kiosk-unit h1") + _text(dash_duo, "#kiosk-layer")
+    dash_duo.wait_for_contains_text(".kiosk-foot", "Cập nhật lúc", timeout=10)
+    first = _kiosk_title(dash_duo)
     until(
-        lambda: _text(dash_duo, "#kiosk-unit h1") + _text(dash_duo, "#kiosk-layer") != first,
+        lambda: _kiosk_title(dash_duo) != first,
         timeout=10,
         msg="the kiosk stopped rotating after the database came back",
     )

@@ -9,24 +9,12 @@ import re
 
 import requests
 
-# The outputs of callbacks.drilldown.show_selection, in order.
-_OUTPUTS = [
-    ("units-layer", "data"), ("context-layer", "data"), ("breadcrumb", "children"),
-    ("unit-panel", "children"), ("unit-children", "children"), ("demo-badge", "hidden"),
-    ("map-fit", "data"),
-    ("view-date", "date"),
-]  # fmt: skip
+from tests.dashreq import DRILL_OUTPUTS, callback_body
 
 
 def _update(base: str, search: str, cookies: dict[str, str] | None = None) -> dict:
     """POST the drill-down callback as the browser does, for the given URL query."""
-    body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in _OUTPUTS) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in _OUTPUTS],
-        "inputs": [{"id": "url", "property": "search", "value": search}],
-        "changedPropIds": ["url.search"],
-        "state": [],
-    }
+    body = callback_body(DRILL_OUTPUTS, [("url", "search", search)])
     response = requests.post(
         base + "/_dash-update-component", json=body, cookies=cookies, timeout=30
     )

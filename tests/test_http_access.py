@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from geodata.accounts import users
 from geodata.demo.sample import write_sample
-from tests.dashreq import callback_body
+from tests.dashreq import DRILL_OUTPUTS, FLOOD_AIR_OUTPUTS, callback_body
 from tests.dbutil import truncate_all
 
 PASSWORD = "a long password 1"
@@ -72,8 +72,7 @@ def _layers(session: requests.Session, base: str, unit: str) -> dict[str, Any]:
     response = _callback(
         session,
         base,
-        [("gauges-layer", "data"), ("inundation-layer", "data"), ("reports-layer", "data"),
-         ("air-layer", "data"), ("time-label", "children"), ("flood-air-sent", "data")],
+        FLOOD_AIR_OUTPUTS,
         [("url", "search", f"?unit={unit}"), ("time-store", "data", LIVE),
          ("refresh-interval", "n_intervals", 0), ("layers-control", "overlays", ALL_LAYERS)],
         [("flood-air-sent", "data", None)],
@@ -90,14 +89,6 @@ def _kpis(session: requests.Session, base: str, unit: str) -> requests.Response:
         [("url", "search", f"?unit={unit}"), ("time-store", "data", LIVE),
          ("refresh-interval", "n_intervals", 0)],
     )  # fmt: skip
-
-
-# The outputs of callbacks.drilldown.show_selection, in order.
-DRILL_OUTPUTS = [
-    ("units-layer", "data"), ("context-layer", "data"), ("breadcrumb", "children"),
-    ("unit-panel", "children"), ("unit-children", "children"), ("demo-badge", "hidden"),
-    ("map-fit", "data"), ("view-date", "date"),
-]  # fmt: skip
 
 
 def _layout_csrf(node: Any) -> str | None:
@@ -237,6 +228,8 @@ def test_role_layer_unit_matrix(
         "ward_staff": lambda: _sign_in(server, "nk.staff"),
     }[role]()
     denied_before = _denials(city)
+    # What a page load asks for: the selection (which audits a refusal), then the layers.
+    _callback(session, server, DRILL_OUTPUTS, [("url", "search", f"?unit={unit}")])
     response = _layers(session, server, unit)
     gauges = (response.get("gauges-layer") or {}).get("data", {}).get("features", [])
     air = (response.get("air-layer") or {}).get("data", {}).get("features", [])
@@ -245,7 +238,7 @@ def test_role_layer_unit_matrix(
         assert gauges or air, "the unit's public layers are served"
     else:
         assert not gauges and not air and not reports, "nothing of another district leaks"
-        assert _denials(city) > denied_before, "the refusal is audited"
+        assert _denials(city) == denied_before + 1, "the refusal is audited, once"
     if not sees_reports:
         assert reports == []  # citizens' reports never reach the public
     kpis = _kpis(session, server, unit)
@@ -377,6 +370,36 @@ def test_the_details_column_reads_as_words_with_times_in_can_tho_time(server, ci
                            cookies={"lang": "en"}, timeout=10).text  # fmt: skip
     assert "Layer: gauges · Format: csv" in english
     assert "{" not in detail and "03:00" not in detail and "+00:00" not in detail
+
+
+# What a browser asks for: it is shown the refusal as a page (a script gets plain text).
+BROWSER_ACCEPT = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_a_refusal_opened_in_a_browser_looks_like_the_site_and_leads_home(server, city) -> None:
+    staff = _sign_in(server, "nk.staff")
+    page = staff.get(server + "/audit", headers=BROWSER_ACCEPT, timeout=10)
+    assert page.status_code == 403 and page.headers["Content-Type"].startswith("text/html")
+    assert '<html lang="vi">' in page.text
+    assert '<link rel="stylesheet" href="/assets/style.css">' in page.text
+    assert "Chỉ cán bộ IOC và quản trị viên được xem nhật ký truy cập." in page.text
+    assert '<a class="home-link" href="/">← Về bản đồ</a>' in page.text
+    english = staff.get(server + "/audit", headers=BROWSER_ACCEPT, cookies={"lang": "en"},
+                        timeout=10)  # fmt: skip
+    assert '<html lang="en">' in english.text and "Only IOC officials" in english.text
+    assert '<a class="home-link" href="/">← Back to the map</a>' in english.text
+    # A printed map of another district, opened in a new tab; a sign-out whose form expired.
+    printed = staff.get(server + "/print/map.png", params={"unit": CO_DO},
+                        headers=BROWSER_ACCEPT, timeout=10)  # fmt: skip
+    assert printed.status_code == 403 and "Bạn không có quyền xem đơn vị này." in printed.text
+    assert 'href="/"' in printed.text
+    expired = staff.post(server + "/logout", headers=BROWSER_ACCEPT, timeout=10)
+    assert expired.status_code == 400 and "Phiên làm việc đã hết hạn" in expired.text
+    assert 'href="/"' in expired.text
+    # Scripts (no Accept, or */*) still get the reason alone, as plain text.
+    plain = staff.get(server + "/audit.csv", timeout=10)
+    assert plain.status_code == 403 and plain.headers["Content-Type"].startswith("text/plain")
+    assert plain.text.strip() == "Chỉ cán bộ IOC và quản trị viên được xem nhật ký truy cập."
 
 
 def test_an_audit_export_is_a_csv_of_the_filtered_log_and_is_itself_logged(server, city) -> None:

@@ -59,6 +59,29 @@ def latest_hour(conn: Connection, now: dt.datetime) -> dt.datetime | None:
     return value if isinstance(value, dt.datetime) else None
 
 
+def data_range(conn: Connection, now: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
+    """The first and the latest hour with any reading, at or before ``now``: the moments the time
+    control may offer (None before the first reading)."""
+    # Both ends are one step down the index on the hour each.
+    first, last = conn.execute(
+        text("SELECT min(hour), max(hour) FROM reading_hourly WHERE hour <= :now"), {"now": now}
+    ).one()
+    if isinstance(first, dt.datetime) and isinstance(last, dt.datetime):
+        return first, last
+    return None
+
+
+def has_data(conn: Connection, at: dt.datetime) -> bool:
+    """Whether any reading was rolled up for the hour of ``at``: a moment without one is shown as
+    "no data", not as zero floods and empty stations."""
+    return bool(
+        conn.scalar(
+            text("SELECT EXISTS (SELECT 1 FROM reading_hourly WHERE hour = :hour)"),
+            {"hour": _hour(at)},
+        )
+    )
+
+
 def _hour(at: dt.datetime) -> dt.datetime:
     return at.replace(minute=0, second=0, microsecond=0)
 

@@ -291,7 +291,7 @@ def _refresh_congestion(conn: Connection, hourly_table: str | None = None) -> No
 
 
 def _refresh_aqi(conn: Connection) -> None:
-    """VN_AQI per air station: hourly (NowCast for PM) and daily, computed by geodata.indicators.
+    """VN_AQI per air station: hourly (NowCast for PM) and daily, computed by domain.indicators.
 
     An hour's AQI depends on the 11 hours before it (NowCast), so a new hour also refreshes the
     next 11 hours already stored (late data).

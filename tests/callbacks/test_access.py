@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from callbacks import access, drilldown, monitor
 from geodata.accounts import users
 from geodata.demo.sample import write_sample
-from tests.dashreq import callback_body
+from tests.dashreq import DRILL_OUTPUTS, FLOOD_AIR_OUTPUTS, callback_body
 from tests.dbutil import truncate_all
 
 PASSWORD = "a long password 1"
@@ -83,15 +83,12 @@ def _forge(client, outputs, inputs, state=()) -> str:
 # The callbacks a forger calls, asking for Cờ Đỏ: (outputs, inputs, state) per kind of answer.
 FORGED = {
     "units": (
-        [("units-layer", "data"), ("context-layer", "data"), ("breadcrumb", "children"),
-         ("unit-panel", "children"), ("unit-children", "children"), ("demo-badge", "hidden"),
-         ("map-fit", "data"), ("view-date", "date")],
+        DRILL_OUTPUTS,
         [("url", "search", f"?unit={CO_DO}")],
         [],
     ),
     "layers": (
-        [("gauges-layer", "data"), ("inundation-layer", "data"), ("reports-layer", "data"),
-         ("air-layer", "data"), ("time-label", "children"), ("flood-air-sent", "data")],
+        FLOOD_AIR_OUTPUTS,
         [("url", "search", f"?unit={CO_DO}"), ("time-store", "data", LIVE),
          ("refresh-interval", "n_intervals", 0), ("layers-control", "overlays", ALL_LAYERS)],
         [("flood-air-sent", "data", None)],

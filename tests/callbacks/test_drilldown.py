@@ -6,7 +6,11 @@ import json
 import re
 from typing import Any
 
+import pytest
+from dash import dcc
+
 from callbacks.drilldown import show_selection
+from tests.callers import add_ward_staff, denials, signed_in
 
 
 def _texts(component: Any) -> list[str]:
@@ -26,12 +30,29 @@ def _texts(component: Any) -> list[str]:
     return found
 
 
+def _links(component: Any) -> list[tuple[str, str]]:
+    """The (text, href) of every link inside a Dash component tree."""
+    found: list[tuple[str, str]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dcc.Link):
+            found.append((node.children, node.href))
+        elif isinstance(node, list | tuple):
+            for child in node:
+                walk(child)
+        elif hasattr(node, "children"):
+            walk(node.children)
+
+    walk(component)
+    return found
+
+
 def _names(collection: dict[str, Any]) -> set[str]:
     return {f["properties"]["name"] for f in collection["features"]}
 
 
 def test_the_city_view_shows_the_nine_districts(demo_db) -> None:
-    units, context, crumbs, panel, children, demo_hidden, viewport, _ = show_selection("")
+    units, context, crumbs, panel, children, demo_hidden, viewport, _, page, _ = show_selection("")
     assert _names(units) == {
         "Ninh Kiều", "Ô Môn", "Bình Thủy", "Cái Răng", "Thốt Nốt",
         "Vĩnh Thạnh", "Cờ Đỏ", "Phong Điền", "Thới Lai",
@@ -42,10 +63,11 @@ def test_the_city_view_shows_the_nine_districts(demo_db) -> None:
     assert "Đơn vị trực thuộc (9)" in _texts(children)
     assert demo_hidden is False  # the demo data set is labelled as such
     assert "bounds" in viewport
+    assert page == "page"  # the whole page is shown: map, controls, KPIs and chart
 
 
 def test_a_district_in_the_url_shows_its_wards_breadcrumb_and_facts(demo_db) -> None:
-    units, _, crumbs, panel, _, _, viewport, _ = show_selection("?unit=916")
+    units, _, crumbs, panel, _, _, viewport, *_ = show_selection("?unit=916")
     names = _names(units)
     assert len(names) == 11 and "Cái Khế" in names
     assert _texts(crumbs) == ["Cần Thơ", "›", "Ninh Kiều"]
@@ -68,7 +90,7 @@ def test_a_ward_shows_its_facts_among_its_siblings(demo_db) -> None:
 
 
 def test_the_url_remembers_the_users_zoom(demo_db) -> None:
-    *_, viewport, _ = show_selection("?unit=916&view=10.03,105.77,14.5")
+    *_, viewport, _, _, _ = show_selection("?unit=916&view=10.03,105.77,14.5")
     assert viewport == {"center": [10.03, 105.77], "zoom": 14.5, "transition": "setView"}
 
 
@@ -80,7 +102,7 @@ def test_an_unknown_unit_says_so_and_draws_nothing(demo_db) -> None:
 
 
 def test_a_date_before_the_units_existed_says_none_are_valid(demo_db) -> None:
-    units, _, _, panel, _, _, _, shown_date = show_selection("?date=1990-01-01")
+    units, _, _, panel, _, _, _, shown_date, *_ = show_selection("?date=1990-01-01")
     assert units["features"] == []
     assert any("Chưa có đơn vị" in s for s in _texts(panel))
     assert shown_date == "1990-01-01"
@@ -97,3 +119,43 @@ def test_the_payload_is_geojson_with_six_decimals_at_most(demo_db) -> None:
     numbers = re.findall(r"-?\d+\.\d+", json.dumps(units["features"][0]["geometry"]))
     assert numbers and all(len(n.split(".")[1]) <= 6 for n in numbers)
     assert len(text) < 60_000  # simplified for the city view, not full-resolution geometry
+
+
+# --- refusals: one message, a way home, nothing else ---------------------------------------------
+
+
+@pytest.fixture
+def ninh_kieu_staff(demo_db) -> str:
+    return add_ward_staff(demo_db, "nk.staff", ["916"])
+
+
+def test_ward_staff_opening_another_district_are_told_so_with_a_link_home(
+    ninh_kieu_staff, demo_db
+) -> None:
+    with signed_in(ninh_kieu_staff):
+        units, _, crumbs, panel, children, *rest = show_selection("?unit=925")
+    assert _texts(panel) == ["Bạn không có quyền xem đơn vị này.", "← Về Ninh Kiều"]
+    assert _links(panel) == [("← Về Ninh Kiều", "/")]  # "/" opens on their own district
+    # The page hides the map, its controls, the KPIs and the chart: none would say anything true.
+    _, _, _, page, _ = rest
+    assert "refused" in page.split()
+    assert units["features"] == [] and crumbs == [] and children == []
+    assert denials(demo_db) == [("nk.staff", "view_unit", {"unit": "925"})]
+
+
+def test_ward_staff_asking_for_a_code_no_unit_has_are_told_it_does_not_exist(
+    ninh_kieu_staff, demo_db
+) -> None:
+    with signed_in(ninh_kieu_staff):
+        units, _, _, panel, *rest = show_selection("?unit=99999")
+    assert _texts(panel)[0].startswith("Không có đơn vị mã 99999 vào ngày ")
+    assert _links(panel) == [("← Về Ninh Kiều", "/")]
+    *_, page, _ = rest
+    assert "refused" in page.split() and units["features"] == []
+    assert denials(demo_db) == []  # nothing was refused: there is nothing to see
+
+
+def test_the_public_asking_for_an_unknown_code_get_a_link_back_to_the_city(demo_db) -> None:
+    *_, panel, _, _, _, _, page, _ = show_selection("?unit=99999")
+    assert _links(panel) == [("← Về Cần Thơ", "/")]
+    assert "refused" in page.split()

@@ -9,21 +9,26 @@ from typing import Any
 import pytest
 
 from callbacks import monitor
+from callbacks.downloads import show_downloads
 from callbacks.drilldown import show_selection
 from callbacks.monitor import (
     choropleth,
+    date_limits,
     flood_and_air_layers,
+    hour_options,
     local_iso,
     moment_pickers,
     moment_value,
     next_time_state,
     parse_local,
+    picked_moment,
     services_layer,
     show_chart,
     show_kpis,
     traffic_layer,
 )
 from layouts import ids
+from tests.callers import add_ward_staff, denials, signed_in
 
 ALL_LAYERS = ["Ngập lụt", "Chất lượng không khí", "Giao thông", "Dịch vụ công"]
 CITY_BOUNDS = [[9.9, 105.2], [10.4, 105.9]]
@@ -63,15 +68,18 @@ def test_the_day_and_hour_pickers_make_one_local_moment_and_back() -> None:
     assert moment_value(*moment_pickers("2026-11-26T09:00")) == "2026-11-26T09:00"
 
 
-def test_play_runs_through_the_last_24_hours_hour_by_hour_and_stops_at_the_end() -> None:
+def test_play_runs_through_the_last_24_hours_hour_by_hour_and_ends_back_in_live() -> None:
     latest = dt.datetime(2026, 11, 26, 7, 0, tzinfo=dt.UTC)  # 14:00 in Cần Thơ
     state = next_time_state(ids.PLAY_24H, "live", None, None, latest)
-    assert state == {"at": "2026-11-25T14:00", "play": {"end": "2026-11-26T14:00", "step": 1}}
+    assert state == {
+        "at": "2026-11-25T14:00", "play": {"end": "2026-11-26T14:00", "step": 1, "from": "live"},
+    }  # fmt: skip
     moments = []
     while state["play"]:
-        state = next_time_state(ids.PLAYER, "live", None, state, latest)
+        state = next_time_state(ids.PLAYER, "history", None, state, latest)
         moments.append(state["at"])
-    assert len(moments) == 24 and moments[-1] == "2026-11-26T14:00"
+    assert len(moments) == 24 and moments[-2] == "2026-11-26T13:00"
+    assert state == LIVE  # the last step is the latest data: live again, not a fixed moment
 
 
 def test_play_through_7_days_steps_six_hours_and_stop_keeps_the_moment() -> None:
@@ -84,6 +92,66 @@ def test_play_through_7_days_steps_six_hours_and_stop_keeps_the_moment() -> None
     }  # fmt: skip
 
 
+def test_stop_after_playing_from_live_goes_back_to_live() -> None:
+    latest = dt.datetime(2026, 11, 26, 7, 0, tzinfo=dt.UTC)
+    state = next_time_state(ids.PLAY_7D, "live", None, None, latest)
+    state = next_time_state(ids.PLAYER, "history", "2026-11-19T14:00", state, None)
+    assert state["at"] == "2026-11-19T20:00"
+    # The page shows "history" while playing; Stop still knows where the play began.
+    assert next_time_state(ids.STOP, "history", "2026-11-19T20:00", state, None) == LIVE
+    # So does a click on "Live" during the play.
+    assert next_time_state(ids.TIME_MODE, "live", "2026-11-19T20:00", state, latest) == LIVE
+    # And Stop in live mode is live, whatever the store held.
+    stuck = {"at": "2026-11-19T20:00", "play": None}
+    assert next_time_state(ids.STOP, "live", None, stuck, latest) == LIVE
+
+
+def test_play_does_not_start_before_the_first_data() -> None:
+    latest = dt.datetime(2026, 11, 26, 7, 0, tzinfo=dt.UTC)
+    first = latest - dt.timedelta(days=2)
+    state = next_time_state(ids.PLAY_7D, "live", None, None, latest, first)
+    assert state["at"] == "2026-11-24T14:00"  # two days of data, not seven days of "no data"
+
+
+def test_the_pickers_showing_the_moment_drawn_do_not_stop_a_play() -> None:
+    latest = dt.datetime(2026, 11, 26, 7, 0, tzinfo=dt.UTC)
+    playing = next_time_state(ids.PLAY_24H, "live", None, None, latest)
+    assert next_time_state(ids.TIME_HOUR, "history", playing["at"], playing, None) == playing
+    # A moment the user picks stops it.
+    picked = next_time_state(ids.TIME_HOUR, "history", "2026-11-25T09:00", playing, None)
+    assert picked == {"at": "2026-11-25T09:00", "play": None}
+
+
+def test_history_starts_from_the_moment_shown() -> None:
+    latest = dt.datetime(2026, 11, 26, 7, 0, tzinfo=dt.UTC)
+    assert next_time_state(ids.TIME_MODE, "history", None, LIVE, latest) == {
+        "at": "2026-11-26T14:00", "play": None,
+    }  # fmt: skip
+
+
+def test_a_day_picked_alone_keeps_the_hour_shown() -> None:
+    shown = parse_local("2026-11-26T14:00")
+    assert picked_moment("2026-11-24", None, shown) == "2026-11-24T14:00"
+    assert picked_moment("2026-11-24", 9, shown) == "2026-11-24T09:00"
+    assert picked_moment("2026-11-24", None, None) == "2026-11-24T00:00"
+    assert picked_moment(None, None, shown) is None
+
+
+def test_the_pickers_offer_only_the_days_and_hours_with_data() -> None:
+    span = (parse_local("2026-11-24T15:00"), parse_local("2026-11-26T14:00"))
+    assert date_limits(span) == ("2026-11-24", "2026-11-26")
+    assert date_limits(None) == (None, None)
+
+    def offered(day: str) -> list[int]:
+        return [o["value"] for o in hour_options(day, span) if not o.get("disabled")]
+
+    assert offered("2026-11-24") == list(range(15, 24))
+    assert offered("2026-11-25") == list(range(24))
+    assert offered("2026-11-26") == list(range(15))
+    assert offered("2027-01-01") == []
+    assert [o["label"] for o in hour_options(None, span)][:2] == ["00:00", "01:00"]
+
+
 # --- layers -------------------------------------------------------------------------------------
 
 
@@ -91,9 +159,9 @@ LIVE = {"at": None, "play": None}
 
 
 def test_flood_and_air_layers_follow_the_selected_unit(monitored_db) -> None:
-    gauges, _, _, air, label, _ = flood_and_air_layers("", LIVE, 0, ALL_LAYERS)
+    gauges, _, _, air, label, _, drawn = flood_and_air_layers("", LIVE, 0, ALL_LAYERS)
     assert len(gauges["features"]) == 8 and len(air["features"]) == 9
-    assert label.startswith("● Số liệu lúc")
+    assert label.startswith("● Số liệu lúc") and drawn is None  # live drawn
     in_ninh_kieu, *_ = flood_and_air_layers("?unit=916", LIVE, 0, ALL_LAYERS)
     names = {f["properties"]["name"] for f in in_ninh_kieu["features"]}
     assert names and all(f["properties"]["level"] is not None for f in in_ninh_kieu["features"])
@@ -101,7 +169,7 @@ def test_flood_and_air_layers_follow_the_selected_unit(monitored_db) -> None:
 
 
 def test_hidden_layers_send_no_features(monitored_db) -> None:
-    gauges, inundation, reports, air, _, _ = flood_and_air_layers("", LIVE, 0, [])
+    gauges, inundation, reports, air, *_ = flood_and_air_layers("", LIVE, 0, [])
     assert reports["features"] == []
     assert gauges["features"] == air["features"] == inundation["features"] == []
     assert traffic_layer("", LIVE, 0, [], CITY_BOUNDS, 11)[:2] == (monitor.EMPTY, monitor.EMPTY)
@@ -157,13 +225,53 @@ def test_a_refresh_that_brings_nothing_new_leaves_the_layers_and_their_popups_al
 ) -> None:
     from dash import no_update
 
-    *first, sent = flood_and_air_layers("", LIVE, 0, ALL_LAYERS)
-    *again, _ = flood_and_air_layers("", LIVE, 1, ALL_LAYERS, sent)
+    *first, sent, _ = flood_and_air_layers("", LIVE, 0, ALL_LAYERS)
+    *again, _, _ = flood_and_air_layers("", LIVE, 1, ALL_LAYERS, sent)
     assert again[:4] == [no_update] * 4  # the browser has exactly this data already
     assert again[4] == first[4]  # the time label is always sent
     changed = [sent[0], "something else", sent[2], sent[3]]
-    *partly, _ = flood_and_air_layers("", LIVE, 2, ALL_LAYERS, changed)
+    *partly, _, _ = flood_and_air_layers("", LIVE, 2, ALL_LAYERS, changed)
     assert partly[1] == first[1] and partly[0] is no_update  # only the changed layer is sent
+
+
+def test_a_moment_without_data_says_so_instead_of_showing_zeros(monitored_db) -> None:
+    no_data = {"at": "2027-01-01T10:00", "play": None}
+    gauges, inundation, reports, air, label, _, drawn = flood_and_air_layers(
+        "", no_data, 0, ALL_LAYERS
+    )
+    assert label == "Không có số liệu cho thời điểm này · 10:00 01/01/2027"
+    assert drawn == "2027-01-01T10:00"
+    assert all(not layer["features"] for layer in (gauges, inundation, reports, air))
+    kpis = _texts(show_kpis("", no_data, 0))
+    assert "Không có số liệu cho thời điểm này" in kpis and "km²" not in kpis
+    units = show_selection("")[0]
+    hideout = choropleth(units, "aqi_max", "health_station", no_data, 0)
+    assert hideout["values"] and set(hideout["values"].values()) == {None}
+    # A moment with data still shows it.
+    label = flood_and_air_layers("", {"at": local_iso(_latest()), "play": None}, 0, [])[4]
+    assert label.startswith("Số liệu lúc")
+
+
+def test_the_day_picker_is_limited_to_the_days_with_data(monitored_db) -> None:
+    from callbacks.monitor import CITY_TZ, time_limits
+
+    first, last, _ = time_limits("", 0, None)
+    latest = _latest().astimezone(CITY_TZ)
+    assert last == latest.date().isoformat()
+    assert first == (latest - dt.timedelta(days=2)).date().isoformat()  # two days of data
+    *_, on_the_last_day = time_limits("", 0, last)
+    offered = [o["value"] for o in on_the_last_day if not o.get("disabled")]
+    assert offered == list(range(latest.hour + 1))  # no hour after the latest data
+
+
+def _latest() -> dt.datetime:
+    from geodata.db import get_engine
+    from geodata.monitoring import layers
+
+    with get_engine().connect() as conn:
+        latest = layers.latest_hour(conn, dt.datetime.now(dt.UTC))
+    assert latest is not None
+    return latest
 
 
 def test_the_kpis_include_the_area_under_water_and_the_flood_reports(monitored_db) -> None:
@@ -193,7 +301,8 @@ def _sensor_id(engine, name: str) -> int:
 def test_the_station_chart_names_the_station_once_below_the_toolbar(monitored_db) -> None:
     figure = show_chart("", LIVE, _sensor_id(monitored_db, "Trạm Cần Thơ (sông Hậu)"))
     title = figure.layout.title
-    assert title.text == "Trạm Cần Thơ (sông Hậu): 7 ngày"  # not "Trạm Trạm Cần Thơ …"
+    # Not "Trạm Trạm Cần Thơ …"; the name isolated, as a name from a file is everywhere.
+    assert title.text == "\u2068Trạm Cần Thơ (sông Hậu)\u2069: 7 ngày"
     # Left-aligned and pushed below the row of the chart's toolbar (top right, ~25 px high).
     assert title.x == 0 and title.xanchor == "left"
     assert title.yref == "container" and title.y == 1 and title.pad.t >= 28
@@ -237,7 +346,7 @@ def _in_english(call, *args):
 def test_the_english_page_writes_days_the_english_way(monitored_db) -> None:
     from callbacks.monitor import CITY_TZ
 
-    *_, label, _ = _in_english(flood_and_air_layers, "", LIVE, 0, ALL_LAYERS)
+    label = _in_english(flood_and_air_layers, "", LIVE, 0, ALL_LAYERS)[4]  # the time label
     with monitored_db.connect() as conn:
         day = monitor.layers.latest_hour(conn, dt.datetime.now(dt.UTC)).astimezone(CITY_TZ)
     assert label == f"● Data at {day:%H:%M} {day.day} {day:%b %Y}"  # "30 Nov 2026", no 30/11
@@ -252,3 +361,41 @@ def test_the_english_page_writes_days_the_english_way(monitored_db) -> None:
 def test_the_legend_follows_the_chosen_service_kind() -> None:
     shown = _texts(monitor.show_legend(["Dịch vụ công"], "coverage", "clean_water")[0])
     assert "Độ phủ dịch vụ: Điểm cấp nước sạch" in shown
+
+
+# --- refusals -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ninh_kieu_staff(monitored_db) -> str:
+    return add_ward_staff(monitored_db, "nk.staff", ["916"])
+
+
+def _page_load(search: str) -> list[Any]:
+    """Every callback the page fires for a URL when it opens, then one refresh a minute later."""
+    return [
+        show_selection(search),
+        flood_and_air_layers(search, LIVE, 0, ALL_LAYERS),
+        traffic_layer(search, LIVE, 0, ALL_LAYERS, CITY_BOUNDS, 11),
+        services_layer(search, ALL_LAYERS, "health_station"),
+        show_kpis(search, LIVE, 0),
+        show_chart(search, LIVE, None),
+        show_downloads(search, LIVE, ALL_LAYERS, "aqi_max", "health_station"),
+        flood_and_air_layers(search, LIVE, 1, ALL_LAYERS),
+        show_kpis(search, LIVE, 1),
+    ]
+
+
+def test_one_refused_page_load_writes_one_audit_row(ninh_kieu_staff, monitored_db) -> None:
+    with signed_in(ninh_kieu_staff):
+        _page_load("?unit=925")
+    assert denials(monitored_db) == [("nk.staff", "view_unit", {"unit": "925"})]
+
+
+@pytest.mark.parametrize("search", ["?unit=925", "?unit=99999"])
+def test_a_refused_or_unknown_unit_is_not_called_a_database_failure(
+    ninh_kieu_staff, search: str
+) -> None:
+    with signed_in(ninh_kieu_staff):
+        answers = _texts(_page_load(search))
+    assert "Không kết nối được cơ sở dữ liệu" not in answers
