@@ -106,6 +106,20 @@ def kiosk_page(rotate: int, lang: str, tile_url: str, tile_attribution: str) -> 
             className="kiosk-slot",
         )
 
+    def framed(parts: list[tuple[str, str]], frame_class: str) -> html.Div:
+        """One slot of the screen holding, in each frame, a step's elements ``parts`` (id and
+        class), the two frames on top of each other."""
+        return html.Div(
+            [
+                html.Div(
+                    [html.Div(id=ids.kiosk_frame(id_, f), className=c) for id_, c in parts],
+                    className=f"{frame_class} kiosk-frame {f}",
+                )
+                for f in ids.KIOSK_FRAMES
+            ],
+            className="kiosk-slot",
+        )
+
     return html.Div(
         [
             dcc.Location(id=ids.KIOSK_URL, refresh=False),
@@ -117,24 +131,9 @@ def kiosk_page(rotate: int, lang: str, tile_url: str, tile_attribution: str) -> 
             dcc.Interval(id=ids.KIOSK_TICK, interval=rotate * 1000),
             html.Header(
                 [
-                    html.Div(
-                        [
-                            html.Div(
-                                [
-                                    html.Div(
-                                        id=ids.kiosk_frame(ids.KIOSK_UNIT, f),
-                                        className="kiosk-titles",
-                                    ),
-                                    html.Div(
-                                        id=ids.kiosk_frame(ids.KIOSK_LAYER, f),
-                                        className="kiosk-layer",
-                                    ),
-                                ],
-                                className=f"kiosk-head kiosk-frame {f}",
-                            )
-                            for f in ids.KIOSK_FRAMES
-                        ],
-                        className="kiosk-slot",
+                    framed(
+                        [(ids.KIOSK_UNIT, "kiosk-titles"), (ids.KIOSK_LAYER, "kiosk-layer")],
+                        "kiosk-head",
                     ),
                     # Written every second by assets/kiosk.js, not by Dash: the clock keeps
                     # going when the server does not answer.
@@ -156,24 +155,12 @@ def kiosk_page(rotate: int, lang: str, tile_url: str, tile_attribution: str) -> 
                     ),
                     html.Aside(
                         [
-                            html.Div(
+                            framed(
                                 [
-                                    html.Div(
-                                        [
-                                            html.Div(
-                                                id=ids.kiosk_frame(ids.KIOSK_KPIS, f),
-                                                className="kiosk-kpis",
-                                            ),
-                                            html.Div(
-                                                id=ids.kiosk_frame(ids.KIOSK_LEGEND, f),
-                                                className="kiosk-legend",
-                                            ),
-                                        ],
-                                        className=f"kiosk-side-frame kiosk-frame {f}",
-                                    )
-                                    for f in ids.KIOSK_FRAMES
+                                    (ids.KIOSK_KPIS, "kiosk-kpis"),
+                                    (ids.KIOSK_LEGEND, "kiosk-legend"),
                                 ],
-                                className="kiosk-slot",
+                                "kiosk-side-frame",
                             )
                         ],
                         className="kiosk-side",
