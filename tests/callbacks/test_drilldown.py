@@ -7,44 +7,10 @@ import re
 from typing import Any
 
 import pytest
-from dash import dcc
 
 from callbacks.drilldown import show_selection
 from tests.callers import add_ward_staff, denials, signed_in
-
-
-def _texts(component: Any) -> list[str]:
-    """Every string inside a Dash component tree, in order."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, str):
-            found.append(node)
-        elif isinstance(node, list | tuple):
-            for child in node:
-                walk(child)
-        elif hasattr(node, "children"):
-            walk(node.children)
-
-    walk(component)
-    return found
-
-
-def _links(component: Any) -> list[tuple[str, str]]:
-    """The (text, href) of every link inside a Dash component tree."""
-    found: list[tuple[str, str]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dcc.Link):
-            found.append((node.children, node.href))
-        elif isinstance(node, list | tuple):
-            for child in node:
-                walk(child)
-        elif hasattr(node, "children"):
-            walk(node.children)
-
-    walk(component)
-    return found
+from tests.components import links, texts
 
 
 def _names(collection: dict[str, Any]) -> set[str]:
@@ -58,9 +24,9 @@ def test_the_city_view_shows_the_nine_districts(demo_db) -> None:
         "Vĩnh Thạnh", "Cờ Đỏ", "Phong Điền", "Thới Lai",
     }  # fmt: skip
     assert {f["properties"]["kind"] for f in context["features"]} == {"outline", "river"}
-    assert _texts(crumbs) == ["Cần Thơ"]
-    assert "Cần Thơ" in _texts(panel)
-    assert "Đơn vị trực thuộc (9)" in _texts(children)
+    assert texts(crumbs) == ["Cần Thơ"]
+    assert "Cần Thơ" in texts(panel)
+    assert "Đơn vị trực thuộc (9)" in texts(children)
     assert demo_hidden is False  # the demo data set is labelled as such
     assert "bounds" in viewport
     assert page == "page"  # the whole page is shown: map, controls, KPIs and chart
@@ -70,11 +36,11 @@ def test_a_district_in_the_url_shows_its_wards_breadcrumb_and_facts(demo_db) -> 
     units, _, crumbs, panel, _, _, viewport, *_ = show_selection("?unit=916")
     names = _names(units)
     assert len(names) == 11 and "Cái Khế" in names
-    assert _texts(crumbs) == ["Cần Thơ", "›", "Ninh Kiều"]
-    texts = _texts(panel)
-    assert "Ninh Kiều" in texts and "Quận" in texts and "Cần Thơ" in texts
-    assert any(s.endswith("km²") for s in texts)
-    assert any(s.endswith("người/km²") for s in texts)
+    assert texts(crumbs) == ["Cần Thơ", "›", "Ninh Kiều"]
+    shown = texts(panel)
+    assert "Ninh Kiều" in shown and "Quận" in shown and "Cần Thơ" in shown
+    assert any(s.endswith("km²") for s in shown)
+    assert any(s.endswith("người/km²") for s in shown)
     (ymin, xmin), (ymax, xmax) = viewport["bounds"]
     assert 105.7 < xmin < xmax < 105.85 and 9.95 < ymin < ymax < 10.1
 
@@ -84,9 +50,9 @@ def test_a_ward_shows_its_facts_among_its_siblings(demo_db) -> None:
     selected = [f["properties"]["name"] for f in units["features"] if f["properties"]["selected"]]
     assert selected == ["Cái Khế"]
     assert len(units["features"]) == 11  # the ward is drawn with the other wards of Ninh Kiều
-    assert _texts(crumbs) == ["Cần Thơ", "›", "Ninh Kiều", "›", "Cái Khế"]
-    texts = _texts(panel)
-    assert "Phường" in texts and "Ninh Kiều" in texts
+    assert texts(crumbs) == ["Cần Thơ", "›", "Ninh Kiều", "›", "Cái Khế"]
+    shown = texts(panel)
+    assert "Phường" in shown and "Ninh Kiều" in shown
 
 
 def test_the_url_remembers_the_users_zoom(demo_db) -> None:
@@ -98,13 +64,13 @@ def test_an_unknown_unit_says_so_and_draws_nothing(demo_db) -> None:
     units, _, crumbs, panel, *_ = show_selection("?unit=99999")
     assert units["features"] == []
     assert crumbs == []
-    assert any("99999" in s for s in _texts(panel))
+    assert any("99999" in s for s in texts(panel))
 
 
 def test_a_date_before_the_units_existed_says_none_are_valid(demo_db) -> None:
     units, _, _, panel, _, _, _, shown_date, *_ = show_selection("?date=1990-01-01")
     assert units["features"] == []
-    assert any("Chưa có đơn vị" in s for s in _texts(panel))
+    assert any("Chưa có đơn vị" in s for s in texts(panel))
     assert shown_date == "1990-01-01"
 
 
@@ -134,8 +100,8 @@ def test_ward_staff_opening_another_district_are_told_so_with_a_link_home(
 ) -> None:
     with signed_in(ninh_kieu_staff):
         units, _, crumbs, panel, children, *rest = show_selection("?unit=925")
-    assert _texts(panel) == ["Bạn không có quyền xem đơn vị này.", "← Về Ninh Kiều"]
-    assert _links(panel) == [("← Về Ninh Kiều", "/")]  # "/" opens on their own district
+    assert texts(panel) == ["Bạn không có quyền xem đơn vị này.", "← Về Ninh Kiều"]
+    assert links(panel) == [("← Về Ninh Kiều", "/")]  # "/" opens on their own district
     # The page hides the map, its controls, the KPIs and the chart: none would say anything true.
     _, _, _, page, _ = rest
     assert "refused" in page.split()
@@ -148,8 +114,8 @@ def test_ward_staff_asking_for_a_code_no_unit_has_are_told_it_does_not_exist(
 ) -> None:
     with signed_in(ninh_kieu_staff):
         units, _, _, panel, *rest = show_selection("?unit=99999")
-    assert _texts(panel)[0].startswith("Không có đơn vị mã 99999 vào ngày ")
-    assert _links(panel) == [("← Về Ninh Kiều", "/")]
+    assert texts(panel)[0].startswith("Không có đơn vị mã 99999 vào ngày ")
+    assert links(panel) == [("← Về Ninh Kiều", "/")]
     *_, page, _ = rest
     assert "refused" in page.split() and units["features"] == []
     assert denials(demo_db) == []  # nothing was refused: there is nothing to see
@@ -157,5 +123,5 @@ def test_ward_staff_asking_for_a_code_no_unit_has_are_told_it_does_not_exist(
 
 def test_the_public_asking_for_an_unknown_code_get_a_link_back_to_the_city(demo_db) -> None:
     *_, panel, _, _, _, _, page, _ = show_selection("?unit=99999")
-    assert _links(panel) == [("← Về Cần Thơ", "/")]
+    assert links(panel) == [("← Về Cần Thơ", "/")]
     assert "refused" in page.split()

@@ -13,6 +13,7 @@ import dash_leaflet as dl
 from domain.kpi import Kpi
 from layouts.monitor import kpi_cards, legend, overlays
 from layouts.printmap import legend_sections
+from tests.components import of_class
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -23,19 +24,7 @@ def _texts(node: Any) -> str:
 
 def _change_texts(cards: list[Any]) -> list[str]:
     """The "… vs 24 h ago" line of every card."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, list | tuple):
-            for child in node:
-                walk(child)
-        elif hasattr(node, "to_plotly_json"):
-            if "kpi-change" in (getattr(node, "className", None) or ""):
-                found.append(node.children)
-            walk(getattr(node, "children", None))
-
-    walk(cards)
-    return found
+    return [node.children for node in of_class(cards, "kpi-change")]
 
 
 # --- KPI cards ----------------------------------------------------------------------------------
