@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import Connection, text
 
 from callbacks.request import parse_search
-from geodata.accounts.users import audit
+from geodata.accounts.users import audit_refusal
 from geodata.db import Scope, get_engine, scope
 from geodata.errors import UnknownUnit
 from geodata.monitoring.queries import Unit, root_unit, unit_by_code
@@ -74,9 +74,12 @@ def _address() -> str | None:
 
 
 def refuse(caller: Caller, what: str, detail: dict[str, object]) -> AccessDenied:
-    """Audit a refusal (in its own transaction, so it is kept) and return the exception."""
-    with get_engine().begin() as conn:
-        audit(conn, what, "denied", caller.username, _address(), detail)
+    """Audit a refusal (in its own transaction, so it is kept; once for the same refusal of the
+    same caller within minutes: a page load is several requests) and return the exception.
+    With the owner's rights: finding the earlier row reads the log, which the reader roles of
+    the public and ward staff may only append to."""
+    with scope(None), get_engine().begin() as conn:
+        audit_refusal(conn, what, caller.username, _address(), detail)
     return AccessDenied(what)
 
 
@@ -129,17 +132,15 @@ def unit_exists(code: str, on_date: dt.date) -> bool:
     return True
 
 
-def authorised_unit(
-    conn: Connection, caller: Caller, search: str | None, *, audited: bool = True
-) -> Unit:
-    """The unit the URL selects, if the caller may see it; else AccessDenied (audited unless
-    ``audited`` is False) or UnknownUnit when no unit has the code at the date."""
+def authorised_unit(conn: Connection, caller: Caller, search: str | None) -> Unit:
+    """The unit the URL selects, if the caller may see it; else AccessDenied (audited) or
+    UnknownUnit when no unit has the code at the date."""
     req = parse_search(search)
     code = req.unit or home_code(conn, caller, req.on_date)
 
     def denied() -> AccessDenied:
         detail: dict[str, object] = {"unit": code}
-        return refuse(caller, "view_unit", detail) if audited else AccessDenied("view_unit")
+        return refuse(caller, "view_unit", detail)
 
     try:
         unit = unit_by_code(conn, code, req.on_date)

@@ -86,8 +86,8 @@ def show_selection(search: str | None) -> tuple:
             try:
                 view = drill_view(conn, code, req.on_date)
             except UnknownUnit:
-                # Hidden by row-level security from ward staff: refused, and audited (here only:
-                # the other callbacks keyed on the URL refuse it silently, one row per page).
+                # Hidden by row-level security from ward staff: refused, and audited (once for
+                # all the page's requests refused alike: see access.refuse).
                 if caller.role == "ward_staff" and req.unit and unit_exists(code, req.on_date):
                     raise refuse(caller, "view_unit", {"unit": code}) from None
                 raise

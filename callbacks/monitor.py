@@ -89,9 +89,10 @@ def moment(conn: Connection, time: dict[str, Any] | None) -> tuple[dt.datetime |
 def selected_unit(conn: Connection, search: str | None) -> Unit:
     """The unit the URL selects (the caller's home unit when none), if the caller may see it.
 
-    A refusal is not audited here: the selection callback, fired by the same URL on every page
-    load, audits it and says why; these callbacks just send nothing (one audit row per page)."""
-    return authorised_unit(conn, current_caller(), search, audited=False)
+    The selection callback, fired by the same URL, says why a unit is refused; these send
+    nothing. Each audits the refusal, which is written once for the page's requests alike, and
+    once for a forged request made on its own."""
+    return authorised_unit(conn, current_caller(), search)
 
 
 def moment_value(day: str | None, hour: int | None) -> str | None:

@@ -197,6 +197,43 @@ def audit(
     )
 
 
+def audit_refusal(
+    conn: Connection,
+    action: str,
+    username: str | None,
+    address: str | None,
+    detail: dict[str, Any],
+    within_s: int = 600,
+) -> bool:
+    """Record a refusal once: not again when the same caller (name and address) was refused
+    the same thing within ``within_s`` seconds. One page load fires several requests that are
+    refused alike, and a refused page left open asks again every minute; a forged request on
+    its own is still recorded. Whether a row was written."""
+    detail_json = json.dumps(detail, ensure_ascii=False, default=str)
+    # Concurrent requests of one page (several workers) must not both find no row and insert.
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"refusal|{username}|{address}|{action}|{detail_json}"},
+    )
+    written = conn.execute(
+        text(
+            """
+            INSERT INTO audit_log (username, address, action, outcome, detail)
+            SELECT :u, :a, :action, 'denied', CAST(:detail AS jsonb)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM audit_log
+                WHERE username IS NOT DISTINCT FROM :u AND action = :action
+                  AND outcome = 'denied' AND address IS NOT DISTINCT FROM :a
+                  AND detail = CAST(:detail AS jsonb)
+                  AND at > now() - make_interval(secs => :within))
+            """
+        ),
+        {"u": username, "a": address, "action": action, "detail": detail_json,
+         "within": within_s},
+    )  # fmt: skip
+    return bool(written.rowcount)
+
+
 def _recent_failures(conn: Connection, column: str, value: str | None) -> tuple[int, Any]:
     row = conn.execute(
         text(

@@ -392,6 +392,16 @@ def test_one_refused_page_load_writes_one_audit_row(ninh_kieu_staff, monitored_d
     assert denials(monitored_db) == [("nk.staff", "view_unit", {"unit": "925"})]
 
 
+def test_a_forged_request_to_a_layer_alone_is_refused_and_audited(
+    ninh_kieu_staff, monitored_db
+) -> None:
+    # Not through the page: straight at the layers callback, naming Cờ Đỏ.
+    with signed_in(ninh_kieu_staff):
+        answer = flood_and_air_layers("?unit=925", LIVE, 0, ALL_LAYERS)
+    assert "Cờ Đỏ" not in _texts(answer)
+    assert denials(monitored_db) == [("nk.staff", "view_unit", {"unit": "925"})]
+
+
 @pytest.mark.parametrize("search", ["?unit=925", "?unit=99999"])
 def test_a_refused_or_unknown_unit_is_not_called_a_database_failure(
     ninh_kieu_staff, search: str

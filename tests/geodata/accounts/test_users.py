@@ -98,3 +98,21 @@ def test_failed_sign_ins_are_limited_per_address_across_accounts(conn) -> None:
         users.authenticate(conn, "f", "long enough pw", "10.9.9.9")
     assert limited.value.reason == "rate_limited"
     assert users.authenticate(conn, "f", "long enough pw", "10.9.9.10").username == "f"
+
+
+def test_the_same_refusal_of_the_same_caller_is_recorded_once_within_its_window(conn) -> None:
+    detail = {"unit": "925"}
+    assert users.audit_refusal(conn, "view_unit", "nk.staff", "10.0.0.1", detail)
+    # The page's other requests, refused alike a moment later: no new row.
+    assert not users.audit_refusal(conn, "view_unit", "nk.staff", "10.0.0.1", detail)
+    # Anything that differs is a refusal of its own: the unit, the address, the caller.
+    assert users.audit_refusal(conn, "view_unit", "nk.staff", "10.0.0.1", {"unit": "917"})
+    assert users.audit_refusal(conn, "view_unit", "nk.staff", "10.0.0.2", detail)
+    assert users.audit_refusal(conn, "view_unit", "other", "10.0.0.1", detail)
+    # Once the window has passed, the same refusal is recorded again.
+    conn.execute(text("UPDATE audit_log SET at = at - interval '11 minutes'"))
+    assert users.audit_refusal(conn, "view_unit", "nk.staff", "10.0.0.1", detail)
+    assert _audit(conn) == [("nk.staff", "view_unit", "denied")] * 3 + [
+        ("other", "view_unit", "denied"),
+        ("nk.staff", "view_unit", "denied"),
+    ]
