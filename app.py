@@ -11,20 +11,21 @@ import flask
 from flask_compress import Compress
 from flask_wtf.csrf import generate_csrf
 
+import callbacks.downloads
 import callbacks.drilldown
 import callbacks.monitor  # noqa: F401
 from callbacks.access import current_caller
-from callbacks.api import init_api
-from callbacks.audit import init_audit
-from callbacks.auth import init_auth, init_csp
-from callbacks.downloads import init_downloads
 from callbacks.kiosk import kiosk_layout
-from callbacks.ogc import init_ogc
-from callbacks.printmap import init_printmap
 from callbacks.request import LANG_COOKIE, current_language, today
 from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, t
 from layouts.page import layers_from_query, page
+from routes.api import init_api
+from routes.audit import init_audit
+from routes.auth import init_auth, init_csp
+from routes.downloads import init_downloads
+from routes.ogc import init_ogc
+from routes.printmap import init_printmap
 
 
 def _index_language() -> str:

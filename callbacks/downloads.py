@@ -1,45 +1,28 @@
-"""Downloads of what the map shows, per layer and per admin unit: GeoJSON and CSV.
+"""The downloads and print links of the side panel, for the unit and moment shown.
 
-``/download/<layer>.<geojson|csv>?unit=CODE[&at=ISO]`` gives the layer's features inside the unit at
-the moment (live when no ``at``), built by the same PostGIS queries as the map
-(`geodata.monitoring.layers`), so a download is exactly what the caller sees. The caller is decided
-from the session like every callback: ward staff get their units only, the public never gets
-citizens' reports, and every download is written to the audit log. Each file carries the data
-licence and source (GeoJSON members, CSV response headers), also shown beside the links in the
-panel.
+The files themselves are served by ``routes/downloads.py`` and ``routes/printmap.py``; this module
+holds the Dash side: which layers a caller may download (the public never gets citizens' reports)
+and the links to them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-import flask
 from dash import Input, Output, callback, html
-from shapely.geometry import shape
 from sqlalchemy import Connection
 
-from callbacks.access import AccessDenied, authorised_unit, current_caller
-from callbacks.exports import (
-    csv_text,
-    file_stamp,
-    licence_headers,
-    log_export,
-    refusal,
-    unit_search,
-)
-from callbacks.monitor import active_layers, parse_local
-from callbacks.printmap import print_links
+from callbacks.access import current_caller
+from callbacks.monitor import active_layers
 from callbacks.request import current_language, parse_search
-from geodata.db import get_engine
-from geodata.errors import UnknownUnit
 from geodata.monitoring import layers
+from geodata.monitoring.printmap import FORMATS as PRINT_FORMATS
 from geodata.settings import get_settings
 from layouts import ids
-from layouts.i18n import CATALOG, fmt_date, t
+from layouts.i18n import t
 
 Query = Callable[[Connection, int, dt.datetime], dict[str, Any]]
 
@@ -49,7 +32,9 @@ def _roads(conn: Connection, unit_id: int, at: dt.datetime) -> dict[str, Any]:
     return layers.traffic_geojson(conn, unit_id, at, bounds, layers.ALL_ROADS_ZOOM, 0.0)
 
 
-# Layer → (query, personal data?). Names are the URL's; labels come from the catalog.
+# Layer → (query, personal data?). Names are the URL's; labels come from the catalog. The route
+# (routes/downloads.py) serves from this table too; it lives here because callbacks never import
+# routes, until the layer catalogue (issue 11 part 1) replaces it.
 LAYERS: dict[str, tuple[Query, bool]] = {
     "gauges": (layers.flood_gauges_geojson, False),
     "inundation": (lambda c, u, at: layers.inundation_geojson(c, u, at, 0.0), False),
@@ -60,119 +45,6 @@ LAYERS: dict[str, tuple[Query, bool]] = {
     "facilities": (lambda c, u, _at: layers.facilities_geojson(c, u, None), False),
 }
 FORMATS = ("geojson", "csv")
-# Layers that exist whatever the hour: they download before any sensor has reported (roads then
-# carry no speeds). The others are readings or events of an hour, and need one.
-TIMELESS = frozenset({"roads", "facilities"})
-
-
-def _moment(conn: Connection, value: str | None) -> dt.datetime | None:
-    """The moment asked for, or the latest hour with data ("live")."""
-    if value:
-        at = parse_local(value)
-        if at is None:
-            raise ValueError(value)
-        return at
-    return layers.latest_hour(conn, dt.datetime.now(dt.UTC))
-
-
-def download(layer: str, fmt: str) -> Any:
-    """GET /download/<layer>.<fmt>: one layer inside one unit, as GeoJSON or CSV."""
-    lang = current_language()
-    if layer not in LAYERS or fmt not in FORMATS:
-        return refusal(404, t("download.unknown", lang, layers=", ".join(LAYERS)))
-    query, personal = LAYERS[layer]
-    caller = current_caller()
-    if personal and not caller.sees_personal_data:
-        return refusal(403, t("download.personal", lang))
-    args = flask.request.args
-    search = unit_search(args)
-    try:
-        with get_engine().connect() as conn:
-            unit = authorised_unit(conn, caller, search)
-            at = _moment(conn, args.get("at"))
-            if at is None and layer in TIMELESS:
-                data: dict[str, Any] = query(conn, unit.id, dt.datetime.now(dt.UTC))
-            elif at is None:
-                data = {"type": "FeatureCollection", "features": []}
-            else:
-                data = query(conn, unit.id, at)
-    except AccessDenied:
-        return refusal(403, t("error.denied", lang))
-    except UnknownUnit:
-        on_date = fmt_date(parse_search(search).on_date, lang)
-        return refusal(404, t("error.unknown_unit", lang, code=args.get("unit", ""), date=on_date))
-    except ValueError:
-        return refusal(400, t("download.bad_time", lang, value=args.get("at", "")))
-    settings = get_settings()
-    features = data.get("features", [])
-    log_export(caller, {"layer": layer, "format": fmt, "unit": unit.code, "rows": len(features),
-                        "at": at.isoformat() if at else None})  # fmt: skip
-    name = f"cantho-{layer}-{unit.code}-{file_stamp(at)}.{fmt}"
-    headers = {
-        "Content-Disposition": f'attachment; filename="{name}"',
-        **licence_headers(),
-        # HTTP headers are Latin-1: the source (Vietnamese) goes percent-encoded.
-        "X-Data-Source": urlencode({"": settings.data_source})[1:],
-    }
-    if fmt == "geojson":
-        body = {
-            **data,
-            "name": name.removesuffix(".geojson"),
-            "unit": {"code": unit.code, "name": unit.name},
-            "at": at.isoformat() if at else None,
-            "licence": {"name": settings.data_licence, "url": settings.data_licence_url},
-            "source": settings.data_source,
-        }
-        return flask.Response(json.dumps(body, ensure_ascii=False, default=str),
-                              mimetype="application/geo+json", headers=headers)  # fmt: skip
-    return flask.Response("\ufeff" + to_csv(features, lang), mimetype="text/csv", headers=headers)
-
-
-def to_csv(features: list[dict[str, Any]], lang: str) -> str:
-    """Features as CSV: lon/lat for points, WKT for other shapes, then every property. Headers
-    are in the caller's language; a property holding several values (an air station's means)
-    gives one column each ("PM2.5 (µg/m³)", …), so a spreadsheet can sort and sum them."""
-    properties = [feature.get("properties") or {} for feature in features]
-    # Properties that hold several values somewhere (a station without readings has none).
-    spread = {
-        key for props in properties for key, value in props.items() if isinstance(value, dict)
-    }
-    columns: list[tuple[str, str | None]] = []  # (property, key inside it or None)
-    for props in properties:
-        for key, value in props.items():
-            inner = list(value) if isinstance(value, dict) else [] if key in spread else [None]
-            for column in ((key, k) for k in inner):
-                if column not in columns:
-                    columns.append(column)
-    points = all((f.get("geometry") or {}).get("type") == "Point" for f in features)
-    place = ["lon", "lat"] if points else ["wkt"]
-    header = [t(f"csv.{key}", lang) for key in place] + [_header(c, lang) for c in columns]
-    rows = []
-    for feature in features:
-        geometry = feature.get("geometry")
-        if points and geometry:
-            where = list(geometry["coordinates"][:2])
-        else:
-            where = [shape(geometry).wkt if geometry else ""]
-        props = feature.get("properties") or {}
-        rows.append(where + [_cell(props.get(key), inner) for key, inner in columns])
-    return csv_text(header, rows)
-
-
-def _header(column: tuple[str, str | None], lang: str) -> str:
-    """A column's name from the catalog; a key it does not know yet is shown as it is."""
-    key, inner = column
-    if inner is not None:  # one of several values: a pollutant's mean
-        return t(f"quantity.{inner}", lang) if f"quantity.{inner}" in CATALOG else f"{key}.{inner}"
-    return t(f"csv.{key}", lang) if f"csv.{key}" in CATALOG else key
-
-
-def _cell(value: Any, inner: str | None = None) -> Any:
-    if inner is not None:
-        value = value.get(inner) if isinstance(value, dict) else None
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else value
 
 
 @callback(
@@ -230,5 +102,20 @@ def show_downloads(
     ]
 
 
-def init_downloads(server: flask.Flask) -> None:
-    server.add_url_rule("/download/<layer>.<fmt>", "download", download)
+def print_links(
+    params: dict[str, str],
+    active: list[str],
+    indicator: str | None,
+    kind: str | None,
+    lang: str,
+) -> html.P:
+    """The "In bản đồ: PNG · PDF" links: the unit, moment, layers and indicator shown."""
+    query = {**params, "layers": ",".join(active), "indicator": indicator or ""}
+    if kind and ("services" in active or indicator == "coverage"):
+        query["kind"] = kind
+    links = [
+        html.A(fmt.upper(), href=f"/print/map.{fmt}?{urlencode(query)}", target="_blank",
+               rel="noopener")
+        for fmt in PRINT_FORMATS
+    ]  # fmt: skip
+    return html.P([t("print.links", lang) + " ", links[0], " · ", links[1]], className="print")

@@ -32,9 +32,9 @@ def signed_in(username: str) -> Iterator[None]:
     from flask_login import login_user
 
     from app import server
-    from callbacks.auth import SessionUser
     from geodata.accounts.users import get_user, user_id_of
     from geodata.db import get_engine, scope
+    from routes.auth import SessionUser
 
     with scope(None), get_engine().connect() as conn:
         user = get_user(conn, user_id_of(conn, username))

@@ -39,7 +39,7 @@ MATH = "Xã $x^2$ Đông"
 LONG = ("Phường có tên dài " * 30)[:499] + "."
 assert len(LONG) == 500
 # Names that start a formula in a spreadsheet, one for each lead character OWASP lists that an
-# importer keeps (it strips leading tabs and carriage returns; tests/callbacks/test_downloads.py
+# importer keeps (it strips leading tabs and carriage returns; tests/routes/test_downloads.py
 # writes those straight to the CSV writer).
 FORMULA_LEADS = (FORMULA, "+84 292 3820 000", "-1+2", "@SUM(1,2)")
 

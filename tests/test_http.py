@@ -178,8 +178,8 @@ def test_the_content_security_policy_lets_scripts_and_fonts_come_only_from_this_
 
 
 def test_the_kiosk_may_be_framed_only_when_the_setting_says_so(monkeypatch) -> None:
-    from callbacks.auth import content_security_policy
     from geodata.settings import get_settings
+    from routes.auth import content_security_policy
 
     assert "frame-ancestors 'none'" in content_security_policy([], kiosk=True)
     monkeypatch.setenv("CANTHO_KIOSK_EMBEDDABLE", "true")
@@ -193,7 +193,7 @@ def test_the_kiosk_may_be_framed_only_when_the_setting_says_so(monkeypatch) -> N
 
 
 def test_base_map_tiles_are_the_only_other_image_source() -> None:
-    from callbacks.auth import _source_of
+    from routes.auth import _source_of
 
     assert (
         _source_of("https://{s}.tile.example.org/{z}/{x}/{y}.png") == "https://*.tile.example.org"

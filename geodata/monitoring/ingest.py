@@ -12,7 +12,7 @@ it, or leave it out). A compromised device can then only forge its own data.
 A batch is checked whole before anything is written: every bad item is reported (index, field,
 reason) and nothing is stored. A good batch goes through
 :func:`geodata.monitoring.readings.write_readings` in the caller's transaction, whole or not at all,
-with the hours it touched queued for the rollups; the server's refresher (``callbacks.api``) rolls
+with the hours it touched queued for the rollups; the server's refresher (``routes.api``) rolls
 the queue up every few seconds, so the dashboard and the kiosk show a push within one of their
 refreshes. Readings already stored (same sensor, quantity and time) are left as they are: re-sending
 a batch is harmless.

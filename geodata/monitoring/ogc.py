@@ -7,7 +7,7 @@ personal data: the unit indicators carry at most the count of citizens' flood re
 unit, through the counting function the public's reader role may call (migration 0005).
 
 A *restricted* collection (``flood-reports``: the reports themselves, with the citizen's own
-words) is for staff only; ``callbacks.ogc`` serves it to a personal API token, read under the
+words) is for staff only; ``routes.ogc`` serves it to a personal API token, read under the
 token's account's data scope, so the ward reader role's row-level security keeps a ward's
 token to its units whatever the query. The public's reader role may not read its table at all.
 

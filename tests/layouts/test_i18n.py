@@ -87,8 +87,9 @@ def test_placeholders_are_filled_in() -> None:
     )
 
 
-def test_every_key_the_layouts_and_callbacks_use_is_in_the_catalog() -> None:
-    sources = sorted((ROOT / "layouts").rglob("*.py")) + sorted((ROOT / "callbacks").rglob("*.py"))
+def test_every_key_the_layouts_callbacks_and_routes_use_is_in_the_catalog() -> None:
+    sources = [path for room in ("layouts", "callbacks", "routes")
+               for path in sorted((ROOT / room).rglob("*.py"))]  # fmt: skip
     used: dict[str, set[str]] = {}
     for path in sources:
         for key in _keys_used_in(path):

@@ -18,11 +18,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import flask
-from dash import html
 from sqlalchemy import Connection
 
 from callbacks.access import AccessDenied, Caller, authorised_unit, current_caller
-from callbacks.exports import file_stamp, licence_headers, log_export, refusal, unit_search
 from callbacks.monitor import parse_local
 from callbacks.request import current_language, parse_search
 from domain import themes
@@ -36,6 +34,7 @@ from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, fmt_date, t
 from layouts.monitor import DEFAULT_LAYERS, FACILITY_KINDS
 from layouts.printmap import PrintView, print_map
+from routes.exports import file_stamp, licence_headers, log_export, refusal, unit_search
 
 DEFAULT_INDICATOR = "aqi_max"
 DEFAULT_KIND = "health_station"
@@ -188,25 +187,6 @@ def print_route(fmt: str) -> Any:
             **licence_headers(),
         },
     )
-
-
-def print_links(
-    params: dict[str, str],
-    active: list[str],
-    indicator: str | None,
-    kind: str | None,
-    lang: str,
-) -> html.P:
-    """The "In bản đồ: PNG · PDF" links: the unit, moment, layers and indicator shown."""
-    query = {**params, "layers": ",".join(active), "indicator": indicator or ""}
-    if kind and ("services" in active or indicator == "coverage"):
-        query["kind"] = kind
-    links = [
-        html.A(fmt.upper(), href=f"/print/map.{fmt}?{urlencode(query)}", target="_blank",
-               rel="noopener")
-        for fmt in FORMATS
-    ]  # fmt: skip
-    return html.P([t("print.links", lang) + " ", links[0], " · ", links[1]], className="print")
 
 
 def init_printmap(server: flask.Flask) -> None:

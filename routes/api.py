@@ -31,13 +31,13 @@ from psycopg import errors as pg_errors
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from callbacks.bearer import audit_refusal, bearer_token, challenge, retry_after_failures
 from geodata.accounts.tokens import TokenRefused
 from geodata.db import scope, transaction
 from geodata.monitoring.ingest import BatchRejected, ItemError, Limits, authenticate_sensor, ingest
 from geodata.monitoring.readings import drain_rollup_queue
 from geodata.settings import get_settings
 from layouts.i18n import DEFAULT_LANGUAGE, LANGUAGES, fmt_number, t
+from routes.bearer import audit_refusal, bearer_token, challenge, retry_after_failures
 
 PATH = "/api/v1/observations"
 _log = logging.getLogger(__name__)

@@ -13,10 +13,11 @@ import requests
 from shapely.geometry import shape
 from sqlalchemy import text
 
-from callbacks.downloads import LAYERS, to_csv
+from callbacks.downloads import LAYERS
 from geodata.accounts import users
 from geodata.demo.sample import write_sample
 from layouts.i18n import CATALOG
+from routes.downloads import to_csv
 from tests.dashreq import callback_body
 from tests.dbutil import truncate_all
 from tests.test_http_access import PASSWORD, _sign_in

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from callbacks.ogc import BadRequest, parse_bbox, parse_datetime, parse_items_query
 from geodata.monitoring.ogc import COLLECTIONS
+from routes.ogc import BadRequest, parse_bbox, parse_datetime, parse_items_query
 
 UTC = dt.UTC
 ICT = dt.timezone(dt.timedelta(hours=7))

@@ -18,12 +18,12 @@ import flask
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 
-from callbacks.exports import refusal
 from callbacks.request import current_language
 from geodata.accounts.users import SignInRefused, User, audit, authenticate, get_user
 from geodata.db import get_engine, reset_scope, scope, set_scope, transaction
 from geodata.settings import get_settings, session_secret
 from layouts.i18n import t
+from routes.exports import refusal
 
 
 class SessionUser(UserMixin):

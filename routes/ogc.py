@@ -41,7 +41,6 @@ from flask_limiter.util import get_remote_address
 
 import geodata.accounts.ratelimit  # noqa: F401  (registers the cantho+postgresql:// rate-limit storage)
 from callbacks.access import Caller, data_scope
-from callbacks.bearer import audit_refusal, bearer_token, challenge, retry_after_failures
 from callbacks.request import CITY_TZ, current_language, today
 from geodata.accounts.tokens import TokenHolder, TokenRefused, authenticate_api_token
 from geodata.db import Scope, scope, transaction
@@ -57,6 +56,7 @@ from geodata.monitoring.ogc import (
 from geodata.monitoring.ogc import items_page as query_items
 from geodata.settings import get_settings
 from layouts.i18n import t
+from routes.bearer import audit_refusal, bearer_token, challenge, retry_after_failures
 
 PREFIX = "/ogc"
 GEOJSON = "application/geo+json"
