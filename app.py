@@ -15,7 +15,7 @@ import callbacks.downloads
 import callbacks.drilldown
 import callbacks.monitor  # noqa: F401
 from callbacks.access import current_caller
-from callbacks.kiosk import kiosk_layout
+from callbacks.kiosk import kiosk_layout, parse_kiosk_search
 from callbacks.request import LANG_COOKIE, current_language, today
 from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, t
@@ -28,12 +28,13 @@ from routes.ogc import init_ogc
 from routes.printmap import init_printmap
 
 
-def _index_language() -> str:
-    """The language of the index page: the kiosk's own ``lang`` parameter there (both languages
-    for ``both``), else the caller's."""
+def _index_languages() -> tuple[str, ...]:
+    """The languages of the index page: the kiosk's own ``lang`` there (both for ``both``),
+    read as the kiosk reads it; else the caller's."""
     if flask.has_request_context() and flask.request.path.rstrip("/") == "/kiosk":
-        return flask.request.args.get("lang", "vi")
-    return current_language()
+        mode = parse_kiosk_search(flask.request.query_string.decode()).lang
+        return LANGUAGES if mode == "both" else (mode,)
+    return (current_language(),)
 
 
 class IOCDash(dash.Dash):
@@ -44,8 +45,7 @@ class IOCDash(dash.Dash):
 
     def interpolate_index(self, *args: Any, **kwargs: Any) -> Any:
         lang = current_language()
-        wanted = _index_language()
-        langs = LANGUAGES if wanted == "both" else (wanted if wanted in LANGUAGES else lang,)
+        langs = _index_languages()
         kwargs["title"] = t("app.title", lang)
         loading = " · ".join(t("app.loading", code) for code in langs)
         offline = " · ".join(t("app.reconnecting", code) for code in langs)

@@ -124,3 +124,9 @@ def test_the_page_before_its_scripts_run_speaks_the_reader_s_language(demo_db, d
     assert f'data-offline="{BANNER_VI}"' in page
     english = requests.get(dash_duo.server.url + "/", cookies={"lang": "en"}, timeout=10).text
     assert "Loading…" in english and 'data-offline="Connection lost — trying again"' in english
+    # The kiosk speaks its own lang parameter, read as the kiosk reads it.
+    both = requests.get(dash_duo.server.url + "/kiosk?lang=both", timeout=10).text
+    assert f'data-offline="{BANNER_VI} · Connection lost — trying again"' in both
+    unknown = requests.get(dash_duo.server.url + "/kiosk?lang=xx", cookies={"lang": "en"},
+                           timeout=10).text  # fmt: skip
+    assert f'data-offline="{BANNER_VI}"' in unknown
