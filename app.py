@@ -17,6 +17,7 @@ import callbacks.monitor  # noqa: F401
 from callbacks.access import current_caller
 from callbacks.kiosk import kiosk_layout, parse_kiosk_search
 from callbacks.request import LANG_COOKIE, current_language, today
+from geodata.monitoring import catalogue
 from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, t
 from layouts.page import layers_from_query, page
@@ -73,10 +74,12 @@ def serve_layout() -> object:
     )
     # The themes switched on travel in the page's URL (the layout request's Referer), so the
     # language switch, which comes back to that URL, keeps them.
-    on = layers_from_query(kiosk.query if kiosk else None)
+    map_layers = [x.info for x in catalogue.on_map()]
+    on = layers_from_query(kiosk.query if kiosk else None, catalogue.themes())
     return page(
-        current_language(), today(), settings.tile_url, settings.tile_attribution, account, on
-    )
+        current_language(), today(), settings.tile_url, settings.tile_attribution, map_layers,
+        account, on,
+    )  # fmt: skip
 
 
 app = IOCDash(

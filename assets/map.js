@@ -63,9 +63,9 @@ window.canthoMap = {
     var p = feature.properties || {};
     var h = (context && context.hideout) || {};
     var colour = h.no_data, radius = 7, weight = 1.5;
-    if (p.level !== undefined && p.alert_1 !== undefined) {
-      colour = p.level === null ? h.no_data : h.alert_colours[p.level];
-      radius = 9 + 2 * (p.level || 0);
+    if (p.alert_level !== undefined && p.alert_1_m !== undefined) {
+      colour = p.alert_level === null ? h.no_data : h.alert_colours[p.alert_level];
+      radius = 9 + 2 * (p.alert_level || 0);
       weight = 2;
     } else if (p.aqi !== undefined) {
       colour = window.canthoMap.aqiColour(p.aqi, h);
@@ -129,11 +129,11 @@ window.canthoMap = {
       }
     }
     var title = p.name || "";
-    if (p.alert_1 !== undefined) {
+    if (p.alert_1_m !== undefined) {
       row(l.water_level, p.max_level_m !== null && p.max_level_m !== undefined ?
           m.number(p.max_level_m, lang, 2) + " m" : l.no_data);
-      row("", p.level === null || p.level === undefined ? l.no_data : l.alert_names[p.level]);
-      row(l.alerts, [p.alert_1, p.alert_2, p.alert_3].map(function (v) {
+      row("", p.alert_level === null || p.alert_level === undefined ? l.no_data : l.alert_names[p.alert_level]);
+      row(l.alerts, [p.alert_1_m, p.alert_2_m, p.alert_3_m].map(function (v) {
         return v === null ? "–" : m.number(v, lang, 2);
       }).join(" / ") + " m");
     } else if (p.aqi !== undefined) {

@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import Connection, text
 
 from callbacks.request import parse_search
+from domain.layers import Visibility
 from geodata.accounts.users import audit_refusal
 from geodata.db import Scope, get_engine, scope
 from geodata.errors import UnknownUnit
@@ -58,6 +59,15 @@ def current_caller() -> Caller:
         user = current_user.user
         return Caller(user.username, user.role, user.unit_codes)
     return Caller(None, PUBLIC)
+
+
+def may_read(caller: Caller, visibility: Visibility) -> bool:
+    """Whether the caller may read a layer or collection of this visibility (the catalogue's
+    ``LayerInfo.visibility``): public ones everyone; staff and personal ones (citizens' reports)
+    signed-in staff only, who act on them, never the public."""
+    if visibility == "public":
+        return True
+    return caller.sees_personal_data
 
 
 def data_scope(caller: Caller) -> Scope | None:

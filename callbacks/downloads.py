@@ -1,49 +1,26 @@
 """The downloads and print links of the side panel, for the unit and moment shown.
 
 The files themselves are served by ``routes/downloads.py`` and ``routes/printmap.py``; this module
-holds the Dash side: which layers a caller may download (the public never gets citizens' reports)
-and the links to them.
+holds the Dash side: the links to the layers the catalogue offers as files and the caller may read
+(the public never gets citizens' reports).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from dash import Input, Output, callback, html
-from sqlalchemy import Connection
 
-from callbacks.access import current_caller
+from callbacks.access import current_caller, may_read
 from callbacks.monitor import active_layers
 from callbacks.request import current_language, parse_search
-from geodata.monitoring import layers
+from geodata.monitoring import catalogue
 from geodata.monitoring.printmap import FORMATS as PRINT_FORMATS
 from geodata.settings import get_settings
 from layouts import ids
 from layouts.i18n import t
 
-Query = Callable[[Connection, int, dt.datetime], dict[str, Any]]
-
-
-def _roads(conn: Connection, unit_id: int, at: dt.datetime) -> dict[str, Any]:
-    bounds = (-180.0, -90.0, 180.0, 90.0)  # the unit's own shape limits them
-    return layers.traffic_geojson(conn, unit_id, at, bounds, layers.ALL_ROADS_ZOOM, 0.0)
-
-
-# Layer → (query, personal data?). Names are the URL's; labels come from the catalog. The route
-# (routes/downloads.py) serves from this table too; it lives here because callbacks never import
-# routes, until the layer catalogue (issue 11 part 1) replaces it.
-LAYERS: dict[str, tuple[Query, bool]] = {
-    "gauges": (layers.flood_gauges_geojson, False),
-    "inundation": (lambda c, u, at: layers.inundation_geojson(c, u, at, 0.0), False),
-    "reports": (layers.flood_reports_geojson, True),
-    "air": (layers.air_stations_geojson, False),
-    "roads": (_roads, False),
-    "incidents": (layers.traffic_points_geojson, False),
-    "facilities": (lambda c, u, _at: layers.facilities_geojson(c, u, None), False),
-}
 FORMATS = ("geojson", "csv")
 
 
@@ -73,13 +50,14 @@ def show_downloads(
         params["at"] = time["at"]
     caller = current_caller()
     rows = []
-    for layer, (_, personal) in LAYERS.items():
-        if personal and not caller.sees_personal_data:
+    for offered in catalogue.downloads():
+        if not may_read(caller, offered.info.visibility):
             continue
+        layer = offered.name
         links = [html.A(fmt.upper() if fmt == "csv" else "GeoJSON",
                         href=f"/download/{layer}.{fmt}?{urlencode(params)}", download="")
                  for fmt in FORMATS]  # fmt: skip
-        rows.append(html.Li([html.Span(t(f"download.{layer}", lang)), " ", links[0], " · ",
+        rows.append(html.Li([html.Span(t(offered.info.label, lang)), " ", links[0], " · ",
                              links[1]]))  # fmt: skip
     settings = get_settings()
     return [

@@ -40,11 +40,10 @@ from sqlalchemy.exc import DBAPIError
 
 from callbacks.request import CITY_TZ, today
 from domain.kpi import Kpi
-from domain.tolerance import tolerance_for
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
-from geodata.monitoring import layers
-from geodata.monitoring.queries import DrillView, Unit, children, drill_view, root_unit
+from geodata.monitoring import catalogue, layers
+from geodata.monitoring.queries import DrillView, children, drill_view, root_unit
 from geodata.settings import get_settings
 from layouts import ids
 from layouts.i18n import fmt_date, t, unit_type_label
@@ -59,64 +58,36 @@ EMPTY = layers.EMPTY
 
 
 @dataclass(frozen=True)
-class KioskLayer:
-    """What the kiosk shows of one theme: the map parts drawn, the indicator the units are filled
+class KioskTheme:
+    """What the kiosk shows of one theme besides its layers: the indicator the units are filled
     by (air only: elsewhere a second palette would compete with the points' and roads' own), and
     the key figures (a key ending in ":" stands for every key it begins)."""
 
-    parts: tuple[str, ...]
-    indicator: str | None
-    kpis: tuple[str, ...]
+    indicator: str | None = None
+    kpis: tuple[str, ...] = ()
 
 
-# Everything the kiosk may show, and nothing else: public data only. Citizens' flood reports are
-# personal data and are never drawn here; of them the kiosk shows a unit's count, nothing more.
-KIOSK_LAYERS: dict[str, KioskLayer] = {
-    "flood": KioskLayer(
-        ("gauges", "inundation"), None, ("gauges_above_alert", "flooded_km2", "flood_reports")
-    ),
+# The themes' indicators and key figures. The layers drawn are the catalogue's public layers
+# offered to the kiosk (catalogue.kiosk_layers): citizens' flood reports are personal data and
+# are never drawn here; of them the kiosk shows a unit's count, nothing more.
+KIOSK_THEMES: dict[str, KioskTheme] = {
+    "flood": KioskTheme(None, ("gauges_above_alert", "flooded_km2", "flood_reports")),
     # Units filled by their worst AQI, in the stations' own VN_AQI colours: one legend for both.
-    "air": KioskLayer(("air",), "aqi_max", ("aqi_max",)),
-    "traffic": KioskLayer(("traffic",), None, ("congested_share",)),
-    "services": KioskLayer(("facilities",), None, ("coverage:",)),
+    "air": KioskTheme("aqi_max", ("aqi_max",)),
+    "traffic": KioskTheme(None, ("congested_share",)),
+    "services": KioskTheme(None, ("coverage:",)),
+}
+# Every layer the kiosk draws, and nothing else: public data only.
+PARTS = catalogue.kiosk_layers()
+KIOSK_LAYERS: dict[str, KioskTheme] = {
+    theme: KIOSK_THEMES.get(theme, KioskTheme())
+    for theme in dict.fromkeys(x.info.theme for x in PARTS if x.info.theme)
 }
 
 
-def _tolerance(unit: Unit) -> float:
-    """About one screen pixel when the unit fills the map."""
-    return tolerance_for(unit.bounds)
-
-
-# How each map part is read: the main map's own queries, on the hourly rollups.
-PARTS: dict[str, Callable[[Connection, Unit, dt.datetime], dict[str, Any]]] = {
-    "gauges": lambda conn, unit, at: layers.flood_gauges_geojson(conn, unit.id, at),
-    "inundation": lambda conn, unit, at: layers.inundation_geojson(
-        conn, unit.id, at, _tolerance(unit)
-    ),
-    "air": lambda conn, unit, at: layers.air_stations_geojson(conn, unit.id, at),
-    # A zoom below ALL_ROADS_ZOOM: arterials only, for a district as for the city.
-    "traffic": lambda conn, unit, at: layers.traffic_geojson(
-        conn, unit.id, at, unit.bounds, layers.ALL_ROADS_ZOOM - 1, _tolerance(unit)
-    ),
-    "facilities": lambda conn, unit, at: layers.facilities_geojson(conn, unit.id, None),
-}
-PART_IDS = {
-    "gauges": ids.KIOSK_GAUGES,
-    "inundation": ids.KIOSK_INUNDATION,
-    "air": ids.KIOSK_AIR,
-    "traffic": ids.KIOSK_TRAFFIC,
-    "facilities": ids.KIOSK_FACILITIES,
-}
-
-
-def _not_drawn(lang: str) -> set[str]:
-    """Legend rows of the main map for what the kiosk does not draw."""
-    return {
-        t("legend.report", lang),
-        t("legend.incident", lang),
-        t("legend.camera", lang),
-        t("legend.underserved", lang),
-    }
+def parts_of(theme: str) -> list[catalogue.Layer]:
+    """The layers the kiosk draws for a theme."""
+    return [x for x in PARTS if x.info.theme == theme]
 
 
 # --- the schedule -------------------------------------------------------------------------------
@@ -199,8 +170,9 @@ def read_step(
     at = layers.latest_hour(conn, now)
     # Without any readings yet, the stations still show (as "no data") and the facilities too.
     moment = at or now
-    data = dict.fromkeys(PARTS, EMPTY) | {
-        part: PARTS[part](conn, unit, moment) for part in shown.parts
+    data = {x.name: EMPTY for x in PARTS} | {
+        x.name: x.features(conn, catalogue.View.of(x.info, "kiosk", unit, moment, on_date=on_date))
+        for x in parts_of(layer)
     }
     values: dict[int, float | None] = {}
     if shown.indicator:
@@ -233,7 +205,7 @@ def render_step(step: KioskStep, mode: str, now: dt.datetime) -> dict[str, Any]:
     ``mode`` ("vi", "en", or "both": side by side)."""
     unit, indicator = step.view.selected, KIOSK_LAYERS[step.layer].indicator
     updated = now.astimezone(CITY_TZ).strftime("%H:%M")
-    shown = KIOSK_LAYERS[step.layer].parts
+    shown = [x.name for x in parts_of(step.layer)]
     stations = {
         key: len(step.data[part]["features"]) for key, part in STATIONS.items() if part in shown
     }
@@ -259,7 +231,9 @@ def render_step(step: KioskStep, mode: str, now: dt.datetime) -> dict[str, Any]:
         ),
         # The cards, without the panel's heading.
         "kpis": in_language(mode, lambda lang: kpi_cards(step.kpis, lang, stations)[1:]),
-        "legend": in_language(mode, lambda lang: kiosk_legend(step.layer, lang, _not_drawn(lang))),
+        "legend": in_language(
+            mode, lambda lang: kiosk_legend([x.info for x in parts_of(step.layer)], lang)
+        ),
         "status": in_language(
             mode,
             lambda lang: status_line(
@@ -282,7 +256,7 @@ FRAME_OUTPUTS = {
     "units": (ids.KIOSK_UNITS, "data"),
     "colours": (ids.KIOSK_UNITS, "hideout"),
     "context": (ids.KIOSK_CONTEXT, "data"),
-    **{part: (PART_IDS[part], "data") for part in PARTS},
+    **{x.name: (x.info.kiosk_id, "data") for x in PARTS},
     "unit": (ids.KIOSK_UNIT, "children"),
     "layer": (ids.KIOSK_LAYER, "children"),
     "kpis": (ids.KIOSK_KPIS, "children"),
@@ -395,4 +369,6 @@ def kiosk_layout(search: str | None) -> html.Div:
     """The kiosk page for a URL query: the browser's timer needs its rotation period."""
     settings = get_settings()
     req = parse_kiosk_search(search)
-    return kiosk_page(req.rotate, req.lang, settings.tile_url, settings.tile_attribution)
+    return kiosk_page(
+        req.rotate, req.lang, settings.tile_url, settings.tile_attribution, [x.info for x in PARTS]
+    )

@@ -32,19 +32,19 @@ from callbacks.access import (
     AccessDenied,
     authorised_unit,
     current_caller,
+    may_read,
     may_see_sensor,
     refuse,
     visible_unit_ids,
 )
-from callbacks.request import current_language
+from callbacks.request import current_language, parse_search
 from domain import indicators, themes
 from domain.clock import CITY_TZ
 from domain.names import localised
-from domain.tolerance import VIEWPORT_PIXELS, tolerance_for
 from domain.units import Unit
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
-from geodata.monitoring import coverage, layers
+from geodata.monitoring import catalogue, layers
 from layouts import ids
 from layouts.i18n import CATALOG, fmt_moment, isolated, t
 from layouts.monitor import (
@@ -337,7 +337,7 @@ def _time_label(at: dt.datetime | None, live: bool, lang: str, measured: bool = 
 
 def active_layers(overlays: list[str] | None, lang: str) -> list[str]:
     """The themes switched on in the layers control (it reports their translated names)."""
-    names = {layer_name(k, lang): k for k in themes.LAYERS}
+    names = {layer_name(k, lang): k for k in catalogue.themes()}
     return [names[o] for o in overlays or [] if o in names]
 
 
@@ -369,11 +369,41 @@ def only_changed(payloads: list[Any], sent: list[str] | None) -> tuple[list[Any]
     return shown, digests
 
 
+def _group(refresh: str) -> list[catalogue.Layer]:
+    """The map's layers that are read again on the same inputs (``LayerInfo.refresh``)."""
+    return [x for x in catalogue.on_map() if x.info.refresh == refresh]
+
+
+# The map's layers by what makes them change; each group is one callback (one request).
+MOMENT_LAYERS = _group("moment")
+VIEW_LAYERS = _group("view")
+STATIC_LAYERS = _group("static")
+
+
+def read_layers(
+    conn: Connection,
+    group: list[catalogue.Layer],
+    active: list[str],
+    unit: Unit,
+    at: dt.datetime,
+    bbox: layers.BBox | None = None,
+    zoom: float | None = None,
+    kind: str | None = None,
+    on_date: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """Each layer of the group in the unit at the moment: its features when its theme is on
+    and the caller may read it, else nothing."""
+    caller = current_caller()
+    return [
+        x.features(conn, catalogue.View.of(x.info, "map", unit, at, bbox, zoom, kind, on_date))
+        if x.info.theme in active and may_read(caller, x.info.visibility)
+        else EMPTY
+        for x in group
+    ]
+
+
 @callback(
-    Output(ids.GAUGES, "data"),
-    Output(ids.INUNDATION, "data"),
-    Output(ids.REPORTS, "data"),
-    Output(ids.AIR, "data"),
+    *(Output(x.info.map_id, "data") for x in MOMENT_LAYERS),
     Output(ids.TIME_LABEL, "children"),
     Output(ids.FLOOD_AIR_SENT, "data"),
     Output(ids.TIME_SHOWN, "data"),
@@ -383,12 +413,13 @@ def only_changed(payloads: list[Any], sent: list[str] | None) -> tuple[list[Any]
     Input(ids.LAYERS_CONTROL, "overlays"),
     State(ids.FLOOD_AIR_SENT, "data"),
 )
-def flood_and_air_layers(search, time, _refresh, overlays, sent=None):
-    """Gauges, inundated areas, flood reports and air stations for the unit and moment; the
-    label says which moment (or that it has no data), and the moment drawn goes back to the
-    time control (a play waits for it)."""
+def moment_layers(search, time, _refresh, overlays, sent=None):
+    """The layers of the moment (gauges, inundated areas, flood reports, air stations…) for the
+    unit; the label says which moment (or that it has no data), and the moment drawn goes back
+    to the time control (a play waits for it)."""
+    count = len(MOMENT_LAYERS)
     if _skip_refresh(time):
-        return (no_update,) * 7
+        return (no_update,) * (count + 3)
     lang = current_language()
     active = active_layers(overlays, lang)
     drawn = (time or {}).get("at")
@@ -399,31 +430,21 @@ def flood_and_air_layers(search, time, _refresh, overlays, sent=None):
             at, live = moment(conn, time)
             measured = at is None or live or layers.has_data(conn, at)
             if at is None or not measured:
-                data = [EMPTY, EMPTY, EMPTY, EMPTY]
+                data = [EMPTY] * count
             else:
-                tolerance = tolerance_for(unit.bounds)
-                flood = "flood" in active
-                data = [
-                    layers.flood_gauges_geojson(conn, unit.id, at) if flood else EMPTY,
-                    layers.inundation_geojson(conn, unit.id, at, tolerance) if flood else EMPTY,
-                    layers.flood_reports_geojson(conn, unit.id, at)
-                    if flood and current_caller().sees_personal_data
-                    else EMPTY,
-                    layers.air_stations_geojson(conn, unit.id, at) if "air" in active else EMPTY,
-                ]
+                data = read_layers(conn, MOMENT_LAYERS, active, unit, at)
     except (UnknownUnit, AccessDenied):
         # The selection callback says why; the page hides the map. The moment is drawn, so
         # a play does not wait for it.
-        return (no_update,) * 6 + (drawn,)
+        return (no_update,) * (count + 2) + (drawn,)
     except DBAPIError:
-        return (no_update,) * 4 + (t("error.database", lang), no_update, drawn)
+        return (no_update,) * count + (t("error.database", lang), no_update, drawn)
     shown, digests = only_changed(data, sent)
     return (*shown, _time_label(at, live, lang, measured), digests, drawn)
 
 
 @callback(
-    Output(ids.TRAFFIC, "data"),
-    Output(ids.TRAFFIC_POINTS, "data"),
+    *(Output(x.info.map_id, "data") for x in VIEW_LAYERS),
     Output(ids.TRAFFIC_SENT, "data"),
     Input(ids.URL, "search"),
     Input(ids.TIME, "data"),
@@ -433,26 +454,24 @@ def flood_and_air_layers(search, time, _refresh, overlays, sent=None):
     Input(ids.MAP, "zoom"),
     State(ids.TRAFFIC_SENT, "data"),
 )
-def traffic_layer(search, time, _refresh, overlays, bounds, zoom, sent=None):
-    """Road segments in the view (arterials only at city zoom), incidents and cameras."""
+def view_layers(search, time, _refresh, overlays, bounds, zoom, sent=None):
+    """The layers read for the part of the map on screen (roads: arterials only at city zoom;
+    incidents and cameras)."""
+    count = len(VIEW_LAYERS)
     if _skip_refresh(time):
-        return no_update, no_update, no_update
-    data = [EMPTY, EMPTY]
-    if "traffic" in active_layers(overlays, current_language()):
+        return (no_update,) * (count + 1)
+    data = [EMPTY] * count
+    active = active_layers(overlays, current_language())
+    if any(x.info.theme in active for x in VIEW_LAYERS):
         try:
             with get_engine().connect() as conn:
                 unit = selected_unit(conn, search)
                 at, _ = moment(conn, time)
                 if at is not None:
                     box = _bbox(bounds) or unit.bounds
-                    tolerance = tolerance_for(box, VIEWPORT_PIXELS)
-                    zoom_level = float(zoom or 10)
-                    data = [
-                        layers.traffic_geojson(conn, unit.id, at, box, zoom_level, tolerance),
-                        layers.traffic_points_geojson(conn, unit.id, at),
-                    ]
+                    data = read_layers(conn, VIEW_LAYERS, active, unit, at, box, float(zoom or 10))
         except (UnknownUnit, AccessDenied, DBAPIError):
-            return no_update, no_update, no_update
+            return (no_update,) * (count + 1)
     shown, digests = only_changed(data, sent)
     return (*shown, digests)
 
@@ -467,33 +486,26 @@ def _bbox(bounds: Any) -> layers.BBox | None:
 
 
 @callback(
-    Output(ids.FACILITIES, "data"),
-    Output(ids.UNDERSERVED, "data"),
+    *(Output(x.info.map_id, "data") for x in STATIC_LAYERS),
     Input(ids.URL, "search"),
     Input(ids.LAYERS_CONTROL, "overlays"),
     Input(ids.SERVICE_KIND, "value"),
 )
-def services_layer(search, overlays, kind):
-    """Facilities of the chosen kind and the residents beyond their service distance."""
-    if "services" not in active_layers(overlays, current_language()):
-        return EMPTY, EMPTY
+def static_layers(search, overlays, kind):
+    """The layers that do not change by the hour: facilities of the chosen kind and the
+    residents beyond their service distance."""
+    count = len(STATIC_LAYERS)
+    active = active_layers(overlays, current_language())
+    if not any(x.info.theme in active for x in STATIC_LAYERS):
+        return tuple([EMPTY] * count) if count > 1 else EMPTY
     try:
         with get_engine().connect() as conn:
             unit = selected_unit(conn, search)
-            tolerance = tolerance_for(unit.bounds)
-            return (
-                layers.facilities_geojson(conn, unit.id, kind),
-                coverage.underserved_geojson(
-                    conn,
-                    kind,
-                    unit.bounds,
-                    tolerance,
-                    layers.get_settings().max_features,
-                    within_unit_id=unit.id,
-                ),
-            )
+            now, on_date = dt.datetime.now(dt.UTC), parse_search(search).on_date
+            data = read_layers(conn, STATIC_LAYERS, active, unit, now, kind=kind, on_date=on_date)
     except (UnknownUnit, AccessDenied, DBAPIError):
-        return no_update, no_update
+        return (no_update,) * count if count > 1 else no_update
+    return tuple(data) if count > 1 else data[0]
 
 
 @callback(
@@ -534,9 +546,14 @@ def show_legend(overlays, indicator, kind=None):
     """A legend for what is on the map, in the caller's language."""
     lang = current_language()
     chosen = indicator if indicator in themes.CHOROPLETH_INDICATORS else None
-    # The public is not shown citizens' reports: nor is their legend entry.
-    reports = current_caller().sees_personal_data
-    return legend(active_layers(overlays, lang), chosen, lang, reports, kind)
+    # What the caller is not given (citizens' reports, for the public) has no legend entry.
+    caller, active = current_caller(), active_layers(overlays, lang)
+    shown = [
+        x.info
+        for x in catalogue.on_map()
+        if x.info.theme in active and may_read(caller, x.info.visibility)
+    ]
+    return legend(shown, chosen, lang, kind)
 
 
 # --- KPIs and charts --------------------------------------------------------------------------

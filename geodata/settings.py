@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     # Let other sites embed /kiosk in a frame (a lobby screen's own portal, say).
     kiosk_embeddable: bool = False
+    # Modules that add a city's own layers to the layer catalogue (each calls
+    # geodata.monitoring.catalogue.register), imported after the built-in layers.
+    layer_modules: list[str] = []
     # Feature cap per map request, so one click cannot ask for an unbounded payload.
     max_features: int = 5000
     # What downloads and open data carry: the licence (name and link) and who the data is from.

@@ -17,14 +17,10 @@ NAV_SYNC = "nav-sync"  # dummy output of the client-side callbacks that navigate
 LAYERS_CONTROL = "layers-control"
 LAYER_KEYS = "layer-keys"  # the layers control's (translated) names → layer keys, for the URL
 LAYERS_SYNC = "layers-sync"  # dummy output of the client-side callback keeping `layers` in the URL
+# The map's layers are the catalogue's: LayerInfo.map_id, "<layer>-layer". These two are
+# clicked (a station's chart).
 GAUGES = "gauges-layer"
-INUNDATION = "inundation-layer"
-REPORTS = "reports-layer"
 AIR = "air-layer"
-TRAFFIC = "traffic-layer"
-TRAFFIC_POINTS = "traffic-points-layer"
-FACILITIES = "facilities-layer"
-UNDERSERVED = "underserved-layer"
 LEGEND = "legend"
 CHOROPLETH = "choropleth-indicator"
 SERVICE_KIND = "service-kind"
@@ -57,11 +53,7 @@ KIOSK_LAST_GOOD = "kiosk-last-good"  # the last step shown with fresh data (repl
 KIOSK_MAP = "kiosk-map"
 KIOSK_CONTEXT = "kiosk-context-layer"
 KIOSK_UNITS = "kiosk-units-layer"
-KIOSK_INUNDATION = "kiosk-inundation-layer"
-KIOSK_GAUGES = "kiosk-gauges-layer"
-KIOSK_AIR = "kiosk-air-layer"
-KIOSK_TRAFFIC = "kiosk-traffic-layer"
-KIOSK_FACILITIES = "kiosk-facilities-layer"
+# The kiosk's layers are the catalogue's: LayerInfo.kiosk_id, "kiosk-<layer>-layer".
 KIOSK_UNIT = "kiosk-unit"
 KIOSK_LAYER = "kiosk-layer"
 KIOSK_KPIS = "kiosk-kpis"

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import dash_leaflet as dl
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from domain.layers import LayerInfo
 from layouts import ids
 from layouts.i18n import t
 from layouts.monitor import layer_hideout, legend
@@ -24,7 +26,9 @@ from layouts.monitor import layer_hideout, legend
 _JS = "canthoMap."
 
 
-def kiosk_map(frame: str, tile_url: str, tile_attribution: str) -> dl.Map:
+def kiosk_map(
+    frame: str, tile_url: str, tile_attribution: str, parts: Sequence[LayerInfo]
+) -> dl.Map:
     """A map that only the schedule moves: context, units, and one GeoJSON layer per part. The
     map of each frame fits itself to its units once they are drawn (assets/kiosk.js)."""
     # Colours only (the popup labels in it are unused here), so one language serves every step.
@@ -35,8 +39,15 @@ def kiosk_map(frame: str, tile_url: str, tile_attribution: str) -> dl.Map:
     def in_frame(id_: str) -> str:
         return ids.kiosk_frame(id_, frame)
 
-    def part(id_: str, **style: Any) -> dl.GeoJSON:
-        return dl.GeoJSON(id=in_frame(id_), hideout=hideout, interactive=False, **style)
+    def part(info: LayerInfo) -> dl.GeoJSON:
+        style: dict[str, Any] = {}
+        if info.geometry == "point":
+            style["pointToLayer"] = point
+        elif info.map and info.map.kiosk_style:  # the kiosk's own (thicker roads)
+            style["style"] = {"variable": "canthoKiosk." + info.map.kiosk_style}
+        elif info.map and info.map.style:  # else the main map's
+            style["style"] = {"variable": _JS + info.map.style}
+        return dl.GeoJSON(id=in_frame(info.kiosk_id), hideout=hideout, interactive=False, **style)
 
     layers: list[Any] = []
     if tile_url:
@@ -59,11 +70,8 @@ def kiosk_map(frame: str, tile_url: str, tile_attribution: str) -> dl.Map:
             hideout={"indicator": None},
             interactive=False,
         ),
-        part(ids.KIOSK_INUNDATION, style={"variable": _JS + "inundationStyle"}),
-        part(ids.KIOSK_TRAFFIC, style={"variable": "canthoKiosk.trafficStyle"}),
-        part(ids.KIOSK_FACILITIES, pointToLayer=point),
-        part(ids.KIOSK_GAUGES, pointToLayer=point),
-        part(ids.KIOSK_AIR, pointToLayer=point),
+        # Areas and lines under points, each theme's in the map's order.
+        *(part(x) for x in sorted(parts, key=lambda x: x.geometry == "point")),
     ]
     return dl.Map(
         layers,
@@ -87,7 +95,9 @@ def kiosk_map(frame: str, tile_url: str, tile_attribution: str) -> dl.Map:
     )
 
 
-def kiosk_page(rotate: int, lang: str, tile_url: str, tile_attribution: str) -> html.Div:
+def kiosk_page(
+    rotate: int, lang: str, tile_url: str, tile_attribution: str, drawn: Sequence[LayerInfo]
+) -> html.Div:
     """The whole kiosk page; ``rotate`` is the seconds each step stays on screen, ``lang`` the
     language mode ("vi", "en" or "both").
 
@@ -148,7 +158,10 @@ def kiosk_page(rotate: int, lang: str, tile_url: str, tile_attribution: str) -> 
                 [
                     html.Div(
                         [
-                            *(kiosk_map(f, tile_url, tile_attribution) for f in ids.KIOSK_FRAMES),
+                            *(
+                                kiosk_map(f, tile_url, tile_attribution, drawn)
+                                for f in ids.KIOSK_FRAMES
+                            ),
                             html.Div(id=ids.KIOSK_BANNER, className="kiosk-banner", hidden=True),
                         ],
                         className="kiosk-map-wrap",
@@ -224,18 +237,8 @@ def status_line(updated: str, data_hour: str, is_demo: bool, lang: str) -> list[
     ]
 
 
-def kiosk_legend(layer: str, lang: str, not_drawn: set[str]) -> list[Any]:
-    """The main page's legend for one layer, open, without the rows of what is not drawn."""
-    details = legend([layer], None, lang)[0]
+def kiosk_legend(parts: Sequence[LayerInfo], lang: str) -> list[Any]:
+    """The main page's legend for the layers one step draws, open."""
+    details = legend(parts, None, lang)[0]
     summary, *sections = details.children
-    for section in sections:
-        section.children = [row for row in section.children if _row_label(row) not in not_drawn]
     return [html.H3(summary.children), *sections]
-
-
-def _row_label(component: Any) -> str | None:
-    """The text of a legend row (a swatch, then its label); None for anything else."""
-    if getattr(component, "className", None) != "legend-row":
-        return None
-    label = component.children[-1]
-    return label if isinstance(label, str) else None

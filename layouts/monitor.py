@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 from domain import indicators
 from domain.facilities import FACILITY_KINDS
 from domain.kpi import Kpi
+from domain.layers import LayerInfo, MapStyle
 from domain.names import localised
 from layouts import ids
 from layouts.dates import date_picker, hour_picker
@@ -74,65 +75,53 @@ def layer_hideout(lang: str) -> dict[str, Any]:
     }
 
 
-def overlays(lang: str, on: Sequence[str] = DEFAULT_LAYERS) -> list[dl.Overlay]:
-    """The four themes, each an overlay of the layers control (``on``: those switched on);
-    data arrives by callbacks."""
+def themes_of(map_layers: Sequence[LayerInfo]) -> list[str]:
+    """The themes of these layers, in the order of their first layer."""
+    return list(dict.fromkeys(x.theme for x in map_layers if x.theme))
+
+
+def _draw_order(info: LayerInfo) -> tuple[bool, int]:
+    """Areas and lines under points, then the layer's own order."""
+    return info.geometry == "point", info.map.draw_order if info.map else 0
+
+
+def overlays(
+    lang: str, map_layers: Sequence[LayerInfo], on: Sequence[str] = DEFAULT_LAYERS
+) -> list[dl.Overlay]:
+    """One overlay of the layers control per theme of the catalogue's map layers (``on``: those
+    switched on), each a group of the theme's layers; data arrives by callbacks."""
     hideout = layer_hideout(lang)
-
-    def geojson(id_: str, **kwargs: Any) -> dl.GeoJSON:
-        # Layers of points in the points pane (canthoMap.pointToLayer reads it), the rest below.
-        pane = POINTS_PANE if "pointToLayer" in kwargs else SHAPES_PANE
-        return dl.GeoJSON(id=id_, hideout=hideout, pane=pane, **kwargs)
-
     point = {"variable": _JS + "pointToLayer"}
     popup = {"variable": _JS + "bindPopup"}
     cluster = {"variable": _JS + "clusterToLayer"}  # neutral bubbles, not AQI-like colours
-    return [
-        dl.Overlay(
-            dl.LayerGroup(
-                [
-                    geojson(ids.INUNDATION, style={"variable": _JS + "inundationStyle"},
-                            onEachFeature=popup),
-                    geojson(ids.REPORTS, pointToLayer=point, onEachFeature=popup, cluster=True,
-                            clusterToLayer=cluster, superClusterOptions={"radius": 50}),
-                    geojson(ids.GAUGES, pointToLayer=point, onEachFeature=popup),
-                ]
-            ),
-            name=layer_name("flood", lang),
-            checked="flood" in on,
-        ),
-        dl.Overlay(
-            geojson(ids.AIR, pointToLayer=point, onEachFeature=popup),
-            name=layer_name("air", lang),
-            checked="air" in on,
-        ),
-        dl.Overlay(
-            dl.LayerGroup(
-                [
-                    geojson(ids.TRAFFIC, style={"variable": _JS + "trafficStyle"},
-                            onEachFeature=popup),
-                    geojson(ids.TRAFFIC_POINTS, pointToLayer=point, onEachFeature=popup,
-                            cluster=True, clusterToLayer=cluster,
-                            superClusterOptions={"radius": 40}),
-                ]
-            ),
-            name=layer_name("traffic", lang),
-            checked="traffic" in on,
-        ),
-        dl.Overlay(
-            dl.LayerGroup(
-                [
-                    geojson(ids.UNDERSERVED, style={"variable": _JS + "underservedStyle"},
-                            onEachFeature=popup),
-                    geojson(ids.FACILITIES, pointToLayer=point, onEachFeature=popup,
-                            cluster=True, clusterToLayer=cluster,
-                            superClusterOptions={"radius": 35}),
-                ]
-            ),
-            name=layer_name("services", lang),
-            checked="services" in on,
-        ),
-    ]  # fmt: skip
+
+    def geojson(info: LayerInfo) -> dl.GeoJSON:
+        style = info.map or MapStyle()
+        options: dict[str, Any] = {"onEachFeature": popup}
+        if info.geometry == "point":
+            # Points in the points pane (canthoMap.pointToLayer reads it), the rest below.
+            options |= {"pointToLayer": point, "pane": POINTS_PANE}
+            if style.cluster_radius:
+                options |= {"cluster": True, "clusterToLayer": cluster,
+                            "superClusterOptions": {"radius": style.cluster_radius}}  # fmt: skip
+        else:
+            options |= {"pane": SHAPES_PANE}
+            if style.style:
+                options["style"] = {"variable": _JS + style.style}
+        return dl.GeoJSON(id=info.map_id, hideout=hideout, **options)
+
+    groups = []
+    for theme in themes_of(map_layers):
+        members = sorted((x for x in map_layers if x.theme == theme), key=_draw_order)
+        parts = [geojson(x) for x in members]
+        groups.append(
+            dl.Overlay(
+                parts[0] if len(parts) == 1 else dl.LayerGroup(parts),
+                name=layer_name(theme, lang),
+                checked=theme in on,
+            )
+        )
+    return groups
 
 
 # --- choropleth ------------------------------------------------------------------------------
@@ -206,16 +195,58 @@ def _swatch(colour: str, label: str, shape: str = "box") -> html.Div:
     )
 
 
+# The heading of a theme's legend section (another theme: its name in the layers control).
+_THEME_TITLES = {"flood": "legend.flood", "air": "legend.air", "traffic": "legend.traffic"}
+_SWATCH_SHAPES = {"point": "dot", "line": "line", "area": "box"}
+
+
+def _legend_rows(info: LayerInfo, lang: str, kind: str | None) -> list[html.Div]:
+    """A layer's rows in the legend: the classes it is coloured by, or its own swatch."""
+    match info.name:
+        case "gauges":
+            return [_swatch(a.colour, localised(a, lang), "dot")
+                    for a in indicators.FLOOD_ALERT_LEVELS]  # fmt: skip
+        case "inundation":
+            return [_swatch(INUNDATION_COLOUR, t("legend.inundation", lang))]
+        case "reports":
+            return [_swatch("#1b4f72", t("legend.report", lang), "dot small")]
+        case "air":
+            return [_swatch(c.hex, f"{c.low}–{c.high} " + localised(c, lang), "dot")
+                    for c in indicators.AQI_CATEGORIES]  # fmt: skip
+        case "roads":
+            return [
+                *(_swatch(c.colour, localised(c, lang), "line")
+                  for c in indicators.CONGESTION_CLASSES),
+                _swatch(NO_DATA, t("legend.no_data", lang), "line"),
+            ]  # fmt: skip
+        case "incidents":
+            return [_swatch(INCIDENT_COLOUR, t("legend.incident", lang), "dot"),
+                    _swatch(CAMERA_COLOUR, t("legend.camera", lang), "dot small")]  # fmt: skip
+        case "facilities":
+            # The map shows one kind at a time.
+            return [_swatch(FACILITY_COLOURS[k], t(f"facility.{k}", lang), "dot")
+                    for k in FACILITY_KINDS if kind not in FACILITY_KINDS or k == kind]  # fmt: skip
+        case "underserved":
+            label = (
+                t("legend.underserved_of", lang, kind=t(f"facility.{kind}", lang))
+                if kind in FACILITY_KINDS
+                else t("legend.underserved", lang)
+            )
+            return [_swatch("#e74c3c", label, "hatch")]
+    if info.style is None:
+        return []
+    return [_swatch(info.style.colour, t(info.label, lang), _SWATCH_SHAPES[info.geometry])]
+
+
 def legend(
-    active: list[str],
+    shown: Sequence[LayerInfo],
     indicator: str | None,
     lang: str,
-    reports: bool = True,
     kind: str | None = None,
 ) -> list[Any]:
-    """One section per visible theme, plus the choropleth classes: readable at a glance.
-    ``reports``: whether citizens' flood reports are drawn (not for the public); ``kind``: the
-    facility kind the services layer and the coverage colouring show."""
+    """One section per theme of the layers ``shown`` (those switched on that the caller may
+    see), plus the choropleth classes: readable at a glance. ``kind``: the facility kind the
+    services layer and the coverage colouring show."""
     sections: list[Any] = [html.Summary(t("legend.title", lang))]
     if indicator:
         classes = CHOROPLETH_CLASSES[indicator]
@@ -240,80 +271,11 @@ def legend(
                 className="legend-section",
             )
         )
-    if "flood" in active:
-        sections.append(
-            html.Div(
-                [
-                    html.H5(t("legend.flood", lang)),
-                    *[
-                        _swatch(a.colour, localised(a, lang), "dot")
-                        for a in indicators.FLOOD_ALERT_LEVELS
-                    ],
-                    _swatch(INUNDATION_COLOUR, t("legend.inundation", lang)),
-                    *(
-                        [_swatch("#1b4f72", t("legend.report", lang), "dot small")]
-                        if reports
-                        else []
-                    ),
-                ],
-                className="legend-section",
-            )
-        )
-    if "air" in active:
-        sections.append(
-            html.Div(
-                [
-                    html.H5(t("legend.air", lang)),
-                    *[
-                        _swatch(
-                            c.hex,
-                            f"{c.low}–{c.high} " + localised(c, lang),
-                            "dot",
-                        )
-                        for c in indicators.AQI_CATEGORIES
-                    ],
-                ],
-                className="legend-section",
-            )
-        )
-    if "traffic" in active:
-        sections.append(
-            html.Div(
-                [
-                    html.H5(t("legend.traffic", lang)),
-                    *[
-                        _swatch(c.colour, localised(c, lang), "line")
-                        for c in indicators.CONGESTION_CLASSES
-                    ],
-                    _swatch(NO_DATA, t("legend.no_data", lang), "line"),
-                    _swatch(INCIDENT_COLOUR, t("legend.incident", lang), "dot"),
-                    _swatch(CAMERA_COLOUR, t("legend.camera", lang), "dot small"),
-                ],
-                className="legend-section",
-            )
-        )
-    if "services" in active:
-        sections.append(
-            html.Div(
-                [
-                    html.H5(t("layer.services", lang)),
-                    # The map shows one kind at a time, and who that kind does not reach.
-                    *[
-                        _swatch(FACILITY_COLOURS[k], t(f"facility.{k}", lang), "dot")
-                        for k in FACILITY_KINDS
-                        if kind not in FACILITY_KINDS or k == kind
-                    ],
-                    _swatch(
-                        "#e74c3c",
-                        t("legend.underserved_of", lang, kind=t(f"facility.{kind}", lang))
-                        if kind in FACILITY_KINDS
-                        else t("legend.underserved", lang),
-                        "hatch",
-                    ),
-                ],
-                className="legend-section",
-            )
-        )
+    for theme in themes_of(shown):
+        rows = [row for x in shown if x.theme == theme for row in _legend_rows(x, lang, kind)]
+        title = t(_THEME_TITLES[theme], lang) if theme in _THEME_TITLES else layer_name(theme, lang)
+        if rows:
+            sections.append(html.Div([html.H5(title), *rows], className="legend-section"))
     # A <details> element, so a phone user can fold the legend away from the map; open as
     # rendered, assets/fold.js folds it as it appears on a narrow screen.
     return [html.Details(sections, open=True, **folds_on_phones("legend"))]

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlencode
 import dash_leaflet as dl
 from dash import dcc, html
 
-from domain.themes import LAYERS
+from domain.layers import LayerInfo
 from layouts import ids
 from layouts.dates import date_picker
 from layouts.i18n import t
@@ -20,20 +20,22 @@ from layouts.monitor import (
     control_bar,
     layer_name,
     overlays,
+    themes_of,
 )
 
 # Functions in assets/map.js that style and label features on the client.
 _JS = "canthoMap."
 
 
-def layers_from_query(query: str | None) -> tuple[str, ...]:
-    """The themes a page URL switches on (``layers=flood,traffic``; ``layers=`` for none), so a
-    reload or the language switch keeps them; the default ones when the URL does not say."""
+def layers_from_query(query: str | None, themes: Sequence[str]) -> tuple[str, ...]:
+    """The themes (among ``themes``) a page URL switches on (``layers=flood,traffic``;
+    ``layers=`` for none), so a reload or the language switch keeps them; the default ones when
+    the URL does not say."""
     values = parse_qs(query or "", keep_blank_values=True).get("layers")
     if values is None:
         return DEFAULT_LAYERS
     asked = set(values[0].split(","))
-    return tuple(k for k in LAYERS if k in asked)
+    return tuple(k for k in themes if k in asked)
 
 
 def language_href(lang: str) -> str:
@@ -51,7 +53,11 @@ def unit_search(code: str, on_date: dt.date | None = None) -> str:
 
 
 def base_map(
-    tile_url: str, tile_attribution: str, lang: str, on: Sequence[str] = DEFAULT_LAYERS
+    tile_url: str,
+    tile_attribution: str,
+    lang: str,
+    map_layers: Sequence[LayerInfo],
+    on: Sequence[str] = DEFAULT_LAYERS,
 ) -> dl.Map:
     """The Leaflet map: optional base tiles, then our own context (outline, rivers) and units."""
     layers: list = []
@@ -81,7 +87,7 @@ def base_map(
             hideout={"indicator": None},
         ),
         dl.LayersControl(
-            overlays(lang, on),
+            overlays(lang, map_layers, on),
             id=ids.LAYERS_CONTROL,
             position="topright",
             collapsed=False,
@@ -143,18 +149,23 @@ def page(
     today: dt.date,
     tile_url: str,
     tile_attribution: str,
+    map_layers: Sequence[LayerInfo],
     account: dict[str, str] | None = None,
     layers_on: Sequence[str] = DEFAULT_LAYERS,
 ) -> html.Div:
     """The whole page for ``lang``; data arrives through callbacks keyed on the URL.
-    ``layers_on``: the themes switched on when it opens (from its URL)."""
+    ``map_layers``: the layer catalogue's map layers (every one gets its component, whoever
+    asks: the callbacks decide what data each caller gets); ``layers_on``: the themes switched
+    on when it opens (from its URL)."""
     return html.Div(
         [
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.VIEW_SYNC),
             dcc.Store(id=ids.MAP_FIT),
             dcc.Store(id=ids.NAV_SYNC),
-            dcc.Store(id=ids.LAYER_KEYS, data={layer_name(k, lang): k for k in LAYERS}),
+            dcc.Store(
+                id=ids.LAYER_KEYS, data={layer_name(k, lang): k for k in themes_of(map_layers)}
+            ),
             dcc.Store(id=ids.LAYERS_SYNC),
             html.Header(
                 [
@@ -194,7 +205,7 @@ def page(
                 [
                     html.Div(
                         [
-                            base_map(tile_url, tile_attribution, lang, layers_on),
+                            base_map(tile_url, tile_attribution, lang, map_layers, layers_on),
                             html.Div(id=ids.LEGEND, className="legend"),
                         ],
                         className="map-wrap",

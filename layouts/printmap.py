@@ -14,6 +14,7 @@ from typing import Any
 
 from domain import indicators
 from domain.clock import CITY_TZ
+from domain.layers import LayerInfo
 from domain.printmap import LegendSection, Mark, PrintMap, Style
 from domain.units import Unit
 from layouts.i18n import fmt_date, fmt_datetime, fmt_number, t, unit_type_label
@@ -55,9 +56,8 @@ class PrintView:
     values: dict[int, float | None]  # the indicator per unit id
     indicator: str | None
     context: dict[str, Any]  # rivers (and the city outline) under the units
-    data: dict[str, dict[str, Any]]  # gauges, inundation, reports, air, roads, points, ...
-    active: list[str]  # themes switched on: flood, air, traffic, services
-    show_reports: bool
+    data: dict[str, dict[str, Any]]  # layer name → its features (gauges, inundation, …)
+    layers: list[LayerInfo]  # what is drawn: the chosen themes' layers this caller may see
     facility_kind: str
     at: dt.datetime | None
     live: bool
@@ -140,47 +140,104 @@ def _context(view: PrintView) -> list[Mark]:
     return marks
 
 
+def _marks(info: LayerInfo, features: list[dict[str, Any]], lang: str) -> list[Mark]:
+    """A layer's features as marks: in the dashboard's own styles for the layers it knows, in
+    the layer's declared style for any other."""
+    match info.name:
+        case "underserved":
+            return [Mark(f["geometry"], _UNDERSERVED) for f in features]
+        case "inundation":
+            marks = []
+            for f in features:
+                alpha = min(0.25 + float(f["properties"].get("depth_m") or 0), 0.8)
+                style = Style(INUNDATION_COLOUR, "area", edge=REPORT_COLOUR, size=0.6, alpha=alpha)
+                marks.append(Mark(f["geometry"], style))
+            return marks
+        case "roads":
+            return [
+                Mark(f["geometry"], _congestion_style(
+                    f["properties"].get("ratio"), f["properties"].get("road_class") == "arterial"))
+                for f in features
+            ]  # fmt: skip
+        case "facilities":
+            return [Mark(f["geometry"], Style(FACILITY_COLOURS.get(f["properties"].get("kind"),
+                                                                   NO_DATA), size=6.5))
+                    for f in features]  # fmt: skip
+        case "incidents":
+            return [Mark(f["geometry"], _CAMERA if f["properties"].get("kind") == "camera"
+                         else _INCIDENT) for f in features]  # fmt: skip
+        case "reports":
+            return [Mark(f["geometry"], _REPORT) for f in features]
+        case "gauges":
+            marks = []
+            for f in features:
+                p = f["properties"]
+                level = p.get("max_level_m")
+                label = fmt_number(float(level), lang, 2) + " m" if level is not None else None
+                marks.append(Mark(f["geometry"], _alert_style(p.get("alert_level")), label, "left"))
+            return marks
+        case "air":
+            marks = []
+            for f in features:
+                aqi = f["properties"].get("aqi")
+                label = "AQI " + fmt_number(aqi, lang) if aqi is not None else None
+                marks.append(Mark(f["geometry"], _aqi_style(aqi), label))
+            return marks
+    style = info.style or Style(NO_DATA, info.geometry)
+    return [Mark(f["geometry"], style) for f in features]
+
+
 def _data_layers(view: PrintView, lang: str) -> list[list[Mark]]:
-    """The active themes, bottom to top: areas, then lines, then points (as on the map)."""
-    data, active = view.data, view.active
-    areas: list[Mark] = []
-    lines: list[Mark] = []
-    points: list[Mark] = []
-    if "services" in active:
-        areas += [Mark(f["geometry"], _UNDERSERVED) for f in _features(data.get("underserved"))]
-    if "flood" in active:
-        for f in _features(data.get("inundation")):
-            depth = f["properties"].get("depth_m") or 0
-            alpha = min(0.25 + float(depth), 0.8)
-            style = Style(INUNDATION_COLOUR, "area", edge=REPORT_COLOUR, size=0.6, alpha=alpha)
-            areas.append(Mark(f["geometry"], style))
-    if "traffic" in active:
-        for f in _features(data.get("roads")):
-            p = f["properties"]
-            style = _congestion_style(p.get("ratio"), p.get("road_class") == "arterial")
-            lines.append(Mark(f["geometry"], style))
-    if "services" in active:
-        for f in _features(data.get("facilities")):
-            colour = FACILITY_COLOURS.get(f["properties"].get("kind"), NO_DATA)
-            points.append(Mark(f["geometry"], Style(colour, size=6.5)))
-    if "traffic" in active:
-        for f in _features(data.get("points")):
-            camera = f["properties"].get("kind") == "camera"
-            points.append(Mark(f["geometry"], _CAMERA if camera else _INCIDENT))
-    if "flood" in active:
-        if view.show_reports:
-            points += [Mark(f["geometry"], _REPORT) for f in _features(data.get("reports"))]
-        for f in _features(data.get("gauges")):
-            p = f["properties"]
-            level = p.get("max_level_m")
-            label = fmt_number(float(level), lang, 2) + " m" if level is not None else None
-            points.append(Mark(f["geometry"], _alert_style(p.get("level")), label, "left"))
-    if "air" in active:
-        for f in _features(data.get("air")):
-            aqi = f["properties"].get("aqi")
-            label = "AQI " + fmt_number(aqi, lang) if aqi is not None else None
-            points.append(Mark(f["geometry"], _aqi_style(aqi), label))
-    return [areas, lines, points]
+    """The layers drawn, bottom to top: areas, then lines, then points (as on the map), each in
+    the layers' order (within a theme, the map's draw order)."""
+    groups: dict[str, list[Mark]] = {"area": [], "line": [], "point": []}
+    ordered = sorted(view.layers, key=lambda x: x.map.draw_order if x.map else 0)
+    for info in ordered:
+        groups[info.geometry] += _marks(info, _features(view.data.get(info.name)), lang)
+    return [groups["area"], groups["line"], groups["point"]]
+
+
+_THEME_TITLES = {"flood": "legend.flood", "air": "legend.air", "traffic": "legend.traffic"}
+
+
+def _legend_entries(info: LayerInfo, view: PrintView, lang: str) -> list[tuple[str, Style]]:
+    """A layer's entries in the printed legend."""
+    match info.name:
+        case "gauges":
+            return [(_name(lang, a.name_vi, a.name_en), _alert_style(a.level))
+                    for a in indicators.FLOOD_ALERT_LEVELS]  # fmt: skip
+        case "inundation":
+            return [(t("legend.inundation", lang), _INUNDATION_LEGEND)]
+        case "reports":
+            return [(t("legend.report", lang), _REPORT)]
+        case "air":
+            return [(f"{c.low}–{c.high} " + _name(lang, c.name_vi, c.name_en), _aqi_style(c.low))
+                    for c in indicators.AQI_CATEGORIES]  # fmt: skip
+        case "roads":
+            return [(_name(lang, c.name_vi, c.name_en), _congestion_style(c.min_ratio, True))
+                    for c in indicators.CONGESTION_CLASSES] + [
+                (t("legend.no_data", lang), _congestion_style(None, True))]  # fmt: skip
+        case "incidents":
+            return [(t("legend.incident", lang), _INCIDENT), (t("legend.camera", lang), _CAMERA)]
+        case "facilities":
+            colour = FACILITY_COLOURS.get(view.facility_kind, NO_DATA)
+            return [(t(_facility_key(view.facility_kind), lang), Style(colour, size=6.5))]
+        case "underserved":
+            facility = t(_facility_key(view.facility_kind), lang)
+            return [(t("legend.underserved_of", lang, kind=facility), _UNDERSERVED)]
+    style = info.style or Style(NO_DATA, info.geometry)
+    return [(t(info.label, lang), style)]
+
+
+def _facility_key(kind: str) -> str:
+    # Keyword names, so the catalog test sees every key that can reach t().
+    return dict(
+        hospital="facility.hospital", health_station="facility.health_station",
+        primary_school="facility.primary_school",
+        lower_secondary_school="facility.lower_secondary_school",
+        upper_secondary_school="facility.upper_secondary_school",
+        clean_water="facility.clean_water",
+    )[kind]  # fmt: skip
 
 
 def legend_sections(view: PrintView, lang: str) -> list[LegendSection]:
@@ -198,38 +255,14 @@ def legend_sections(view: PrintView, lang: str) -> list[LegendSection]:
         ]))  # fmt: skip
     frame = [(t("print.selected", lang), _OUTLINE), (t("print.river", lang), _RIVER)]
     sections.append(LegendSection(t("print.base", lang), frame))
-    if "flood" in view.active:
-        entries = [(_name(lang, a.name_vi, a.name_en), _alert_style(a.level))
-                   for a in indicators.FLOOD_ALERT_LEVELS]  # fmt: skip
-        entries.append((t("legend.inundation", lang), _INUNDATION_LEGEND))
-        if view.show_reports:
-            entries.append((t("legend.report", lang), _REPORT))
-        sections.append(LegendSection(t("legend.flood", lang), entries))
-    if "air" in view.active:
-        entries = [(f"{c.low}–{c.high} " + _name(lang, c.name_vi, c.name_en), _aqi_style(c.low))
-                   for c in indicators.AQI_CATEGORIES]  # fmt: skip
-        sections.append(LegendSection(t("legend.air", lang), entries))
-    if "traffic" in view.active:
-        entries = [(_name(lang, c.name_vi, c.name_en), _congestion_style(c.min_ratio, True))
-                   for c in indicators.CONGESTION_CLASSES]  # fmt: skip
-        entries += [(t("legend.no_data", lang), _congestion_style(None, True)),
-                    (t("legend.incident", lang), _INCIDENT),
-                    (t("legend.camera", lang), _CAMERA)]  # fmt: skip
-        sections.append(LegendSection(t("legend.traffic", lang), entries))
-    if "services" in view.active:
-        kind = view.facility_kind
-        # Keyword names, so the catalog test sees every key that can reach t().
-        facility = dict(
-            hospital="facility.hospital", health_station="facility.health_station",
-            primary_school="facility.primary_school",
-            lower_secondary_school="facility.lower_secondary_school",
-            upper_secondary_school="facility.upper_secondary_school",
-            clean_water="facility.clean_water",
-        )[kind]  # fmt: skip
-        sections.append(LegendSection(t("layer.services", lang), [
-            (t(facility, lang), Style(FACILITY_COLOURS.get(kind, NO_DATA), size=6.5)),
-            (t("legend.underserved_of", lang, kind=t(facility, lang)), _UNDERSERVED),
-        ]))  # fmt: skip
+    for theme in dict.fromkeys(x.theme for x in view.layers if x.theme):
+        entries = [e for x in view.layers if x.theme == theme
+                   for e in _legend_entries(x, view, lang)]  # fmt: skip
+        title = (
+            t(_THEME_TITLES[theme], lang) if theme in _THEME_TITLES else t(f"layer.{theme}", lang)
+        )
+        if entries:
+            sections.append(LegendSection(title, entries))
     return sections
 
 

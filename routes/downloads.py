@@ -20,13 +20,13 @@ import flask
 from shapely.geometry import shape
 from sqlalchemy import Connection
 
-from callbacks.access import AccessDenied, authorised_unit, current_caller
-from callbacks.downloads import FORMATS, LAYERS
+from callbacks.access import AccessDenied, authorised_unit, current_caller, may_read
+from callbacks.downloads import FORMATS
 from callbacks.monitor import parse_local
 from callbacks.request import current_language, parse_search
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
-from geodata.monitoring import layers
+from geodata.monitoring import catalogue, layers
 from geodata.settings import get_settings
 from layouts.i18n import CATALOG, fmt_date, t
 from routes.exports import (
@@ -37,10 +37,6 @@ from routes.exports import (
     refusal,
     unit_search,
 )
-
-# Layers that exist whatever the hour: they download before any sensor has reported (roads then
-# carry no speeds). The others are readings or events of an hour, and need one.
-TIMELESS = frozenset({"roads", "facilities"})
 
 
 def _moment(conn: Connection, value: str | None) -> dt.datetime | None:
@@ -56,11 +52,12 @@ def _moment(conn: Connection, value: str | None) -> dt.datetime | None:
 def download(layer: str, fmt: str) -> Any:
     """GET /download/<layer>.<fmt>: one layer inside one unit, as GeoJSON or CSV."""
     lang = current_language()
-    if layer not in LAYERS or fmt not in FORMATS:
-        return refusal(404, t("download.unknown", lang, layers=", ".join(LAYERS)))
-    query, personal = LAYERS[layer]
+    offered = {x.name: x for x in catalogue.downloads()}
+    if layer not in offered or fmt not in FORMATS:
+        return refusal(404, t("download.unknown", lang, layers=", ".join(offered)))
+    chosen = offered[layer]
     caller = current_caller()
-    if personal and not caller.sees_personal_data:
+    if not may_read(caller, chosen.info.visibility):
         return refusal(403, t("download.personal", lang))
     args = flask.request.args
     search = unit_search(args)
@@ -68,12 +65,15 @@ def download(layer: str, fmt: str) -> Any:
         with get_engine().connect() as conn:
             unit = authorised_unit(conn, caller, search)
             at = _moment(conn, args.get("at"))
-            if at is None and layer in TIMELESS:
-                data: dict[str, Any] = query(conn, unit.id, dt.datetime.now(dt.UTC))
-            elif at is None:
-                data = {"type": "FeatureCollection", "features": []}
+            day = parse_search(search).on_date
+            # A layer that exists whatever the hour downloads before any sensor has reported
+            # (roads then carry no speeds); the others are readings or events of an hour.
+            if at is None and not chosen.info.timeless:
+                data: dict[str, Any] = {"type": "FeatureCollection", "features": []}
             else:
-                data = query(conn, unit.id, at)
+                moment = at or dt.datetime.now(dt.UTC)
+                view = catalogue.View.of(chosen.info, "download", unit, moment, on_date=day)
+                data = chosen.features(conn, view)
     except AccessDenied:
         return refusal(403, t("error.denied", lang))
     except UnknownUnit:

@@ -44,8 +44,8 @@ from callbacks.access import Caller, data_scope
 from callbacks.request import CITY_TZ, current_language, today
 from geodata.accounts.tokens import TokenHolder, TokenRefused, authenticate_api_token
 from geodata.db import Scope, scope, transaction
+from geodata.monitoring import catalogue
 from geodata.monitoring.ogc import (
-    COLLECTIONS,
     Collection,
     Extent,
     Interval,
@@ -174,7 +174,7 @@ def _reader(collection: Collection) -> tuple[Scope | None, tuple[str, ...] | Non
 def _visible() -> list[Collection]:
     """The collections this request may see: the public ones, and with a staff token the
     restricted ones."""
-    return [c for c in COLLECTIONS.values() if _may_read(c)]
+    return [c for c in catalogue.collections().values() if _may_read(c)]
 
 
 # --- what the request asks for -------------------------------------------------------------------
@@ -293,7 +293,7 @@ def parse_items_query(collection: Collection, args: Any, lang: str) -> ItemsQuer
 def _collection(collection_id: str) -> Collection:
     """The collection asked for: 404 when there is none, 401 when it is restricted and the
     request carries no staff token."""
-    found = COLLECTIONS.get(collection_id)
+    found = catalogue.collections().get(collection_id)
     if found is None:
         raise NotFound(t("ogc.error.unknown_collection", current_language(), id=collection_id))
     if not _may_read(found):
@@ -305,29 +305,11 @@ def _collection(collection_id: str) -> Collection:
 
 
 def collection_text(collection_id: str, lang: str) -> tuple[str, str]:
-    """A collection's title and description in ``lang`` (keys spelt out for the catalog test)."""
-    match collection_id:
-        case "water-level-gauges":
-            return t("ogc.gauges", lang), t("ogc.gauges.about", lang)
-        case "air-stations":
-            return t("ogc.air", lang), t("ogc.air.about", lang)
-        case "inundation-areas":
-            return t("ogc.inundation", lang), t("ogc.inundation.about", lang)
-        case "roads":
-            return t("ogc.roads", lang), t("ogc.roads.about", lang)
-        case "traffic-incidents":
-            return t("ogc.incidents", lang), t("ogc.incidents.about", lang)
-        case "cameras":
-            return t("ogc.cameras", lang), t("ogc.cameras.about", lang)
-        case "facilities":
-            return t("ogc.facilities", lang), t("ogc.facilities.about", lang)
-        case "admin-units":
-            return t("ogc.units", lang), t("ogc.units.about", lang)
-        case "unit-indicators":
-            return t("ogc.indicators", lang), t("ogc.indicators.about", lang)
-        case "flood-reports":
-            return t("ogc.reports", lang), t("ogc.reports.about", lang)
-    return collection_id, ""
+    """A collection's title and description in ``lang``, from the keys its layer declares."""
+    found = catalogue.collections().get(collection_id)
+    if found is None:
+        return collection_id, ""
+    return t(found.title, lang), t(found.about, lang)
 
 
 def _url(path: str = "/", params: dict[str, Any] | None = None, **fixed: Any) -> str:

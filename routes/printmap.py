@@ -13,21 +13,20 @@ print is written to the audit log.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 from urllib.parse import urlencode
 
 import flask
 from sqlalchemy import Connection
 
-from callbacks.access import AccessDenied, Caller, authorised_unit, current_caller
+from callbacks.access import AccessDenied, Caller, authorised_unit, current_caller, may_read
 from callbacks.monitor import parse_local
 from callbacks.request import current_language, parse_search
 from domain import themes
 from domain.tolerance import frame_tolerance
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
-from geodata.monitoring import coverage, layers
+from geodata.monitoring import catalogue, layers
 from geodata.monitoring.printmap import FORMATS, Format, render
 from geodata.monitoring.queries import Unit, children, context_geojson, units_geojson
 from geodata.settings import get_settings
@@ -51,13 +50,12 @@ def parse_layers(value: str | None, lang: str) -> list[str]:
     """``flood,air`` → the themes to draw; absent → the dashboard's defaults; empty → none."""
     if value is None:
         return list(DEFAULT_LAYERS)
+    known = catalogue.themes()
     chosen = [v.strip() for v in value.split(",") if v.strip()]
     for name in chosen:
-        if name not in themes.LAYERS:
-            raise BadParameter(
-                t("print.bad_layers", lang, value=name, layers=", ".join(themes.LAYERS))
-            )
-    return [name for name in themes.LAYERS if name in chosen]
+        if name not in known:
+            raise BadParameter(t("print.bad_layers", lang, value=name, layers=", ".join(known)))
+    return [name for name in known if name in chosen]
 
 
 def parse_indicator(value: str | None, lang: str) -> str | None:
@@ -112,37 +110,23 @@ def gather(
         else {}
     )
     data: dict[str, dict[str, Any]] = {}
-    if at is not None and "flood" in active:
-        data["gauges"] = layers.flood_gauges_geojson(conn, unit.id, at)
-        data["inundation"] = layers.inundation_geojson(conn, unit.id, at, tolerance)
-        if caller.sees_personal_data:
-            data["reports"] = layers.flood_reports_geojson(conn, unit.id, at)
-    if at is not None and "air" in active:
-        data["air"] = layers.air_stations_geojson(conn, unit.id, at)
-    if at is not None and "traffic" in active:
-        # The zoom a screen of the map's width would show the unit at: all roads for a
-        # district or ward, arterials only for the city, as on the dashboard.
-        zoom = _zoom(unit.bounds)
-        data["roads"] = layers.traffic_geojson(conn, unit.id, at, unit.bounds, zoom, tolerance)
-        data["points"] = layers.traffic_points_geojson(conn, unit.id, at)
-    if "services" in active:  # facilities and coverage do not change by the hour
-        data["facilities"] = layers.facilities_geojson(conn, unit.id, kind)
-        data["underserved"] = coverage.underserved_geojson(
-            conn, kind, unit.bounds, tolerance, settings.max_features, on_date, unit.id
-        )
+    drawn = []
+    for x in catalogue.in_themes(active, "print"):
+        # Readings and events need a moment; what does not change by the hour prints without.
+        if not may_read(caller, x.info.visibility) or (at is None and x.info.refresh != "static"):
+            continue
+        view = catalogue.View.of(x.info, "print", unit, at or dt.datetime.now(dt.UTC),
+                                 facility_kind=kind, on_date=on_date)  # fmt: skip
+        data[x.name] = x.features(conn, view)
+        drawn.append(x.info)
     return PrintView(
         unit=unit, units=units, values=values, indicator=indicator,
-        context=context_geojson(conn, unit, on_date), data=data, active=active,
-        show_reports=caller.sees_personal_data, facility_kind=kind, at=at, live=live,
+        context=context_geojson(conn, unit, on_date), data=data, layers=drawn,
+        facility_kind=kind, at=at, live=live,
         printed_at=dt.datetime.now(dt.UTC), source=settings.data_source,
         licence=settings.data_licence, licence_url=settings.data_licence_url,
         demo=unit.source == "demo", metric_srid=settings.metric_srid,
     )  # fmt: skip
-
-
-def _zoom(bounds: tuple[float, float, float, float]) -> float:
-    width = max(bounds[2] - bounds[0], 1e-6)
-    return math.log2(_PRINT_PX * 360 / (256 * width))
 
 
 def print_route(fmt: str) -> Any:

@@ -99,8 +99,8 @@ def main(rounds: int) -> None:
 
     def time_change() -> None:
         at = moment()
-        monitor.flood_and_air_layers("", at, 0, ALL_LAYERS)
-        monitor.traffic_layer("", at, 0, ALL_LAYERS, CITY_BOUNDS, 11)
+        monitor.moment_layers("", at, 0, ALL_LAYERS)
+        monitor.view_layers("", at, 0, ALL_LAYERS, CITY_BOUNDS, 11)
         monitor.choropleth(units, "aqi_max", "health_station", at, 0)
         monitor.show_kpis("", at, 0)
 
@@ -112,7 +112,7 @@ def main(rounds: int) -> None:
 
     live = {"at": None, "play": None}
     times, (gauges, inundation, reports, air, _, _) = timed(
-        lambda: monitor.flood_and_air_layers("", live, 0, ALL_LAYERS), rounds
+        lambda: monitor.moment_layers("", live, 0, ALL_LAYERS), rounds
     )
     line("layers: flood + air (one callback)", times)
     payload_line("  flood: gauges", gauges)
@@ -120,13 +120,13 @@ def main(rounds: int) -> None:
     payload_line("  flood: reports", reports)
     payload_line("  air: stations", air)
     times, (roads, points, _) = timed(
-        lambda: monitor.traffic_layer("", live, 0, ALL_LAYERS, CITY_BOUNDS, 11), rounds
+        lambda: monitor.view_layers("", live, 0, ALL_LAYERS, CITY_BOUNDS, 11), rounds
     )
     line("layer: traffic (city view)", times)
     payload_line("  traffic: arterials", roads)
     payload_line("  traffic: incidents + cameras", points)
     times, (facilities, underserved) = timed(
-        lambda: monitor.services_layer("", ALL_LAYERS, "health_station"), rounds
+        lambda: monitor.static_layers("", ALL_LAYERS, "health_station"), rounds
     )
     line("layer: services (city view)", times)
     payload_line("  services: facilities", facilities)
@@ -174,8 +174,8 @@ def readers(rounds: int, ward_code: str) -> None:
 
             def time_change(units: Any = units) -> None:
                 at = moment()
-                monitor.flood_and_air_layers("", at, 0, ALL_LAYERS)
-                monitor.traffic_layer("", at, 0, ALL_LAYERS, CITY_BOUNDS, 11)
+                monitor.moment_layers("", at, 0, ALL_LAYERS)
+                monitor.view_layers("", at, 0, ALL_LAYERS, CITY_BOUNDS, 11)
                 monitor.choropleth(units, "aqi_max", "health_station", at, 0)
                 monitor.show_kpis("", at, 0)
 

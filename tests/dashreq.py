@@ -16,7 +16,7 @@ DRILL_OUTPUTS: list[Prop] = [
     ("map", "invalidateSize"),
 ]  # fmt: skip
 
-# The outputs of callbacks.monitor.flood_and_air_layers, in order.
+# The outputs of callbacks.monitor.moment_layers, in order.
 FLOOD_AIR_OUTPUTS: list[Prop] = [
     ("gauges-layer", "data"), ("inundation-layer", "data"), ("reports-layer", "data"),
     ("air-layer", "data"), ("time-label", "children"), ("flood-air-sent", "data"),

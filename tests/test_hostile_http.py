@@ -112,7 +112,9 @@ def test_a_download_shows_formula_names_as_text_and_keeps_negative_numbers_numer
 
 
 def test_no_download_of_any_layer_holds_a_formula(server, city) -> None:
-    from callbacks.downloads import LAYERS
+    from geodata.monitoring import catalogue
+
+    LAYERS = [x.name for x in catalogue.downloads()]
 
     official = _sign_in(server, "official")
     for layer in LAYERS:

@@ -19,9 +19,11 @@ from sqlalchemy import text
 from geodata.accounts import users
 from geodata.accounts.tokens import add_api_token, revoke_api_token
 from geodata.demo.sample import write_sample
-from geodata.monitoring.ogc import PUBLIC_COLLECTIONS
+from geodata.monitoring.catalogue import public_collections
 from tests.dbutil import add_flood_report, locked_out_address, truncate_all
 from tests.servers import clear_of_window_edge, gunicorn
+
+PUBLIC_COLLECTIONS = public_collections()
 
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
 GEOJSON_CLASS = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"

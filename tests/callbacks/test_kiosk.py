@@ -24,8 +24,7 @@ from callbacks.kiosk import (
     step_number,
     step_outputs,
 )
-from domain import themes
-from geodata.monitoring import layers
+from geodata.monitoring import catalogue, layers
 from geodata.monitoring.queries import children, root_unit
 
 STEPS = 20  # Cần Thơ and its 9 districts, each with flooding and air quality
@@ -47,7 +46,7 @@ def _names(out: dict[str, Any]) -> set[str]:
 
 def _drawn(out: dict[str, Any]) -> dict[str, int]:
     """How many features each map part draws."""
-    return {part: len(out[part]["features"]) for part in kiosk.PARTS}
+    return {part.name: len(out[part.name]["features"]) for part in kiosk.PARTS}
 
 
 # --- the URL ------------------------------------------------------------------------------------
@@ -156,25 +155,27 @@ def test_a_step_goes_into_the_frame_the_browser_names_and_leaves_the_other_on_sc
 def test_each_layer_draws_its_own_parts_and_nothing_else(monitored_db) -> None:
     flood = step_outputs(0, "?layers=flood", None)
     assert _drawn(flood)["gauges"] == 8
-    assert _drawn(flood)["air"] == _drawn(flood)["traffic"] == _drawn(flood)["facilities"] == 0
+    assert _drawn(flood)["air"] == _drawn(flood)["roads"] == _drawn(flood)["facilities"] == 0
     air = step_outputs(0, "?layers=air", None)
-    assert _drawn(air) == {"gauges": 0, "inundation": 0, "air": 9, "traffic": 0, "facilities": 0}
+    assert _drawn(air) == {"gauges": 0, "inundation": 0, "air": 9, "roads": 0, "facilities": 0}
     services = step_outputs(0, "?layers=services", None)
     assert _drawn(services)["facilities"] > 0 and _drawn(services)["gauges"] == 0
 
 
 def test_the_traffic_layer_draws_arterials_only_even_for_a_district(monitored_db) -> None:
     for number in range(10):  # the city and every district
-        traffic = step_outputs(number, "?layers=traffic", None)["traffic"]
+        traffic = step_outputs(number, "?layers=traffic", None)["roads"]
         assert {f["properties"]["road_class"] for f in traffic["features"]} <= {"arterial"}
-    assert step_outputs(0, "?layers=traffic", None)["traffic"]["features"]
+    assert step_outputs(0, "?layers=traffic", None)["roads"]["features"]
 
 
 def test_only_public_layers_exist_and_citizens_reports_never_leave_the_server(
     monitored_db,
 ) -> None:
-    assert set(KIOSK_LAYERS) <= set(themes.LAYERS)
-    assert set(kiosk.PARTS) == {p for layer in KIOSK_LAYERS.values() for p in layer.parts}
+    assert set(KIOSK_LAYERS) <= set(catalogue.themes())
+    # Every layer the kiosk draws is a public one of the catalogue; citizens' reports are not.
+    assert {p.name for p in kiosk.PARTS} == {"gauges", "inundation", "air", "roads", "facilities"}
+    assert all(p.info.visibility == "public" for p in kiosk.PARTS)
     with monitored_db.begin() as conn:
         city = root_unit(conn, dt.date.today())
         at = layers.latest_hour(conn, dt.datetime.now(dt.UTC))

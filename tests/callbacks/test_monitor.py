@@ -14,19 +14,20 @@ from callbacks.drilldown import show_selection
 from callbacks.monitor import (
     choropleth,
     date_limits,
-    flood_and_air_layers,
     hour_options,
     local_iso,
+    moment_layers,
     moment_pickers,
     moment_value,
     next_time_state,
     parse_local,
     picked_moment,
-    services_layer,
     show_chart,
     show_kpis,
-    traffic_layer,
+    static_layers,
+    view_layers,
 )
+from geodata.monitoring import catalogue
 from layouts import ids
 from tests.callers import add_ward_staff, denials, signed_in
 
@@ -158,36 +159,36 @@ def test_the_pickers_offer_only_the_days_and_hours_with_data() -> None:
 LIVE = {"at": None, "play": None}
 
 
-def test_flood_and_air_layers_follow_the_selected_unit(monitored_db) -> None:
-    gauges, _, _, air, label, _, drawn = flood_and_air_layers("", LIVE, 0, ALL_LAYERS)
+def test_moment_layers_follow_the_selected_unit(monitored_db) -> None:
+    gauges, _, _, air, label, _, drawn = moment_layers("", LIVE, 0, ALL_LAYERS)
     assert len(gauges["features"]) == 8 and len(air["features"]) == 9
     assert label.startswith("● Số liệu lúc") and drawn is None  # live drawn
-    in_ninh_kieu, *_ = flood_and_air_layers("?unit=916", LIVE, 0, ALL_LAYERS)
+    in_ninh_kieu, *_ = moment_layers("?unit=916", LIVE, 0, ALL_LAYERS)
     names = {f["properties"]["name"] for f in in_ninh_kieu["features"]}
-    assert names and all(f["properties"]["level"] is not None for f in in_ninh_kieu["features"])
+    assert names and all(
+        f["properties"]["alert_level"] is not None for f in in_ninh_kieu["features"]
+    )
     assert names < {f["properties"]["name"] for f in gauges["features"]}
 
 
 def test_hidden_layers_send_no_features(monitored_db) -> None:
-    gauges, inundation, reports, air, *_ = flood_and_air_layers("", LIVE, 0, [])
+    gauges, inundation, reports, air, *_ = moment_layers("", LIVE, 0, [])
     assert reports["features"] == []
     assert gauges["features"] == air["features"] == inundation["features"] == []
-    assert traffic_layer("", LIVE, 0, [], CITY_BOUNDS, 11)[:2] == (monitor.EMPTY, monitor.EMPTY)
+    assert view_layers("", LIVE, 0, [], CITY_BOUNDS, 11)[:2] == (monitor.EMPTY, monitor.EMPTY)
 
 
 def test_the_city_view_draws_arterials_only_and_a_close_view_all_roads(monitored_db) -> None:
-    city, points, _ = traffic_layer("", LIVE, 0, ALL_LAYERS, CITY_BOUNDS, 11)
+    city, points, _ = view_layers("", LIVE, 0, ALL_LAYERS, CITY_BOUNDS, 11)
     classes = {f["properties"]["road_class"] for f in city["features"]}
     assert classes == {"arterial"}
-    close, *_ = traffic_layer(
-        "?unit=916", LIVE, 0, ALL_LAYERS, [[10.0, 105.72], [10.06, 105.8]], 15
-    )
+    close, *_ = view_layers("?unit=916", LIVE, 0, ALL_LAYERS, [[10.0, 105.72], [10.06, 105.8]], 15)
     assert {"arterial", "local"} <= {f["properties"]["road_class"] for f in close["features"]}
     assert {f["properties"]["kind"] for f in points["features"]} >= {"camera"}
 
 
 def test_services_show_the_chosen_kind_and_who_it_does_not_reach(monitored_db) -> None:
-    facilities, underserved = services_layer("?unit=925", ALL_LAYERS, "health_station")
+    facilities, underserved = static_layers("?unit=925", ALL_LAYERS, "health_station")
     assert facilities["features"]
     assert {f["properties"]["kind"] for f in facilities["features"]} == {"health_station"}
     assert underserved["features"]  # Cờ Đỏ has communes without a health station nearby
@@ -225,20 +226,18 @@ def test_a_refresh_that_brings_nothing_new_leaves_the_layers_and_their_popups_al
 ) -> None:
     from dash import no_update
 
-    *first, sent, _ = flood_and_air_layers("", LIVE, 0, ALL_LAYERS)
-    *again, _, _ = flood_and_air_layers("", LIVE, 1, ALL_LAYERS, sent)
+    *first, sent, _ = moment_layers("", LIVE, 0, ALL_LAYERS)
+    *again, _, _ = moment_layers("", LIVE, 1, ALL_LAYERS, sent)
     assert again[:4] == [no_update] * 4  # the browser has exactly this data already
     assert again[4] == first[4]  # the time label is always sent
     changed = [sent[0], "something else", sent[2], sent[3]]
-    *partly, _, _ = flood_and_air_layers("", LIVE, 2, ALL_LAYERS, changed)
+    *partly, _, _ = moment_layers("", LIVE, 2, ALL_LAYERS, changed)
     assert partly[1] == first[1] and partly[0] is no_update  # only the changed layer is sent
 
 
 def test_a_moment_without_data_says_so_instead_of_showing_zeros(monitored_db) -> None:
     no_data = {"at": "2027-01-01T10:00", "play": None}
-    gauges, inundation, reports, air, label, _, drawn = flood_and_air_layers(
-        "", no_data, 0, ALL_LAYERS
-    )
+    gauges, inundation, reports, air, label, _, drawn = moment_layers("", no_data, 0, ALL_LAYERS)
     assert label == "Không có số liệu cho thời điểm này · 10:00 01/01/2027"
     assert drawn == "2027-01-01T10:00"
     assert all(not layer["features"] for layer in (gauges, inundation, reports, air))
@@ -248,7 +247,7 @@ def test_a_moment_without_data_says_so_instead_of_showing_zeros(monitored_db) ->
     hideout = choropleth(units, "aqi_max", "health_station", no_data, 0)
     assert hideout["values"] and set(hideout["values"].values()) == {None}
     # A moment with data still shows it.
-    label = flood_and_air_layers("", {"at": local_iso(_latest()), "play": None}, 0, [])[4]
+    label = moment_layers("", {"at": local_iso(_latest()), "play": None}, 0, [])[4]
     assert label.startswith("Số liệu lúc")
 
 
@@ -284,7 +283,11 @@ def test_the_public_legend_has_no_entry_for_citizens_reports_it_is_not_shown() -
 
     public = json.dumps(monitor.show_legend(["Ngập lụt"], None), default=str, ensure_ascii=False)
     assert "Vùng ngập" in public and "Phản ánh ngập của người dân" not in public
-    staff = json.dumps(legend(["flood"], None, "vi", reports=True), default=str, ensure_ascii=False)
+    staff = json.dumps(
+        legend([x.info for x in catalogue.in_themes(["flood"])], None, "vi"),
+        default=str,
+        ensure_ascii=False,
+    )
     assert "Phản ánh ngập của người dân" in staff
 
 
@@ -346,7 +349,7 @@ def _in_english(call, *args):
 def test_the_english_page_writes_days_the_english_way(monitored_db) -> None:
     from callbacks.monitor import CITY_TZ
 
-    label = _in_english(flood_and_air_layers, "", LIVE, 0, ALL_LAYERS)[4]  # the time label
+    label = _in_english(moment_layers, "", LIVE, 0, ALL_LAYERS)[4]  # the time label
     with monitored_db.connect() as conn:
         day = monitor.layers.latest_hour(conn, dt.datetime.now(dt.UTC)).astimezone(CITY_TZ)
     assert label == f"● Data at {day:%H:%M} {day.day} {day:%b %Y}"  # "30 Nov 2026", no 30/11
@@ -375,13 +378,13 @@ def _page_load(search: str) -> list[Any]:
     """Every callback the page fires for a URL when it opens, then one refresh a minute later."""
     return [
         show_selection(search),
-        flood_and_air_layers(search, LIVE, 0, ALL_LAYERS),
-        traffic_layer(search, LIVE, 0, ALL_LAYERS, CITY_BOUNDS, 11),
-        services_layer(search, ALL_LAYERS, "health_station"),
+        moment_layers(search, LIVE, 0, ALL_LAYERS),
+        view_layers(search, LIVE, 0, ALL_LAYERS, CITY_BOUNDS, 11),
+        static_layers(search, ALL_LAYERS, "health_station"),
         show_kpis(search, LIVE, 0),
         show_chart(search, LIVE, None),
         show_downloads(search, LIVE, ALL_LAYERS, "aqi_max", "health_station"),
-        flood_and_air_layers(search, LIVE, 1, ALL_LAYERS),
+        moment_layers(search, LIVE, 1, ALL_LAYERS),
         show_kpis(search, LIVE, 1),
     ]
 
@@ -397,7 +400,7 @@ def test_a_forged_request_to_a_layer_alone_is_refused_and_audited(
 ) -> None:
     # Not through the page: straight at the layers callback, naming Cờ Đỏ.
     with signed_in(ninh_kieu_staff):
-        answer = flood_and_air_layers("?unit=925", LIVE, 0, ALL_LAYERS)
+        answer = moment_layers("?unit=925", LIVE, 0, ALL_LAYERS)
     assert "Cờ Đỏ" not in _texts(answer)
     assert denials(monitored_db) == [("nk.staff", "view_unit", {"unit": "925"})]
 

@@ -11,9 +11,16 @@ from typing import Any
 import dash_leaflet as dl
 
 from domain.kpi import Kpi
+from geodata.monitoring import catalogue
 from layouts.monitor import kpi_cards, legend, overlays
 from layouts.printmap import legend_sections
 from tests.components import of_class
+
+
+def _infos(*themes: str) -> list:
+    """The catalogue's map layers of these themes, as the legend and print are given them."""
+    return [x.info for x in catalogue.in_themes(list(themes))]
+
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -71,20 +78,18 @@ def test_the_aqi_colouring_says_why_a_unit_is_grey() -> None:
 
 
 def test_the_coverage_legend_names_the_service_on_screen() -> None:
-    shown = _texts(legend(["services"], "coverage", "vi", kind="hospital"))
+    shown = _texts(legend(_infos("services"), "coverage", "vi", kind="hospital"))
     assert "Tô màu đơn vị theo: Độ phủ dịch vụ: Bệnh viện" in shown
     assert "Khu dân cư ngoài bán kính phục vụ (Bệnh viện)" in shown
     # Only the kind on the map is in its legend.
     assert "Trạm y tế" not in shown
-    english = _texts(legend(["services"], "coverage", "en", kind="primary_school"))
+    english = _texts(legend(_infos("services"), "coverage", "en", kind="primary_school"))
     assert "Service coverage: Primary school" in english
 
 
 def _print_view(indicator: str, kind: str) -> Any:
     """The fields of a PrintView the legend reads."""
-    return SimpleNamespace(
-        indicator=indicator, active=["services"], show_reports=False, facility_kind=kind
-    )
+    return SimpleNamespace(indicator=indicator, layers=_infos("services"), facility_kind=kind)
 
 
 def test_the_coverage_legend_names_the_service_in_print() -> None:
@@ -109,7 +114,12 @@ def _geojsons(node: Any) -> list[dl.GeoJSON]:
 
 
 def test_every_clustered_layer_draws_its_clusters_in_a_neutral_style() -> None:
-    clustered = [g for o in overlays("vi") for g in _geojsons(o) if getattr(g, "cluster", False)]
+    clustered = [
+        g
+        for o in overlays("vi", [x.info for x in catalogue.on_map()])
+        for g in _geojsons(o)
+        if getattr(g, "cluster", False)
+    ]
     assert len(clustered) == 3  # reports, traffic points, facilities
     assert all(g.clusterToLayer == {"variable": "canthoMap.clusterToLayer"} for g in clustered)
     assert "clusterToLayer: function" in (ASSETS / "map.js").read_text()

@@ -13,14 +13,16 @@ import requests
 from shapely.geometry import shape
 from sqlalchemy import text
 
-from callbacks.downloads import LAYERS
 from geodata.accounts import users
 from geodata.demo.sample import write_sample
+from geodata.monitoring import catalogue
 from layouts.i18n import CATALOG
 from routes.downloads import to_csv
 from tests.dashreq import callback_body
 from tests.dbutil import truncate_all
 from tests.test_http_access import PASSWORD, _sign_in
+
+LAYERS = [x.name for x in catalogue.downloads()]
 
 NINH_KIEU, CO_DO = "916", "925"
 
@@ -53,7 +55,7 @@ def _csv_rows(response: requests.Response) -> list[list[str]]:
 
 
 def test_every_layer_has_a_label_in_both_languages() -> None:
-    assert all(f"download.{layer}" in CATALOG for layer in LAYERS)
+    assert all(x.info.label in CATALOG for x in catalogue.downloads())
 
 
 def test_a_layer_of_a_unit_downloads_as_csv_with_the_licence_and_is_logged(server, city) -> None:
@@ -160,7 +162,7 @@ def test_the_panel_offers_the_links_for_the_unit_and_moment_shown(server, city) 
 def test_csv_of_points_has_coordinates_then_every_property() -> None:
     features = [
         {"geometry": {"type": "Point", "coordinates": [105.78, 10.03]},
-         "properties": {"name": "Cái Răng", "level": 1.2}},
+         "properties": {"name": "Cái Răng", "alert_level": 1.2}},
         {"geometry": {"type": "Point", "coordinates": [105.7, 10.0]},
          "properties": {"name": "Ô Môn", "extra": [1, 2]}},
     ]  # fmt: skip

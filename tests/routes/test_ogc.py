@@ -6,8 +6,10 @@ import datetime as dt
 
 import pytest
 
-from geodata.monitoring.ogc import COLLECTIONS
+from geodata.monitoring.catalogue import collections
 from routes.ogc import BadRequest, parse_bbox, parse_datetime, parse_items_query
+
+COLLECTIONS = collections()
 
 UTC = dt.UTC
 ICT = dt.timezone(dt.timedelta(hours=7))

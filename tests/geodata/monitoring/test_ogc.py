@@ -13,9 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
 from geodata.db import Scope, get_engine, scope
+from geodata.monitoring.catalogue import collections, public_collections
 from geodata.monitoring.ogc import (
-    COLLECTIONS,
-    PUBLIC_COLLECTIONS,
     ItemsQuery,
     extents,
     feature,
@@ -26,6 +25,8 @@ from tests.dbutil import add_flood_report
 TODAY = dt.date(2026, 11, 26)
 T0 = dt.datetime(2026, 11, 25, 0, 0, tzinfo=dt.UTC)
 PUBLIC = Scope.public()
+COLLECTIONS = collections()
+PUBLIC_COLLECTIONS = public_collections()
 
 
 def _hours(n: float) -> dt.datetime:
@@ -178,7 +179,7 @@ def test_a_feature_by_id_and_an_unknown_id(placed) -> None:
 
 def test_extents_cover_the_features_and_their_time(placed) -> None:
     with scope(Scope.public()), get_engine().begin() as conn:
-        found = extents(conn, TODAY)
+        found = extents(conn, TODAY, PUBLIC_COLLECTIONS)
     assert set(found) == {c.id for c in PUBLIC_COLLECTIONS} == set(COLLECTIONS) - {"flood-reports"}
     assert found["facilities"].bbox == pytest.approx((105.30, 10.05, 105.81, 10.20))
     assert found["facilities"].interval is None
