@@ -22,8 +22,8 @@ from sqlalchemy import Connection
 
 from callbacks.access import AccessDenied, authorised_unit, current_caller
 from callbacks.downloads import FORMATS, LAYERS
-from callbacks.monitor import parse_local
 from callbacks.request import current_language, parse_search
+from domain.clock import parse_local
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
 from geodata.monitoring import layers

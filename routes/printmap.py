@@ -21,9 +21,9 @@ import flask
 from sqlalchemy import Connection
 
 from callbacks.access import AccessDenied, Caller, authorised_unit, current_caller
-from callbacks.monitor import parse_local
 from callbacks.request import current_language, parse_search
 from domain import themes
+from domain.clock import parse_local
 from domain.tolerance import frame_tolerance
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
