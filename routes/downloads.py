@@ -29,12 +29,12 @@ from geodata.errors import UnknownUnit
 from geodata.monitoring import layers
 from geodata.settings import get_settings
 from layouts.i18n import CATALOG, fmt_date, t
+from routes.errors import Forbidden, InvalidParameter, NotFound
 from routes.exports import (
     csv_text,
     file_stamp,
     licence_headers,
     log_export,
-    refusal,
     unit_search,
 )
 
@@ -57,11 +57,11 @@ def download(layer: str, fmt: str) -> Any:
     """GET /download/<layer>.<fmt>: one layer inside one unit, as GeoJSON or CSV."""
     lang = current_language()
     if layer not in LAYERS or fmt not in FORMATS:
-        return refusal(404, t("download.unknown", lang, layers=", ".join(LAYERS)))
+        raise NotFound(t("download.unknown", lang, layers=", ".join(LAYERS)))
     query, personal = LAYERS[layer]
     caller = current_caller()
     if personal and not caller.sees_personal_data:
-        return refusal(403, t("download.personal", lang))
+        raise Forbidden(t("download.personal", lang))
     args = flask.request.args
     search = unit_search(args)
     try:
@@ -75,12 +75,14 @@ def download(layer: str, fmt: str) -> Any:
             else:
                 data = query(conn, unit.id, at)
     except AccessDenied:
-        return refusal(403, t("error.denied", lang))
+        raise Forbidden(t("error.denied", lang)) from None
     except UnknownUnit:
         on_date = fmt_date(parse_search(search).on_date, lang)
-        return refusal(404, t("error.unknown_unit", lang, code=args.get("unit", ""), date=on_date))
+        raise NotFound(
+            t("error.unknown_unit", lang, code=args.get("unit", ""), date=on_date)
+        ) from None
     except ValueError:
-        return refusal(400, t("download.bad_time", lang, value=args.get("at", "")))
+        raise InvalidParameter(t("download.bad_time", lang, value=args.get("at", ""))) from None
     settings = get_settings()
     features = data.get("features", [])
     log_export(caller, {"layer": layer, "format": fmt, "unit": unit.code, "rows": len(features),
