@@ -25,6 +25,7 @@ from routes.api import init_api
 from routes.audit import init_audit
 from routes.auth import init_auth, init_csp
 from routes.downloads import init_downloads
+from routes.errors import init_errors
 from routes.ogc import init_ogc
 from routes.printmap import init_printmap
 
@@ -96,6 +97,8 @@ server = app.server
 compress = Compress(server)
 # Open data goes out as GeoJSON and CSV, which Flask-Compress's default list leaves out.
 compress.compress_mimetypes_set |= {"application/geo+json", "text/csv"}
+# Refusals are answered by one table (problem+json, a page or text); pages come from templates/.
+init_errors(server)
 init_auth(server)
 init_audit(server)
 init_downloads(server)

@@ -39,7 +39,7 @@ from callbacks.access import (
 )
 from callbacks.request import current_language, parse_search
 from domain import indicators, themes
-from domain.clock import CITY_TZ
+from domain.clock import CITY_TZ, local_iso, parse_local
 from domain.names import localised
 from domain.units import Unit
 from geodata.db import get_engine
@@ -60,22 +60,6 @@ PLAY_STEPS = {ids.PLAY_24H: (24, 1), ids.PLAY_7D: (7 * 24, 6)}  # hours back, ho
 
 
 # --- time -------------------------------------------------------------------------------------
-
-
-def parse_local(value: str | None) -> dt.datetime | None:
-    """A ``datetime-local`` value ("2026-11-26T14:00") as an aware time in Cần Thơ."""
-    if not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=CITY_TZ) if moment.tzinfo is None else moment
-
-
-def local_iso(moment: dt.datetime) -> str:
-    """The value a ``datetime-local`` input shows for an aware time."""
-    return moment.astimezone(CITY_TZ).strftime("%Y-%m-%dT%H:%M")
 
 
 def moment(conn: Connection, time: dict[str, Any] | None) -> tuple[dt.datetime | None, bool]:

@@ -12,8 +12,9 @@ owner's rights once the token is checked. The answers, in the order they are dec
 - ``422`` with every bad item (index, field, reason, message) and nothing written;
 - ``201`` when readings were stored, ``200`` when every one was already there, with the counts.
 
-Messages follow the caller's ``Accept-Language`` (Vietnamese unless English is preferred); the
-``reason`` codes are for programs and never change with the language.
+Refusals are ``application/problem+json`` (``routes.errors``) with the ``error`` and ``message``
+members clients read before. Messages follow the caller's ``Accept-Language`` (Vietnamese unless
+English is preferred); the ``reason`` codes are for programs and never change with the language.
 """
 
 from __future__ import annotations
@@ -38,6 +39,15 @@ from geodata.monitoring.readings import drain_rollup_queue
 from geodata.settings import get_settings
 from layouts.i18n import DEFAULT_LANGUAGE, LANGUAGES, fmt_number, t
 from routes.bearer import audit_refusal, bearer_token, challenge, retry_after_failures
+from routes.errors import (
+    BadRequest,
+    PayloadTooLarge,
+    Refused,
+    TooManyRequests,
+    Unauthorized,
+    Unprocessable,
+    UnsupportedMediaType,
+)
 
 PATH = "/api/v1/observations"
 _log = logging.getLogger(__name__)
@@ -61,15 +71,18 @@ def _answer(status: int, body: dict[str, Any], **headers: str) -> flask.Response
     return response
 
 
-def _problem(status: int, error: str, lang: str, **values: Any) -> flask.Response:
-    return _answer(status, {"error": error, "message": t(f"api.{error}", lang, **values)})
+def _problem(kind: type[Refused], error: str, lang: str, **values: Any) -> Refused:
+    """A refusal of the batch: ``error`` is its reason code, its message the catalog's
+    ``api.<error>`` in the caller's language (routes.errors answers it)."""
+    return kind(t(f"api.{error}", lang, **values), reason=error, lang=lang)
 
 
-def _refuse(refused: TokenRefused, lang: str) -> flask.Response:
+def _refuse(refused: TokenRefused, lang: str) -> Unauthorized:
     """401 for a token that does not let a sensor in, audited (the reason only goes there)."""
     audit_refusal("ingest", refused, "sensor")
-    body = {"error": "unauthorized", "message": t("api.unauthorized", lang)}
-    return _answer(401, body, **{"WWW-Authenticate": challenge(refused)})
+    return Unauthorized(
+        t("api.unauthorized", lang), challenge=challenge(refused), reason="unauthorized", lang=lang
+    )
 
 
 def _item_message(error: ItemError, lang: str) -> str:
@@ -80,40 +93,42 @@ def _item_message(error: ItemError, lang: str) -> str:
     return t(f"api.reason.{error.reason}", lang, **values)
 
 
-def _rejected(exc: BatchRejected, lang: str) -> flask.Response:
+def _rejected(exc: BatchRejected, lang: str) -> Unprocessable:
     shown = [
         {"index": e.index, "field": e.field, "reason": e.reason, "message": _item_message(e, lang)}
         for e in exc.errors[:MAX_ERRORS_SHOWN]
     ]
-    body = {
-        "error": "invalid_observations",
-        "message": t("api.invalid_observations", lang, count=len(exc.errors)),
-        "error_count": len(exc.errors),
-        "errors": shown,
-    }
-    return _answer(422, body)
+    return Unprocessable(
+        t("api.invalid_observations", lang, count=len(exc.errors)),
+        reason="invalid_observations",
+        lang=lang,
+        error_count=len(exc.errors),
+        errors=shown,
+    )
 
 
-def _read_batch(lang: str) -> list[Any] | flask.Response:
-    """The batch's items, or the answer that refuses the body."""
+def _read_batch(lang: str) -> list[Any]:
+    """The batch's items; a body that cannot be one is refused (raised)."""
     settings = get_settings()
     request = flask.request
     if request.mimetype != "application/json":
-        return _problem(415, "unsupported_media_type", lang)
+        raise _problem(UnsupportedMediaType, "unsupported_media_type", lang)
+    limit = fmt_number(settings.ingest_max_bytes, lang)
     if request.content_length is not None and request.content_length > settings.ingest_max_bytes:
-        return _problem(413, "too_large", lang, limit=fmt_number(settings.ingest_max_bytes, lang))
+        raise _problem(PayloadTooLarge, "too_large", lang, limit=limit)
     request.max_content_length = settings.ingest_max_bytes  # a chunked body has no length
     try:
         body = json.loads(request.get_data(cache=False))
     except RequestEntityTooLarge:
-        return _problem(413, "too_large", lang, limit=fmt_number(settings.ingest_max_bytes, lang))
+        raise _problem(PayloadTooLarge, "too_large", lang, limit=limit) from None
     except ValueError as exc:  # also bad UTF-8
-        return _problem(400, "bad_json", lang, detail=str(exc))
+        raise _problem(BadRequest, "bad_json", lang, detail=str(exc)) from None
     items = body.get("observations") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
-        return _problem(400, "bad_batch", lang)
+        raise _problem(BadRequest, "bad_batch", lang)
     if len(items) > settings.ingest_max_items:
-        return _problem(413, "too_many", lang, limit=fmt_number(settings.ingest_max_items, lang))
+        too_many = fmt_number(settings.ingest_max_items, lang)
+        raise _problem(PayloadTooLarge, "too_many", lang, limit=too_many)
     return items
 
 
@@ -123,8 +138,7 @@ def post_observations() -> flask.Response:
     wait = retry_after_failures(flask.request.remote_addr)
     if wait is not None:
         message = t("api.rate_limited", lang, minutes=math.ceil(wait / 60))
-        limited = {"error": "rate_limited", "message": message}
-        return _answer(429, limited, **{"Retry-After": str(wait)})
+        raise TooManyRequests(message, retry_after=wait, reason="rate_limited", lang=lang)
     token = bearer_token()
     # The token first: a caller without one learns nothing about what the body should be.
     with scope(None), transaction() as conn:
@@ -134,10 +148,8 @@ def post_observations() -> flask.Response:
         except TokenRefused as exc:
             refused = exc
     if refused is not None:
-        return _refuse(refused, lang)
+        raise _refuse(refused, lang)
     items = _read_batch(lang)
-    if isinstance(items, flask.Response):
-        return items
     settings = get_settings()
     limits = Limits(
         clock_skew=dt.timedelta(seconds=settings.ingest_clock_skew_s),
@@ -149,9 +161,9 @@ def post_observations() -> flask.Response:
                 result = ingest(conn, token, items, limits)
             break
         except TokenRefused as exc:  # rotated or disabled since the check above
-            return _refuse(exc, lang)
+            raise _refuse(exc, lang) from None
         except BatchRejected as exc:
-            return _rejected(exc, lang)
+            raise _rejected(exc, lang) from None
         except DBAPIError as exc:
             if not isinstance(exc.orig, _RETRYABLE) or attempt == ATTEMPTS - 1:
                 raise

@@ -21,7 +21,8 @@ from callbacks.request import CITY_TZ, current_language
 from geodata.accounts.users import AuditEntry, AuditQuery, audit, audit_entries
 from geodata.db import transaction
 from layouts.i18n import CATALOG, fmt_datetime, fmt_number, language, t
-from routes.exports import csv_text, refusal
+from routes.errors import Forbidden, InvalidParameter
+from routes.exports import csv_text
 
 PAGE_SIZE = 100
 MAX_EXPORT_ROWS = 50_000
@@ -31,47 +32,8 @@ OUTCOMES = sorted(
 )
 
 
-class BadFilter(ValueError):
+class BadFilter(InvalidParameter):
     """A filter in the query string that cannot be read; the message names the field."""
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="{{ lang }}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ tr.title }}</title><link rel="stylesheet" href="/assets/style.css"></head>
-<body class="audit-page"><main class="audit">
-<p><a href="/">{{ tr.back }}</a></p>
-<h1>{{ tr.title }}</h1>
-<p class="muted">{{ tr.intro }}</p>
-{% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
-<form method="get" action="/audit" class="audit-filters">
-<label>{{ tr.user }}<input name="user" value="{{ form.user }}"></label>
-<label>{{ tr.action }}<select name="action"><option value="">{{ tr.all }}</option>
-{% for value, label in actions %}<option value="{{ value }}"{% if form.action == value %}
- selected{% endif %}>{{ label }}</option>{% endfor %}</select></label>
-<label>{{ tr.outcome }}<select name="outcome"><option value="">{{ tr.all }}</option>
-{% for value, label in outcomes %}<option value="{{ value }}"{% if form.outcome == value %}
- selected{% endif %}>{{ label }}</option>{% endfor %}</select></label>
-<label>{{ tr.since }}<input name="since" value="{{ form.since }}" placeholder="{{ tr.date_hint }}"
- inputmode="numeric" size="10"></label>
-<label>{{ tr.until }}<input name="until" value="{{ form.until }}" placeholder="{{ tr.date_hint }}"
- inputmode="numeric" size="10"></label>
-<button type="submit">{{ tr.filter }}</button>
-<a class="btn" href="/audit.csv?{{ query }}">{{ tr.export }}</a>
-</form>
-<p class="audit-count">{{ count }}</p>
-{% if rows %}<div class="audit-scroll"><table class="audit-table">
-<thead><tr><th>{{ tr.when }}</th><th>{{ tr.user }}</th><th>{{ tr.address }}</th>
-<th>{{ tr.action }}</th><th>{{ tr.outcome }}</th><th>{{ tr.detail }}</th></tr></thead>
-<tbody>{% for r in rows %}<tr class="outcome-{{ r.outcome_code }}"><td>{{ r.when }}</td>
-<td>{{ r.user }}</td><td>{{ r.address }}</td><td>{{ r.action }}</td><td>{{ r.outcome }}</td>
-<td class="audit-detail">{{ r.detail }}</td></tr>{% endfor %}</tbody></table></div>
-{% else %}<p>{{ tr.none }}</p>{% endif %}
-<nav class="audit-pages">
-{% if newer %}<a href="/audit?{{ newer }}">{{ tr.newer }}</a>{% endif %}
-{% if older %}<a href="/audit?{{ older }}">{{ tr.older }}</a>{% endif %}
-</nav>
-</main></body></html>"""
 
 
 # A date as Vietnam writes it (day/month/year): a native date input would show the browser's
@@ -183,7 +145,8 @@ def _words(lang: str) -> dict[str, str]:
 
 
 def _refused() -> Any | None:
-    """None when the caller may read the log; else the answer to give (and the refusal logged)."""
+    """None when the caller may read the log; else the way to sign in, or Forbidden (raised, and
+    the refusal logged)."""
     caller = current_caller()
     if caller.sees_everything:
         return None
@@ -191,7 +154,7 @@ def _refused() -> Any | None:
         return flask.redirect("/login?" + urlencode({"next": flask.request.full_path}))
     with transaction() as conn:
         audit(conn, "view_audit", "denied", caller.username, flask.request.remote_addr)
-    return refusal(403, t("audit.forbidden", current_language()))
+    raise Forbidden(t("audit.forbidden", current_language()))
 
 
 def audit_page() -> Any:
@@ -212,10 +175,12 @@ def audit_page() -> Any:
         error = str(exc)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     kept = {k: v for k, v in form.items() if v}
-    html = flask.render_template_string(
-        _PAGE,
+    words = _words(lang)
+    html = flask.render_template(
+        "audit.html",
         lang=lang,
-        tr=_words(lang),
+        tr=words,
+        back=words["back"],
         error=error,
         form=form,
         actions=[(a, _label("action", a, lang)) for a in ACTIONS],
@@ -235,10 +200,7 @@ def audit_csv() -> Any:
     if refused is not None:
         return refused
     lang = current_language()
-    try:
-        query, _ = parse_filters(flask.request.args, lang)
-    except BadFilter as exc:
-        return flask.Response(str(exc), status=400, mimetype="text/plain")
+    query, _ = parse_filters(flask.request.args, lang)  # BadFilter: 400, naming the field
     caller = current_caller()
     with transaction() as conn:
         total, entries = audit_entries(conn, query, MAX_EXPORT_ROWS)

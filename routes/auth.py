@@ -23,7 +23,7 @@ from geodata.accounts.users import SignInRefused, User, audit, authenticate, get
 from geodata.db import get_engine, reset_scope, scope, set_scope, transaction
 from geodata.settings import get_settings, session_secret
 from layouts.i18n import t
-from routes.exports import refusal
+from routes.errors import BadRequest
 
 
 class SessionUser(UserMixin):
@@ -34,26 +34,6 @@ class SessionUser(UserMixin):
 
     def get_id(self) -> str:
         return str(self.user.id)
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="{{ lang }}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }}</title><link rel="stylesheet" href="/assets/style.css"></head>
-<body class="signin-page"><main class="signin">
-<h1>{{ title }}</h1>
-{% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
-<form method="post" action="/login">
-<input type="hidden" name="csrf_token" value="{{ csrf }}">
-<input type="hidden" name="next" value="{{ next }}">
-<label>{{ username_label }}<input name="username" autocomplete="username" required autofocus
-  value="{{ username }}"></label>
-<label>{{ password_label }}<input name="password" type="password"
-  autocomplete="current-password" required></label>
-<button type="submit">{{ submit }}</button>
-</form>
-<p><a href="/">← Cần Thơ IOC</a></p>
-</main></body></html>"""
 
 
 def _safe_next(value: str | None) -> str:
@@ -69,8 +49,8 @@ def _safe_next(value: str | None) -> str:
 
 def _render(error: str | None = None, username: str = "", status: int = 200) -> Any:
     lang = current_language()
-    html = flask.render_template_string(
-        _PAGE,
+    html = flask.render_template(
+        "signin.html",
         lang=lang,
         title=t("auth.title", lang),
         error=error,
@@ -125,7 +105,7 @@ def sign_out() -> Any:
     try:
         validate_csrf(flask.request.form.get("csrf_token"))
     except Exception:
-        return refusal(400, t("auth.csrf", current_language()))
+        raise BadRequest(t("auth.csrf", current_language())) from None
     from callbacks.access import current_caller
 
     with transaction() as conn:  # the reader roles may append to the audit log

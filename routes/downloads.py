@@ -22,19 +22,19 @@ from sqlalchemy import Connection
 
 from callbacks.access import AccessDenied, authorised_unit, current_caller, may_read
 from callbacks.downloads import FORMATS
-from callbacks.monitor import parse_local
 from callbacks.request import current_language, parse_search
+from domain.clock import parse_local
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
 from geodata.monitoring import catalogue, layers
 from geodata.settings import get_settings
 from layouts.i18n import CATALOG, fmt_date, t
+from routes.errors import Forbidden, InvalidParameter, NotFound
 from routes.exports import (
     csv_text,
     file_stamp,
     licence_headers,
     log_export,
-    refusal,
     unit_search,
 )
 
@@ -54,11 +54,11 @@ def download(layer: str, fmt: str) -> Any:
     lang = current_language()
     offered = {x.name: x for x in catalogue.downloads()}
     if layer not in offered or fmt not in FORMATS:
-        return refusal(404, t("download.unknown", lang, layers=", ".join(offered)))
+        raise NotFound(t("download.unknown", lang, layers=", ".join(offered)))
     chosen = offered[layer]
     caller = current_caller()
     if not may_read(caller, chosen.info.visibility):
-        return refusal(403, t("download.personal", lang))
+        raise Forbidden(t("download.personal", lang))
     args = flask.request.args
     search = unit_search(args)
     try:
@@ -75,12 +75,14 @@ def download(layer: str, fmt: str) -> Any:
                 view = catalogue.View.of(chosen.info, "download", unit, moment, on_date=day)
                 data = chosen.features(conn, view)
     except AccessDenied:
-        return refusal(403, t("error.denied", lang))
+        raise Forbidden(t("error.denied", lang)) from None
     except UnknownUnit:
         on_date = fmt_date(parse_search(search).on_date, lang)
-        return refusal(404, t("error.unknown_unit", lang, code=args.get("unit", ""), date=on_date))
+        raise NotFound(
+            t("error.unknown_unit", lang, code=args.get("unit", ""), date=on_date)
+        ) from None
     except ValueError:
-        return refusal(400, t("download.bad_time", lang, value=args.get("at", "")))
+        raise InvalidParameter(t("download.bad_time", lang, value=args.get("at", ""))) from None
     settings = get_settings()
     features = data.get("features", [])
     log_export(caller, {"layer": layer, "format": fmt, "unit": unit.code, "rows": len(features),

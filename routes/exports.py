@@ -1,9 +1,7 @@
-"""What every export route (downloads, printed maps, the audit log) does alike: refuse in plain
-words, name the unit the query asks for, log the export, stamp the file, label it with the data's
-licence, and write CSV that a spreadsheet shows as written.
-
-The refusal is also the answer of the other routes a person may open in a browser (the audit log,
-sign-out): a page in the site's style with a way home when a browser asks, plain text otherwise.
+"""What every export route (downloads, printed maps, the audit log) does alike: name the unit the
+query asks for, log the export, stamp the file, label it with the data's licence, and write CSV
+that a spreadsheet shows as written. Their refusals are raised (``routes.errors``), which answers
+them in plain words: a page in the site's style for a browser, plain text for a script.
 """
 
 from __future__ import annotations
@@ -18,40 +16,10 @@ from urllib.parse import urlencode
 import flask
 
 from callbacks.access import Caller
-from callbacks.request import CITY_TZ, current_language
+from callbacks.request import CITY_TZ
 from geodata.accounts.users import audit
 from geodata.db import transaction
 from geodata.settings import get_settings
-from layouts.i18n import CATALOG, t
-
-_REFUSAL_PAGE = """<!DOCTYPE html>
-<html lang="{{ lang }}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }} · {{ site }}</title><link rel="stylesheet" href="/assets/style.css"></head>
-<body class="refusal-page"><main class="refusal">
-<p class="site">{{ site }}</p>
-<h1>{{ title }}</h1>
-<p class="error" role="alert">{{ message }}</p>
-<p><a class="home-link" href="/">{{ home }}</a></p>
-</main></body></html>"""
-
-
-def refusal(status: int, message: str) -> flask.Response:
-    """A refused request: its reason as a page with a link home when a browser asks for HTML
-    (a link followed, a form sent), else as plain text (scripts, spreadsheets, curl)."""
-    if flask.request.accept_mimetypes.best_match(["text/plain", "text/html"]) != "text/html":
-        return flask.Response(message + "\n", status=status, mimetype="text/plain")
-    lang = current_language()
-    title = f"refusal.title.{status}"
-    html = flask.render_template_string(
-        _REFUSAL_PAGE,
-        lang=lang,
-        site=t("app.title", lang),
-        title=t(title if title in CATALOG else "refusal.title", lang),
-        message=message,
-        home=t("refusal.home", lang),
-    )
-    return flask.Response(html, status=status, mimetype="text/html")
 
 
 def unit_search(args: Any) -> str:

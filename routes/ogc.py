@@ -56,6 +56,7 @@ from geodata.monitoring.ogc import (
 from geodata.monitoring.ogc import items_page as query_items
 from geodata.settings import get_settings
 from layouts.i18n import t
+from routes import errors
 from routes.bearer import audit_refusal, bearer_token, challenge, retry_after_failures
 
 PREFIX = "/ogc"
@@ -77,28 +78,36 @@ ITEMS_PARAMETERS = {"f", "limit", "offset", "bbox", "bbox-crs", "datetime"}
 blueprint = flask.Blueprint("ogc", __name__, url_prefix=PREFIX)
 
 
-class BadRequest(Exception):
+# Refusals are raised and answered by the table in routes.errors: problem+json with the OGC API's
+# ``code`` and ``description``, or for a browser this API's page with the reason on it.
+
+
+class BadRequest(errors.InvalidParameter):
     """A parameter that cannot be read (400); the message names it."""
 
 
-class NotFound(Exception):
+class NotFound(errors.NotFound):
     """No such collection or feature (404)."""
 
 
-class Unauthorized(Exception):
+class Unauthorized(errors.Unauthorized):
     """A restricted collection asked for without a token, or a token that is no good (401)."""
 
     def __init__(self, refused: TokenRefused | None = None) -> None:
         self.refused = refused
-        super().__init__(refused.reason if refused else "missing")
+        lang = current_language()
+        message = t("ogc.error.bad_token", lang) if refused else t("ogc.error.token_required", lang)
+        super().__init__(message, challenge=challenge(refused))
 
 
-class TooManyBadTokens(Exception):
+class TooManyBadTokens(errors.TooManyRequests):
     """This address sent too many bad tokens lately (429 after ``retry_after`` seconds)."""
 
     def __init__(self, retry_after: int) -> None:
-        self.retry_after = retry_after
-        super().__init__(retry_after)
+        minutes = math.ceil(retry_after / 60)
+        super().__init__(
+            t("api.rate_limited", current_language(), minutes=minutes), retry_after=retry_after
+        )
 
 
 # --- who is asking -------------------------------------------------------------------------------
@@ -346,7 +355,17 @@ def _json_response(document: dict[str, Any], kind: str = JSON, status: int = 200
 
 
 def _respond(body: str, kind: str, status: int = 200) -> flask.Response:
-    response = flask.Response(body, status=status, mimetype=kind)
+    return _share(flask.Response(body, status=status, mimetype=kind))
+
+
+@blueprint.after_request
+def _share_refusals(response: flask.Response) -> flask.Response:
+    """Refusals (written by routes.errors) go out with the same headers as the API's answers."""
+    return _share(response) if response.status_code >= 400 else response
+
+
+def _share(response: flask.Response) -> flask.Response:
+    """Who may keep and read an answer: it depends on the token and the format asked for."""
     if isinstance(_token_result(), TokenHolder):
         # It may hold restricted data: kept by no cache, and read by no other site's page.
         response.headers["Cache-Control"] = "private, no-store"
@@ -401,29 +420,6 @@ def _collection_json(collection: Collection, extent: Extent, lang: str) -> dict[
 
 # --- HTML ----------------------------------------------------------------------------------------
 
-_PAGE = """<!DOCTYPE html>
-<html lang="{{ lang }}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }}</title><link rel="stylesheet" href="/assets/style.css"></head>
-<body class="audit-page ogc-page"><main class="audit ogc">
-<nav class="ogc-nav"><a href="{{ home }}">{{ tr.home }}</a>
-{% for href, label in crumbs %} › <a href="{{ href }}">{{ label }}</a>{% endfor %}
-<span class="ogc-formats"><a href="{{ json }}">JSON</a> ·
-<a href="/lang/{{ other_lang }}">{{ tr.switch }}</a></span></nav>
-<h1>{{ title }}</h1>
-{% for line in intro %}<p class="muted">{{ line }}</p>{% endfor %}
-{% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
-{% if links %}<ul>{% for href, label in links %}<li><a href="{{ href }}">{{ label }}</a></li>
-{% endfor %}</ul>{% endif %}
-{% if table %}<div class="audit-scroll"><table class="audit-table">
-<thead><tr>{% for h in table.headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
-<tbody>{% for row in table.rows %}<tr>{% for text, href in row %}<td>{% if href %}
-<a href="{{ href }}">{{ text }}</a>{% else %}{{ text }}{% endif %}</td>{% endfor %}</tr>
-{% endfor %}</tbody></table></div>{% endif %}
-{% if pager %}<nav class="audit-pages">{% for href, label in pager %}
-<a href="{{ href }}">{{ label }}</a>{% endfor %}</nav>{% endif %}
-</main></body></html>"""
-
 
 def _html(
     title: str,
@@ -432,9 +428,20 @@ def _html(
     status: int = 200,
     **parts: Any,
 ) -> flask.Response:
+    return _respond(_page(title, json_href, crumbs, **parts), HTML, status)
+
+
+def _page(
+    title: str,
+    json_href: str,
+    crumbs: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    **parts: Any,
+) -> str:
+    """A page of this API for browsers (templates/ogc.html): its title, the way back to the
+    landing page, the JSON of the same page, and what it shows."""
     lang = current_language()
-    page = flask.render_template_string(
-        _PAGE,
+    return flask.render_template(
+        "ogc.html",
         lang=lang,
         title=title,
         home=_url("/", f="html"),
@@ -448,7 +455,14 @@ def _html(
         table=parts.get("table"),
         pager=parts.get("pager", []),
     )
-    return _respond(page, HTML, status)
+
+
+def _refusal_page(message: str, _status: int) -> str:
+    """A refusal shown to a browser: this API's page, its reason on it."""
+    return _page(t("ogc.title", current_language()), _url("/", f="json"), error=message)
+
+
+errors.page_for(blueprint, _refusal_page)
 
 
 def _cell(value: Any) -> tuple[str, None]:
@@ -735,51 +749,7 @@ def item(collection_id: str, fid: str) -> Any:
     return _respond(text[:-1] + ',"links":' + json.dumps(links, ensure_ascii=False) + "}", GEOJSON)
 
 
-# --- errors, rate limits, registration -----------------------------------------------------------
-
-
-def _error(status: int, code: str, message: str) -> Any:
-    try:
-        html = _wants_html()
-    except BadRequest:
-        html = False
-    if html:
-        return _html(t("ogc.title", current_language()), _url("/", f="json"), status=status,
-                     error=message)  # fmt: skip
-    return _json_response({"code": code, "description": message}, status=status)
-
-
-@blueprint.errorhandler(BadRequest)
-def _bad_request(exc: BadRequest) -> Any:
-    return _error(400, "InvalidParameterValue", str(exc))
-
-
-@blueprint.errorhandler(NotFound)
-def _not_found(exc: NotFound) -> Any:
-    return _error(404, "NotFound", str(exc))
-
-
-@blueprint.errorhandler(Unauthorized)
-def _unauthorized(exc: Unauthorized) -> Any:
-    lang = current_language()
-    message = t("ogc.error.bad_token", lang) if exc.refused else t("ogc.error.token_required", lang)
-    response = _error(401, "Unauthorized", message)
-    response.headers["WWW-Authenticate"] = challenge(exc.refused)
-    return response
-
-
-@blueprint.errorhandler(TooManyBadTokens)
-def _bad_tokens(exc: TooManyBadTokens) -> Any:
-    message = t("api.rate_limited", current_language(), minutes=math.ceil(exc.retry_after / 60))
-    response = _error(429, "TooManyRequests", message)
-    response.headers["Retry-After"] = str(exc.retry_after)
-    return response
-
-
-@blueprint.errorhandler(429)
-def _too_many(_exc: Exception) -> Any:
-    # Flask-Limiter adds Retry-After to this response.
-    return _error(429, "TooManyRequests", t("ogc.error.rate_limited", current_language()))
+# --- rate limits, registration ------------------------------------------------------------------
 
 
 ROUTES: list[tuple[str, Callable[..., Any]]] = [

@@ -20,9 +20,9 @@ import flask
 from sqlalchemy import Connection
 
 from callbacks.access import AccessDenied, Caller, authorised_unit, current_caller, may_read
-from callbacks.monitor import parse_local
 from callbacks.request import current_language, parse_search
 from domain import themes
+from domain.clock import parse_local
 from domain.tolerance import frame_tolerance
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
@@ -33,7 +33,8 @@ from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, fmt_date, t
 from layouts.monitor import DEFAULT_LAYERS, FACILITY_KINDS
 from layouts.printmap import PrintView, print_map
-from routes.exports import file_stamp, licence_headers, log_export, refusal, unit_search
+from routes.errors import Forbidden, InvalidParameter, NotFound
+from routes.exports import file_stamp, licence_headers, log_export, unit_search
 
 DEFAULT_INDICATOR = "aqi_max"
 DEFAULT_KIND = "health_station"
@@ -42,7 +43,7 @@ MIMETYPES = {"png": "image/png", "pdf": "application/pdf"}
 _PRINT_PX = 1250
 
 
-class BadParameter(ValueError):
+class BadParameter(InvalidParameter):
     """A query parameter that cannot be used; the message names it (in the caller's language)."""
 
 
@@ -135,14 +136,11 @@ def print_route(fmt: str) -> Any:
     lang = current_language()
     if args.get("lang") is not None:
         if args["lang"] not in LANGUAGES:
-            return refusal(400, t("print.bad_lang", lang, value=args["lang"]))
+            raise InvalidParameter(t("print.bad_lang", lang, value=args["lang"]))
         lang = args["lang"]
     if fmt not in FORMATS:
-        return refusal(404, t("print.unknown_format", lang))
-    try:
-        active, indicator, kind, asked = _parse(args, lang)
-    except BadParameter as bad:
-        return refusal(400, str(bad))
+        raise NotFound(t("print.unknown_format", lang))
+    active, indicator, kind, asked = _parse(args, lang)  # BadParameter: 400, naming it
     caller = current_caller()
     search = unit_search(args)
     on_date = parse_search(search).on_date
@@ -152,10 +150,12 @@ def print_route(fmt: str) -> Any:
             at = asked or layers.latest_hour(conn, dt.datetime.now(dt.UTC))
             view = gather(conn, caller, unit, at, asked is None, active, indicator, kind, on_date)
     except AccessDenied:
-        return refusal(403, t("error.denied", lang))
+        raise Forbidden(t("error.denied", lang)) from None
     except UnknownUnit:
         code = args.get("unit", "")
-        return refusal(404, t("error.unknown_unit", lang, code=code, date=fmt_date(on_date, lang)))
+        raise NotFound(
+            t("error.unknown_unit", lang, code=code, date=fmt_date(on_date, lang))
+        ) from None
     output: Format = "png" if fmt == "png" else "pdf"
     body = render(print_map(view, lang), output)
     log_export(caller, {"layer": "print", "format": fmt, "unit": unit.code, "layers": active,

@@ -27,6 +27,7 @@ from sqlalchemy import text
 from callbacks import drilldown, monitor
 from callbacks.access import Caller
 from callbacks.drilldown import show_selection
+from domain.clock import local_iso
 from geodata.db import Scope, get_engine, scope
 
 ALL_LAYERS = ["Ngập lụt", "Chất lượng không khí", "Giao thông", "Dịch vụ công"]
@@ -85,7 +86,7 @@ def main(rounds: int) -> None:
 
     def moment() -> dict[str, Any]:
         at = first + dt.timedelta(hours=rng.randrange(24, span_h))
-        return {"at": monitor.local_iso(at), "play": None}
+        return {"at": local_iso(at), "play": None}
 
     line("drill-down: city", timed(lambda: show_selection(""), rounds)[0])
     line(
@@ -161,7 +162,7 @@ def readers(rounds: int, ward_code: str) -> None:
 
     def moment() -> dict[str, Any]:
         at = first + dt.timedelta(hours=rng.randrange(24, span_h))
-        return {"at": monitor.local_iso(at), "play": None}
+        return {"at": local_iso(at), "play": None}
 
     for label, caller, reader in (
         ("public", Caller(None, "public"), Scope.public()),

@@ -15,18 +15,17 @@ from callbacks.monitor import (
     choropleth,
     date_limits,
     hour_options,
-    local_iso,
     moment_layers,
     moment_pickers,
     moment_value,
     next_time_state,
-    parse_local,
     picked_moment,
     show_chart,
     show_kpis,
     static_layers,
     view_layers,
 )
+from domain.clock import local_iso, parse_local
 from geodata.monitoring import catalogue
 from layouts import ids
 from tests.callers import add_ward_staff, denials, signed_in
@@ -41,13 +40,6 @@ def _texts(node: Any) -> str:
 
 
 # --- time ---------------------------------------------------------------------------------------
-
-
-def test_a_local_moment_reads_as_can_tho_time_and_back() -> None:
-    moment = parse_local("2026-11-26T14:00")
-    assert moment == dt.datetime(2026, 11, 26, 7, 0, tzinfo=dt.UTC)
-    assert local_iso(moment) == "2026-11-26T14:00"
-    assert parse_local("yesterday") is None and parse_local(None) is None
 
 
 def test_live_mode_shows_the_latest_data_and_history_a_chosen_moment() -> None:
