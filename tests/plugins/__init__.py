@@ -1,0 +1,1 @@
+"""Modules a test server loads through the ``layer_modules`` setting (a city's own layers)."""
