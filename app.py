@@ -14,9 +14,7 @@ from flask_wtf.csrf import generate_csrf
 import callbacks.downloads
 import callbacks.drilldown
 import callbacks.monitor  # noqa: F401
-from callbacks.access import current_caller
 from callbacks.kiosk import kiosk_layout, parse_kiosk_search
-from callbacks.request import LANG_COOKIE, current_language, today
 from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, t
 from layouts.page import layers_from_query, page
@@ -26,6 +24,8 @@ from routes.auth import init_auth, init_csp
 from routes.downloads import init_downloads
 from routes.ogc import init_ogc
 from routes.printmap import init_printmap
+from web.access import current_caller
+from web.request import LANG_COOKIE, current_language, today
 
 
 def _index_languages() -> tuple[str, ...]:

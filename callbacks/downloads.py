@@ -15,14 +15,14 @@ from urllib.parse import urlencode
 from dash import Input, Output, callback, html
 from sqlalchemy import Connection
 
-from callbacks.access import current_caller
 from callbacks.monitor import active_layers
-from callbacks.request import current_language, parse_search
 from geodata.monitoring import layers
 from geodata.monitoring.printmap import FORMATS as PRINT_FORMATS
 from geodata.settings import get_settings
 from layouts import ids
 from layouts.i18n import t
+from web.access import current_caller
+from web.request import current_language, parse_search
 
 Query = Callable[[Connection, int, dt.datetime], dict[str, Any]]
 

@@ -8,7 +8,13 @@ from typing import Any
 from dash import ClientsideFunction, Input, Output, callback, clientside_callback, no_update
 from sqlalchemy.exc import DBAPIError
 
-from callbacks.access import (
+from geodata.db import get_engine
+from geodata.errors import UnknownUnit
+from geodata.monitoring.queries import DrillView, drill_view, unit_by_code
+from layouts import ids
+from layouts.i18n import fmt_date, t
+from layouts.panel import breadcrumb, children_panel, error_panel, unit_panel
+from web.access import (
     AccessDenied,
     Caller,
     current_caller,
@@ -19,13 +25,7 @@ from callbacks.access import (
     unit_exists,
     visible_unit_ids,
 )
-from callbacks.request import current_language, parse_search, today
-from geodata.db import get_engine
-from geodata.errors import UnknownUnit
-from geodata.monitoring.queries import DrillView, drill_view, unit_by_code
-from layouts import ids
-from layouts.i18n import fmt_date, t
-from layouts.panel import breadcrumb, children_panel, error_panel, unit_panel
+from web.request import current_language, parse_search, today
 
 _EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
 # The page's class: "refused" hides the map, its controls, the KPIs and the chart (style.css).

@@ -20,10 +20,8 @@ import flask
 from shapely.geometry import shape
 from sqlalchemy import Connection
 
-from callbacks.access import AccessDenied, authorised_unit, current_caller
 from callbacks.downloads import FORMATS, LAYERS
 from callbacks.monitor import parse_local
-from callbacks.request import current_language, parse_search
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
 from geodata.monitoring import layers
@@ -37,6 +35,8 @@ from routes.exports import (
     refusal,
     unit_search,
 )
+from web.access import AccessDenied, authorised_unit, current_caller
+from web.request import current_language, parse_search
 
 # Layers that exist whatever the hour: they download before any sensor has reported (roads then
 # carry no speeds). The others are readings or events of an hour, and need one.

@@ -17,12 +17,12 @@ from urllib.parse import urlencode
 
 import flask
 
-from callbacks.access import Caller
-from callbacks.request import CITY_TZ, current_language
 from geodata.accounts.users import audit
 from geodata.db import transaction
 from geodata.settings import get_settings
 from layouts.i18n import CATALOG, t
+from web.access import Caller
+from web.request import CITY_TZ, current_language
 
 _REFUSAL_PAGE = """<!DOCTYPE html>
 <html lang="{{ lang }}"><head><meta charset="utf-8">

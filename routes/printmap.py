@@ -20,9 +20,7 @@ from urllib.parse import urlencode
 import flask
 from sqlalchemy import Connection
 
-from callbacks.access import AccessDenied, Caller, authorised_unit, current_caller
 from callbacks.monitor import parse_local
-from callbacks.request import current_language, parse_search
 from domain import themes
 from domain.tolerance import frame_tolerance
 from geodata.db import get_engine
@@ -35,6 +33,8 @@ from layouts.i18n import LANGUAGES, fmt_date, t
 from layouts.monitor import DEFAULT_LAYERS, FACILITY_KINDS
 from layouts.printmap import PrintView, print_map
 from routes.exports import file_stamp, licence_headers, log_export, refusal, unit_search
+from web.access import AccessDenied, Caller, authorised_unit, current_caller
+from web.request import current_language, parse_search
 
 DEFAULT_INDICATOR = "aqi_max"
 DEFAULT_KIND = "health_station"
