@@ -14,9 +14,7 @@ from flask_wtf.csrf import generate_csrf
 import callbacks.downloads
 import callbacks.drilldown
 import callbacks.monitor  # noqa: F401
-from callbacks.access import current_caller
 from callbacks.kiosk import kiosk_layout, parse_kiosk_search
-from callbacks.request import LANG_COOKIE, current_language, today
 from geodata.monitoring import catalogue
 from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, t
@@ -28,6 +26,8 @@ from routes.downloads import init_downloads
 from routes.errors import init_errors
 from routes.ogc import init_ogc
 from routes.printmap import init_printmap
+from web.access import current_caller
+from web.request import LANG_COOKIE, current_language, today
 
 
 def _index_languages() -> tuple[str, ...]:

@@ -12,14 +12,14 @@ from urllib.parse import urlencode
 
 from dash import Input, Output, callback, html
 
-from callbacks.access import current_caller, may_read
 from callbacks.monitor import active_layers
-from callbacks.request import current_language, parse_search
 from geodata.monitoring import catalogue
 from geodata.monitoring.printmap import FORMATS as PRINT_FORMATS
 from geodata.settings import get_settings
 from layouts import ids
 from layouts.i18n import t
+from web.access import current_caller, may_read
+from web.request import current_language, parse_search
 
 FORMATS = ("geojson", "csv")
 

@@ -8,24 +8,22 @@ from typing import Any
 from dash import ClientsideFunction, Input, Output, callback, clientside_callback, no_update
 from sqlalchemy.exc import DBAPIError
 
-from callbacks.access import (
-    AccessDenied,
-    Caller,
-    current_caller,
-    home_code,
-    may_see_unit,
-    refuse,
-    trail_for,
-    unit_exists,
-    visible_unit_ids,
-)
-from callbacks.request import current_language, parse_search, today
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
-from geodata.monitoring.queries import DrillView, drill_view, unit_by_code
+from geodata.monitoring.queries import DrillView, unit_by_code, unit_view
 from layouts import ids
 from layouts.i18n import fmt_date, t
 from layouts.panel import breadcrumb, children_panel, error_panel, unit_panel
+from web.access import (
+    AccessDenied,
+    Caller,
+    authorised_unit,
+    current_caller,
+    home_code,
+    trail_for,
+    visible_unit_ids,
+)
+from web.request import current_language, parse_search, today
 
 _EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
 # The page's class: "refused" hides the map, its controls, the KPIs and the chart (style.css).
@@ -82,17 +80,9 @@ def show_selection(search: str | None) -> tuple:
     shown_date = req.on_date.isoformat() if req.date_given else no_update
     try:
         with get_engine().connect() as conn:
-            code = req.unit or home_code(conn, caller, req.on_date)
-            try:
-                view = drill_view(conn, code, req.on_date)
-            except UnknownUnit:
-                # Hidden by row-level security from ward staff: refused, and audited (once for
-                # all the page's requests refused alike: see access.refuse).
-                if caller.role == "ward_staff" and req.unit and unit_exists(code, req.on_date):
-                    raise refuse(caller, "view_unit", {"unit": code}) from None
-                raise
-            if not may_see_unit(conn, caller, view.selected):
-                raise refuse(caller, "view_unit", {"unit": code})
+            # Refused (and audited once for all the page's requests refused alike) as by every
+            # other callback and route: one decision, in web.access.
+            view = unit_view(conn, authorised_unit(conn, caller, search), req.on_date)
             # Ward staff get only their own units drawn, even beside a selected ward.
             visible = set(visible_unit_ids(conn, caller, [f["id"] for f in view.shown["features"]]))
     except AccessDenied:

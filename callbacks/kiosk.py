@@ -38,7 +38,6 @@ from dash import (
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
-from callbacks.request import CITY_TZ, today
 from domain.kpi import Kpi
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
@@ -49,6 +48,7 @@ from layouts import ids
 from layouts.i18n import fmt_date, t, unit_type_label
 from layouts.kiosk import bilingual, kiosk_legend, kiosk_page, status_line, unit_title
 from layouts.monitor import choropleth_hideout, kpi_cards, layer_name
+from web.request import CITY_TZ, today
 
 DEFAULT_ROTATE = 20  # seconds per step
 ROTATE_LIMITS = (2, 3600)

@@ -28,16 +28,6 @@ from dash.exceptions import MissingCallbackContextException
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from callbacks.access import (
-    AccessDenied,
-    authorised_unit,
-    current_caller,
-    may_read,
-    may_see_sensor,
-    refuse,
-    visible_unit_ids,
-)
-from callbacks.request import current_language, parse_search
 from domain import indicators, themes
 from domain.clock import CITY_TZ, local_iso, parse_local
 from domain.names import localised
@@ -54,6 +44,16 @@ from layouts.monitor import (
     legend,
     series_figure,
 )
+from web.access import (
+    AccessDenied,
+    authorised_unit,
+    current_caller,
+    may_read,
+    may_see_sensor,
+    refuse,
+    visible_unit_ids,
+)
+from web.request import current_language, parse_search
 
 EMPTY = layers.EMPTY
 PLAY_STEPS = {ids.PLAY_24H: (24, 1), ids.PLAY_7D: (7 * 24, 6)}  # hours back, hours per step

@@ -5,7 +5,7 @@ states its :class:`Scope`; every transaction begun while it holds switches to th
 reader role and states the allowed units (``SET LOCAL``, so a pooled connection never carries
 one caller's scope into the next transaction). Row-level security and privileges on those roles
 (migration 0005) keep out of every query what the caller may not see, whatever the application
-code asks: the second wall behind ``callbacks.access``.
+code asks: the second wall behind ``web.access``.
 """
 
 from __future__ import annotations

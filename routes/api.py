@@ -38,7 +38,7 @@ from geodata.monitoring.ingest import BatchRejected, ItemError, Limits, authenti
 from geodata.monitoring.readings import drain_rollup_queue
 from geodata.settings import get_settings
 from layouts.i18n import DEFAULT_LANGUAGE, LANGUAGES, fmt_number, t
-from routes.bearer import audit_refusal, bearer_token, challenge, retry_after_failures
+from routes.bearer import audit_refusal, challenge, retry_after_failures
 from routes.errors import (
     BadRequest,
     PayloadTooLarge,
@@ -48,6 +48,7 @@ from routes.errors import (
     Unprocessable,
     UnsupportedMediaType,
 )
+from web.access import bearer_token
 
 PATH = "/api/v1/observations"
 _log = logging.getLogger(__name__)

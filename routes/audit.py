@@ -16,13 +16,13 @@ from urllib.parse import urlencode
 
 import flask
 
-from callbacks.access import current_caller
-from callbacks.request import CITY_TZ, current_language
 from geodata.accounts.users import AuditEntry, AuditQuery, audit, audit_entries
 from geodata.db import transaction
 from layouts.i18n import CATALOG, fmt_datetime, fmt_number, language, t
 from routes.errors import Forbidden, InvalidParameter
 from routes.exports import csv_text
+from web.access import current_caller
+from web.request import CITY_TZ, current_language
 
 PAGE_SIZE = 100
 MAX_EXPORT_ROWS = 50_000

@@ -18,12 +18,13 @@ import flask
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 
-from callbacks.request import current_language
 from geodata.accounts.users import SignInRefused, User, audit, authenticate, get_user
-from geodata.db import get_engine, reset_scope, scope, set_scope, transaction
+from geodata.db import get_engine, scope, transaction
 from geodata.settings import get_settings, session_secret
 from layouts.i18n import t
 from routes.errors import BadRequest
+from web.access import current_caller, forget_data_scope, state_data_scope
+from web.request import current_language
 
 
 class SessionUser(UserMixin):
@@ -106,30 +107,11 @@ def sign_out() -> Any:
         validate_csrf(flask.request.form.get("csrf_token"))
     except Exception:
         raise BadRequest(t("auth.csrf", current_language())) from None
-    from callbacks.access import current_caller
-
     with transaction() as conn:  # the reader roles may append to the audit log
         audit(conn, "sign_out", "success", current_caller().username, flask.request.remote_addr)
     logout_user()
     flask.session.clear()
     return flask.redirect("/")
-
-
-def _state_data_scope() -> None:
-    """Tell the database whose request this is before anything reads it: the public and ward
-    staff read through their reader roles (row-level security, the second wall)."""
-    from callbacks.access import current_caller, data_scope
-
-    if flask.request.path.startswith(("/assets/", "/_dash-component-suites/")):
-        return  # files on disk: no identity to look up, no database to read
-    flask.g.data_scope_token = set_scope(data_scope(current_caller()))
-
-
-def _forget_data_scope(_exc: BaseException | None) -> None:
-    # Worker threads serve many requests: the next one must not inherit this caller's scope.
-    token = flask.g.pop("data_scope_token", None)
-    if token is not None:
-        reset_scope(token)
 
 
 def _dash_posts_are_json() -> Any:
@@ -234,6 +216,6 @@ def init_auth(server: flask.Flask) -> None:
     server.add_url_rule("/login", "sign_in", sign_in, methods=["GET", "POST"])
     server.add_url_rule("/logout", "sign_out", sign_out, methods=["POST"])
     server.before_request(_dash_posts_are_json)
-    server.before_request(_state_data_scope)
-    server.teardown_request(_forget_data_scope)
+    server.before_request(state_data_scope)
+    server.teardown_request(forget_data_scope)
     server.after_request(_hardening_headers)

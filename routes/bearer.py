@@ -1,6 +1,6 @@
-"""Bearer tokens on HTTP routes, shared by the sensor ingestion API and the OGC API: reading the
-``Authorization`` header, the ``WWW-Authenticate`` challenge of a 401, the audit entry of a
-refused token, and the lockout of an address that sent too many bad tokens.
+"""Bearer tokens on HTTP routes, shared by the sensor ingestion API and the OGC API: the
+``WWW-Authenticate`` challenge of a 401, the audit entry of a refused token, and the lockout of
+an address that sent too many bad tokens (who the token speaks for: ``web.access``).
 
 Refused tokens are counted in the audit log (like failed sign-ins), so the lockout holds across
 every server process; both APIs' refusals count together, so a guesser gains nothing by
@@ -14,9 +14,8 @@ import datetime as dt
 import math
 
 import flask
-from sqlalchemy import text
 
-from geodata.accounts.tokens import TokenRefused
+from geodata.accounts.tokens import TokenRefused, recent_token_refusals
 from geodata.accounts.users import audit
 from geodata.db import scope, transaction
 from geodata.settings import get_settings
@@ -24,12 +23,6 @@ from geodata.settings import get_settings
 # Audit actions whose "denied" entries are bad tokens (ingestion API, OGC API).
 TOKEN_ACTIONS = ("ingest", "ogc_token")
 REALM = "cantho-ioc"
-
-
-def bearer_token() -> str | None:
-    """The token of ``Authorization: Bearer <token>``; None without one (or another scheme)."""
-    scheme, _, token = (flask.request.headers.get("Authorization") or "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def challenge(refused: TokenRefused | None = None) -> str:
@@ -54,15 +47,9 @@ def retry_after_failures(address: str | None) -> int | None:
     settings = get_settings()
     window = dt.timedelta(minutes=settings.ingest_token_failure_window_min)
     with scope(None), transaction() as conn:
-        count, oldest = conn.execute(
-            text(
-                "SELECT count(*), min(at) FROM (SELECT at FROM audit_log "
-                "WHERE address = :a AND action = ANY(:actions) AND outcome = 'denied' "
-                "AND at > now() - :w ORDER BY at DESC LIMIT :n) recent"
-            ),
-            {"a": address, "actions": list(TOKEN_ACTIONS), "w": window,
-             "n": settings.ingest_token_failures},
-        ).one()  # fmt: skip
-    if count < settings.ingest_token_failures:
+        count, oldest = recent_token_refusals(
+            conn, address, TOKEN_ACTIONS, window, settings.ingest_token_failures
+        )
+    if count < settings.ingest_token_failures or oldest is None:
         return None
     return max(1, math.ceil((oldest + window - dt.datetime.now(dt.UTC)).total_seconds()))

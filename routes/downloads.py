@@ -20,9 +20,7 @@ import flask
 from shapely.geometry import shape
 from sqlalchemy import Connection
 
-from callbacks.access import AccessDenied, authorised_unit, current_caller, may_read
 from callbacks.downloads import FORMATS
-from callbacks.request import current_language, parse_search
 from domain.clock import parse_local
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
@@ -37,6 +35,8 @@ from routes.exports import (
     log_export,
     unit_search,
 )
+from web.access import AccessDenied, authorised_unit, current_caller, may_read
+from web.request import current_language, parse_search
 
 
 def _moment(conn: Connection, value: str | None) -> dt.datetime | None:

@@ -29,8 +29,8 @@ from typing import Any, Literal
 import flask
 from flask_limiter.errors import RateLimitExceeded
 
-from callbacks.request import current_language
 from layouts.i18n import CATALOG, t
+from web.request import current_language
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 PROBLEM = "application/problem+json"

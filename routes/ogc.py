@@ -11,7 +11,7 @@ log out of them.
 
 A restricted collection (``flood-reports``) is served only to a staff member's personal API
 token (``Authorization: Bearer <token>``, made with ``python -m geodata users token add``), read
-under that account's data scope (``callbacks.access.data_scope``): officials and admins see
+under that account's data scope (``web.access.read_scope``): officials and admins see
 every report, ward staff the reports in their units, kept there by the query's own unit filter
 and by row-level security, each enough alone. Without a token the collection is left out of
 ``/collections`` and its URLs answer 401 with ``WWW-Authenticate: Bearer``. A token that is
@@ -40,9 +40,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 import geodata.accounts.ratelimit  # noqa: F401  (registers the cantho+postgresql:// rate-limit storage)
-from callbacks.access import Caller, data_scope
-from callbacks.request import CITY_TZ, current_language, today
-from geodata.accounts.tokens import TokenHolder, TokenRefused, authenticate_api_token
+from geodata.accounts.tokens import TokenHolder, TokenRefused
 from geodata.db import Scope, scope, transaction
 from geodata.monitoring import catalogue
 from geodata.monitoring.ogc import (
@@ -57,7 +55,17 @@ from geodata.monitoring.ogc import items_page as query_items
 from geodata.settings import get_settings
 from layouts.i18n import t
 from routes import errors
-from routes.bearer import audit_refusal, bearer_token, challenge, retry_after_failures
+from routes.bearer import audit_refusal, challenge, retry_after_failures
+from web.access import (
+    AccessDenied,
+    Visibility,
+    api_caller,
+    bearer_token,
+    may_read,
+    personal_token,
+    read_scope,
+)
+from web.request import CITY_TZ, current_language, today
 
 PREFIX = "/ogc"
 GEOJSON = "application/geo+json"
@@ -113,33 +121,9 @@ class TooManyBadTokens(errors.TooManyRequests):
 # --- who is asking -------------------------------------------------------------------------------
 
 
-def _token_result() -> TokenHolder | TokenRefused | None:
-    """The request's personal token, checked once per request (the rate limiter's key asks
-    first): its holder, why it was refused, or None when the request carries none."""
-    if "ogc_token" not in flask.g:
-        token = bearer_token()
-        result: TokenHolder | TokenRefused | None = None
-        if token is not None:
-            try:
-                with scope(None), transaction() as conn:  # tokens are the owner's to read
-                    result = authenticate_api_token(conn, token)
-            except TokenRefused as exc:
-                result = exc
-        flask.g.ogc_token = result
-    return flask.g.ogc_token
-
-
-def token_caller() -> Caller | None:
-    """The staff member whose valid token this request carries, else None."""
-    result = _token_result()
-    if not isinstance(result, TokenHolder):
-        return None
-    return Caller(result.user.username, result.user.role, result.user.unit_codes)
-
-
 def client_key() -> str:
     """Whom the rate limit counts: the token's account, else the client's address."""
-    result = _token_result()
+    result = personal_token()
     if isinstance(result, TokenHolder):
         return f"user:{result.user.id}"
     return get_remote_address()
@@ -154,30 +138,27 @@ def _check_token() -> None:
     wait = retry_after_failures(flask.request.remote_addr)
     if wait is not None:
         raise TooManyBadTokens(wait)
-    result = _token_result()
+    result = personal_token()
     if isinstance(result, TokenRefused):
         audit_refusal("ogc_token", result, "token")
         raise Unauthorized(result)
 
 
+def _visibility(collection: Collection) -> Visibility:
+    return "personal" if collection.restricted else "public"
+
+
 def _may_read(collection: Collection) -> bool:
-    if not collection.restricted:
-        return True
-    caller = token_caller()
-    return caller is not None and caller.sees_personal_data
+    return may_read(api_caller(), _visibility(collection))
 
 
 def _reader(collection: Collection) -> tuple[Scope | None, tuple[str, ...] | None]:
-    """How to read ``collection``: the database's scope, and the units the query itself keeps
-    to (None: all). Public data: the public's scope, all of it. A restricted collection: the
-    token's account's scope (officials: the owner's rights), and for ward staff their units —
-    the first wall, with row-level security as the second."""
-    if not collection.restricted:
-        return Scope.public(), None
-    caller = token_caller()
-    if caller is None or not caller.sees_personal_data:
-        raise Unauthorized()
-    return data_scope(caller), caller.unit_codes if caller.role == "ward_staff" else None
+    """How to read ``collection`` (``web.access.read_scope``); 401 when the request's token
+    may not read it."""
+    try:
+        return read_scope(api_caller(), _visibility(collection))
+    except AccessDenied:
+        raise Unauthorized() from None
 
 
 def _visible() -> list[Collection]:
@@ -366,7 +347,7 @@ def _share_refusals(response: flask.Response) -> flask.Response:
 
 def _share(response: flask.Response) -> flask.Response:
     """Who may keep and read an answer: it depends on the token and the format asked for."""
-    if isinstance(_token_result(), TokenHolder):
+    if isinstance(personal_token(), TokenHolder):
         # It may hold restricted data: kept by no cache, and read by no other site's page.
         response.headers["Cache-Control"] = "private, no-store"
     else:

@@ -19,8 +19,6 @@ from urllib.parse import urlencode
 import flask
 from sqlalchemy import Connection
 
-from callbacks.access import AccessDenied, Caller, authorised_unit, current_caller, may_read
-from callbacks.request import current_language, parse_search
 from domain import themes
 from domain.clock import parse_local
 from domain.tolerance import frame_tolerance
@@ -35,6 +33,8 @@ from layouts.monitor import DEFAULT_LAYERS, FACILITY_KINDS
 from layouts.printmap import PrintView, print_map
 from routes.errors import Forbidden, InvalidParameter, NotFound
 from routes.exports import file_stamp, licence_headers, log_export, unit_search
+from web.access import AccessDenied, Caller, authorised_unit, current_caller, may_read
+from web.request import current_language, parse_search
 
 DEFAULT_INDICATOR = "aqi_max"
 DEFAULT_KIND = "health_station"

@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text
 
 from callbacks import drilldown, monitor
-from callbacks.access import Caller
 from callbacks.drilldown import show_selection
 from domain.clock import local_iso
 from geodata.db import Scope, get_engine, scope
+from web.access import Caller
 
 ALL_LAYERS = ["Ngập lụt", "Chất lượng không khí", "Giao thông", "Dịch vụ công"]
 CITY_BOUNDS = [[9.92, 105.23], [10.33, 105.84]]

@@ -221,7 +221,7 @@ def test_dates_are_written_and_picked_the_vietnamese_way_whatever_the_browser_la
     monitored_db, dash_duo
 ) -> None:
     from app import app
-    from callbacks.request import today
+    from web.request import today
 
     dash_duo.start_server(app, port=PORT)
     _wait_for_breadcrumb(dash_duo, "Cần Thơ")
@@ -310,7 +310,7 @@ def test_the_kiosk_turns_through_units_and_layers_by_itself_on_a_lobby_screen(
     import re
 
     from app import app
-    from callbacks.request import CITY_TZ
+    from web.request import CITY_TZ
 
     dash_duo.start_server(app, port=PORT)
     dash_duo.driver.set_window_size(1920, 1080)
@@ -355,8 +355,8 @@ def test_the_kiosk_shows_each_step_only_whole_fitted_with_margins_and_in_both_la
     screen, so is its map, drawing that unit's parts and nothing else, every one inside the
     frame with a margin, every label over its drawn shape; Vietnamese and English together."""
     from app import app
-    from callbacks.request import today
     from geodata.monitoring.queries import children, root_unit
+    from web.request import today
 
     with monitored_db.connect() as conn:
         city = root_unit(conn, today())

@@ -109,7 +109,7 @@ def _day_box(dash_duo) -> str:
 def test_a_day_picked_alone_keeps_the_hour_and_the_hour_box_says_which(
     monitored_db, dash_duo
 ) -> None:
-    from callbacks.request import today
+    from web.request import today
 
     _open_live(dash_duo)
     shown_hour = _text(dash_duo, "#time-label").split()[4]  # "● Số liệu lúc HH:MM dd/mm/yyyy"

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
@@ -180,3 +181,24 @@ def authenticate_api_token(conn: Connection, token: str | None) -> TokenHolder:
         {"id": token_id, "step": LAST_USED_STEP},
     )
     return TokenHolder(token_id, user)
+
+
+def recent_token_refusals(
+    conn: Connection,
+    address: str | None,
+    actions: Sequence[str],
+    window: dt.timedelta,
+    limit: int,
+) -> tuple[int, dt.datetime | None]:
+    """How many bad tokens this address sent within ``window`` (the audit log's "denied" entries
+    of ``actions``, the last ``limit`` at most), and when the oldest of those came (None: none).
+    Counted in the log, so every server process reads the same number."""
+    count, oldest = conn.execute(
+        text(
+            "SELECT count(*), min(at) FROM (SELECT at FROM audit_log "
+            "WHERE address = :a AND action = ANY(:actions) AND outcome = 'denied' "
+            "AND at > now() - :w ORDER BY at DESC LIMIT :n) recent"
+        ),
+        {"a": address, "actions": list(actions), "w": window, "n": limit},
+    ).one()
+    return int(count), oldest

@@ -200,6 +200,11 @@ def context_geojson(conn: Connection, root: Unit, on_date: dt.date) -> dict[str,
 def drill_view(conn: Connection, code: str | None, on_date: dt.date) -> DrillView:
     """The view for ``code`` (the root when None): its children, or its siblings if it has none."""
     unit = unit_by_code(conn, code, on_date) if code else root_unit(conn, on_date)
+    return unit_view(conn, unit, on_date)
+
+
+def unit_view(conn: Connection, unit: Unit, on_date: dt.date) -> DrillView:
+    """The view for a unit already found: its children, or its siblings if it has none."""
     trail = ancestors(conn, unit, on_date)
     kids = children(conn, unit, on_date)
     if kids:

@@ -9,8 +9,12 @@ from typing import Any
 import pytest
 
 from callbacks.drilldown import show_selection
+from geodata.db import Scope
 from tests.callers import add_ward_staff, denials, signed_in
 from tests.components import links, texts
+from web import access
+
+CO_DO = "925"
 
 
 def _names(collection: dict[str, Any]) -> set[str]:
@@ -119,6 +123,21 @@ def test_ward_staff_asking_for_a_code_no_unit_has_are_told_it_does_not_exist(
     *_, page, _ = rest
     assert "refused" in page.split() and units["features"] == []
     assert denials(demo_db) == []  # nothing was refused: there is nothing to see
+
+
+def test_ward_staff_whose_own_unit_is_hidden_from_them_are_refused_as_by_every_callback(
+    ninh_kieu_staff, demo_db, monkeypatch
+) -> None:
+    """Opening the map with no unit in the URL selects the caller's own unit; when the database
+    will not show it to them (here their reader scope names another district), the drill-down
+    decides as every other callback and route does (``web.access.authorised_unit``): refused
+    and audited, not "no unit is valid on this date", which would be untrue."""
+    monkeypatch.setattr(access, "data_scope", lambda caller: Scope.ward([CO_DO]))
+    with signed_in(ninh_kieu_staff):
+        units, _, crumbs, panel, *_ = show_selection("")
+    assert texts(panel)[0] == "Bạn không có quyền xem đơn vị này."
+    assert units["features"] == [] and crumbs == []
+    assert denials(demo_db) == [("nk.staff", "view_unit", {"unit": "916"})]
 
 
 def test_the_public_asking_for_an_unknown_code_get_a_link_back_to_the_city(demo_db) -> None:

@@ -3,6 +3,8 @@ reason a token is refused, and the reader roles' lack of any right on the tokens
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from psycopg import errors as pg_errors
 from sqlalchemy import text
@@ -10,7 +12,12 @@ from sqlalchemy.exc import ProgrammingError
 
 from geodata.__main__ import main
 from geodata.accounts import users
-from geodata.accounts.tokens import TokenRefused, add_api_token, authenticate_api_token
+from geodata.accounts.tokens import (
+    TokenRefused,
+    add_api_token,
+    authenticate_api_token,
+    recent_token_refusals,
+)
 from geodata.db import Scope, get_engine, scope
 
 
@@ -138,3 +145,36 @@ def test_the_reader_roles_have_no_right_on_tokens_or_counters(staff, reader, tab
         ):
             conn.execute(text(statement))
         assert isinstance(refused.value.orig, pg_errors.InsufficientPrivilege)
+
+
+def test_bad_tokens_are_counted_per_address_within_the_window_from_the_audit_log(empty_db) -> None:
+    """The lockout's count: this address's refused tokens of the given actions, recent ones only,
+    the last ``limit`` at most, and when the oldest of those came."""
+    window = dt.timedelta(minutes=15)
+    with empty_db.begin() as conn:
+
+        def log(action: str, outcome: str, address: str, minutes_ago: int) -> None:
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (at, address, action, outcome) "
+                    "VALUES (now() - make_interval(mins => :m), :a, :action, :o)"
+                ),
+                {"m": minutes_ago, "a": address, "action": action, "o": outcome},
+            )
+
+        assert recent_token_refusals(conn, "10.0.0.1", ["ingest"], window, 5) == (0, None)
+        for minutes_ago in (20, 9, 6, 3):  # the first is too old to count
+            log("ingest", "denied", "10.0.0.1", minutes_ago)
+        log("ogc_token", "denied", "10.0.0.1", 1)
+        log("ingest", "denied", "10.0.0.2", 1)  # another address
+        log("sign_in", "denied", "10.0.0.1", 1)  # another action
+        log("ingest", "success", "10.0.0.1", 1)  # not a refusal
+        now = conn.scalar(text("SELECT now()"))
+
+        count, oldest = recent_token_refusals(conn, "10.0.0.1", ["ingest"], window, 10)
+        assert (count, now - oldest) == (3, dt.timedelta(minutes=9))
+        count, oldest = recent_token_refusals(conn, "10.0.0.1", ["ingest", "ogc_token"], window, 10)
+        assert (count, now - oldest) == (4, dt.timedelta(minutes=9))
+        # Only the last ``limit`` count: the oldest of those is the one the lockout ends with.
+        count, oldest = recent_token_refusals(conn, "10.0.0.1", ["ingest", "ogc_token"], window, 2)
+        assert (count, now - oldest) == (2, dt.timedelta(minutes=3))

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from callbacks import access, drilldown, monitor
+from callbacks import drilldown, monitor
 from geodata.accounts import users
 from geodata.demo.sample import write_sample
 from tests.dashreq import DRILL_OUTPUTS, FLOOD_AIR_OUTPUTS, callback_body
 from tests.dbutil import truncate_all
+from web import access
 
 PASSWORD = "a long password 1"
 NINH_KIEU, CO_DO = "916", "925"
