@@ -112,7 +112,7 @@ def main(rounds: int) -> None:
     )
 
     live = {"at": None, "play": None}
-    times, (gauges, inundation, reports, air, _, _) = timed(
+    times, (gauges, inundation, reports, air, *_) = timed(
         lambda: monitor.moment_layers("", live, 0, ALL_LAYERS), rounds
     )
     line("layers: flood + air (one callback)", times)
