@@ -116,7 +116,7 @@ def overlays(
         parts = [geojson(x) for x in members]
         groups.append(
             dl.Overlay(
-                parts[0] if len(parts) == 1 else dl.LayerGroup(parts),
+                dl.LayerGroup(parts),
                 name=layer_name(theme, lang),
                 checked=theme in on,
             )
