@@ -8,9 +8,10 @@ from typing import Any
 from dash import ClientsideFunction, Input, Output, callback, clientside_callback, no_update
 from sqlalchemy.exc import DBAPIError
 
+from domain.units import DrillView
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
-from geodata.monitoring.queries import DrillView, unit_by_code, unit_view
+from geodata.monitoring.queries import unit_by_code, unit_view
 from layouts import ids
 from layouts.i18n import fmt_date, t
 from layouts.panel import breadcrumb, children_panel, error_panel, unit_panel

@@ -38,17 +38,19 @@ from dash import (
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
+from domain.clock import CITY_TZ
 from domain.kpi import Kpi
+from domain.units import DrillView
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
 from geodata.monitoring import catalogue, layers
-from geodata.monitoring.queries import DrillView, children, drill_view, root_unit
+from geodata.monitoring.queries import children, drill_view, root_unit
 from geodata.settings import get_settings
 from layouts import ids
 from layouts.i18n import fmt_date, t, unit_type_label
 from layouts.kiosk import bilingual, kiosk_legend, kiosk_page, status_line, unit_title
 from layouts.monitor import choropleth_hideout, kpi_cards, layer_name
-from web.request import CITY_TZ, today
+from web.request import today
 
 DEFAULT_ROTATE = 20  # seconds per step
 ROTATE_LIMITS = (2, 3600)

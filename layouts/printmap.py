@@ -15,6 +15,7 @@ from typing import Any
 from domain import indicators
 from domain.clock import CITY_TZ
 from domain.layers import LayerInfo
+from domain.names import localised
 from domain.printmap import LegendSection, Mark, PrintMap, Style
 from domain.units import Unit
 from layouts.i18n import fmt_date, fmt_datetime, fmt_number, t, unit_type_label
@@ -67,10 +68,6 @@ class PrintView:
     licence_url: str
     demo: bool
     metric_srid: int
-
-
-def _name(lang: str, vi: str, en: str) -> str:
-    return vi if lang == "vi" else en
 
 
 def class_colour(value: float | None, classes: list[tuple[float, str]]) -> str:
@@ -204,17 +201,17 @@ def _legend_entries(info: LayerInfo, view: PrintView, lang: str) -> list[tuple[s
     """A layer's entries in the printed legend."""
     match info.name:
         case "gauges":
-            return [(_name(lang, a.name_vi, a.name_en), _alert_style(a.level))
+            return [(localised(a, lang), _alert_style(a.level))
                     for a in indicators.FLOOD_ALERT_LEVELS]  # fmt: skip
         case "inundation":
             return [(t("legend.inundation", lang), _INUNDATION_LEGEND)]
         case "reports":
             return [(t("legend.report", lang), _REPORT)]
         case "air":
-            return [(f"{c.low}–{c.high} " + _name(lang, c.name_vi, c.name_en), _aqi_style(c.low))
+            return [(f"{c.low}–{c.high} " + localised(c, lang), _aqi_style(c.low))
                     for c in indicators.AQI_CATEGORIES]  # fmt: skip
         case "roads":
-            return [(_name(lang, c.name_vi, c.name_en), _congestion_style(c.min_ratio, True))
+            return [(localised(c, lang), _congestion_style(c.min_ratio, True))
                     for c in indicators.CONGESTION_CLASSES] + [
                 (t("legend.no_data", lang), _congestion_style(None, True))]  # fmt: skip
         case "incidents":

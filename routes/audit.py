@@ -16,13 +16,14 @@ from urllib.parse import urlencode
 
 import flask
 
+from domain.clock import CITY_TZ
 from geodata.accounts.users import AuditEntry, AuditQuery, audit, audit_entries
 from geodata.db import transaction
 from layouts.i18n import CATALOG, fmt_datetime, fmt_number, language, t
 from routes.errors import Forbidden, InvalidParameter
 from routes.exports import csv_text
 from web.access import current_caller
-from web.request import CITY_TZ, current_language
+from web.request import current_language
 
 PAGE_SIZE = 100
 MAX_EXPORT_ROWS = 50_000

@@ -15,11 +15,11 @@ from urllib.parse import urlencode
 
 import flask
 
+from domain.clock import CITY_TZ
 from geodata.accounts.users import audit
 from geodata.db import transaction
 from geodata.settings import get_settings
 from web.access import Caller
-from web.request import CITY_TZ
 
 
 def unit_search(args: Any) -> str:

@@ -40,6 +40,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 import geodata.accounts.ratelimit  # noqa: F401  (registers the cantho+postgresql:// rate-limit storage)
+from domain.clock import CITY_TZ
 from geodata.accounts.tokens import TokenHolder, TokenRefused
 from geodata.db import Scope, scope, transaction
 from geodata.monitoring import catalogue
@@ -58,14 +59,13 @@ from routes import errors
 from routes.bearer import audit_refusal, challenge, retry_after_failures
 from web.access import (
     AccessDenied,
-    Visibility,
     api_caller,
     bearer_token,
     may_read,
     personal_token,
     read_scope,
 )
-from web.request import CITY_TZ, current_language, today
+from web.request import current_language, today
 
 PREFIX = "/ogc"
 GEOJSON = "application/geo+json"
@@ -144,19 +144,15 @@ def _check_token() -> None:
         raise Unauthorized(result)
 
 
-def _visibility(collection: Collection) -> Visibility:
-    return "personal" if collection.restricted else "public"
-
-
 def _may_read(collection: Collection) -> bool:
-    return may_read(api_caller(), _visibility(collection))
+    return may_read(api_caller(), collection.visibility)
 
 
 def _reader(collection: Collection) -> tuple[Scope | None, tuple[str, ...] | None]:
     """How to read ``collection`` (``web.access.read_scope``); 401 when the request's token
     may not read it."""
     try:
-        return read_scope(api_caller(), _visibility(collection))
+        return read_scope(api_caller(), collection.visibility)
     except AccessDenied:
         raise Unauthorized() from None
 

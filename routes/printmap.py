@@ -22,11 +22,12 @@ from sqlalchemy import Connection
 from domain import themes
 from domain.clock import parse_local
 from domain.tolerance import frame_tolerance
+from domain.units import Unit
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
 from geodata.monitoring import catalogue, layers
 from geodata.monitoring.printmap import FORMATS, Format, render
-from geodata.monitoring.queries import Unit, children, context_geojson, units_geojson
+from geodata.monitoring.queries import children, context_geojson, units_geojson
 from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, fmt_date, t
 from layouts.monitor import DEFAULT_LAYERS, FACILITY_KINDS

@@ -310,7 +310,7 @@ def test_the_kiosk_turns_through_units_and_layers_by_itself_on_a_lobby_screen(
     import re
 
     from app import app
-    from web.request import CITY_TZ
+    from domain.clock import CITY_TZ
 
     dash_duo.start_server(app, port=PORT)
     dash_duo.driver.set_window_size(1920, 1080)

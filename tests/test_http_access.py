@@ -358,8 +358,8 @@ def test_the_details_column_reads_as_words_with_times_in_can_tho_time(server, ci
     official.get(server + "/download/gauges.csv", params=moment, timeout=10)
     page = official.get(server + "/audit", params={"action": "export"}, timeout=10).text
     detail = re.findall(r'<td class="audit-detail">([^<]*)</td>', page)[0]
+    from domain.clock import CITY_TZ
     from layouts.i18n import fmt_datetime
-    from web.request import CITY_TZ
 
     local = fmt_datetime(dt.datetime(2026, 11, 26, 10, 0, tzinfo=CITY_TZ), "vi")
     assert set(detail.split(" · ")) == {

@@ -26,12 +26,13 @@ from flask_login import current_user
 from sqlalchemy import Connection
 
 from domain.layers import Visibility
+from domain.units import Unit
 from geodata.accounts.scopes import sensor_within, unit_ids_within, unit_within
 from geodata.accounts.tokens import TokenHolder, TokenRefused, authenticate_api_token
 from geodata.accounts.users import audit_refusal
 from geodata.db import Scope, get_engine, reset_scope, scope, set_scope, transaction
 from geodata.errors import UnknownUnit
-from geodata.monitoring.queries import Unit, root_unit, unit_by_code
+from geodata.monitoring.queries import root_unit, unit_by_code
 from web.request import parse_search
 
 PUBLIC = "public"  # the role of whoever is not signed in

@@ -130,8 +130,8 @@ def register(layer: Layer) -> Layer:
     for collection in layer.collections:
         if collection.id in taken:
             raise ValueError(f"an OGC collection {collection.id!r} is already in the catalogue")
-    restricted = layer.info.visibility != "public"
-    collections = tuple(dataclasses.replace(c, restricted=restricted) for c in layer.collections)
+    visibility = layer.info.visibility
+    collections = tuple(dataclasses.replace(c, visibility=visibility) for c in layer.collections)
     _CATALOGUE[layer.name] = dataclasses.replace(layer, collections=collections)
     return _CATALOGUE[layer.name]
 
@@ -373,7 +373,6 @@ _COLLECTIONS: dict[str, Collection] = {
             about="ogc.reports.about",
             table="flood_report",
             geometry_type="Point",
-            restricted=True,
             # The unit a report lies in (a ward) and the unit above it (its district).
             joins="""LEFT JOIN admin_unit u ON u.id = b.admin_unit_id
               LEFT JOIN admin_unit up ON up.id = u.parent_id""",

@@ -24,6 +24,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from domain.layers import Visibility
+
 BBox = tuple[float, float, float, float]
 Interval = tuple[dt.datetime | None, dt.datetime | None]  # None: open at that end
 
@@ -62,7 +64,13 @@ class Collection:
     joins: str = ""
     queryables: tuple[Queryable, ...] = ()
     time: tuple[str, str] | None = None  # start column, end column (NULL end: still going on)
-    restricted: bool = False  # personal data: staff with a token only, never the public
+    # Who may read it: its layer's (set by the catalogue when the layer is registered).
+    visibility: Visibility = "public"
+
+    @property
+    def restricted(self) -> bool:
+        """Staff or personal data: a staff member's personal token only, never the public."""
+        return self.visibility != "public"
 
     def queryable(self, name: str) -> Queryable | None:
         return next((q for q in self.queryables if q.name == name), None)

@@ -13,6 +13,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import text
 
+from domain.clock import CITY_TZ
 from geodata.accounts import users
 from geodata.demo.sample import write_sample
 from geodata.monitoring import layers
@@ -21,7 +22,6 @@ from layouts.i18n import fmt_date, t
 from tests.dashreq import callback_body
 from tests.dbutil import truncate_all
 from tests.test_http_access import PASSWORD, _sign_in
-from web.request import CITY_TZ
 
 NINH_KIEU, CO_DO = "916", "925"
 ALL = "flood,air,traffic,services"
