@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.workdays import WorkCalendar
 
 
 class Settings(BaseSettings):
@@ -74,6 +77,12 @@ class Settings(BaseSettings):
     ingest_max_bytes: int = 4_000_000
     ingest_clock_skew_s: int = 300
     ingest_max_age_days: int = 30
+    # Working days the holiday package does not know (domain/workdays.py): the government's
+    # yearly swapped days for state agencies — the weekday given off (nghỉ bù) and the Saturday
+    # worked for it (làm bù) — and any day the city closes its offices. JSON lists of ISO dates,
+    # e.g. CANTHO_WORK_EXTRA_DAYS_OFF='["2027-02-03"]'.
+    work_extra_days_off: list[dt.date] = []
+    work_extra_working_days: list[dt.date] = []
 
 
 def session_secret(settings: Settings) -> str:
@@ -81,6 +90,14 @@ def session_secret(settings: Settings) -> str:
     if settings.secret_key:
         return settings.secret_key
     return hashlib.sha256(b"cantho-ioc-session:" + settings.database_url.encode()).hexdigest()
+
+
+def work_calendar(settings: Settings) -> WorkCalendar:
+    """Vietnam's working days with the settings' extra days off and days worked."""
+    return WorkCalendar(
+        extra_days_off=frozenset(settings.work_extra_days_off),
+        extra_working_days=frozenset(settings.work_extra_working_days),
+    )
 
 
 @lru_cache(maxsize=1)

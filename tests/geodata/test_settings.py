@@ -1,0 +1,32 @@
+"""Settings read from the environment: the working days the holiday package does not know."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from domain.clock import CITY_TZ
+from domain.workdays import add_working_days
+from geodata.settings import Settings, work_calendar
+
+
+def test_extra_days_off_and_days_worked_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A swap the package might not know yet: Monday 30/11/2026 off, Saturday 5/12/2026 worked.
+    monkeypatch.setenv("CANTHO_WORK_EXTRA_DAYS_OFF", '["2026-11-30"]')
+    monkeypatch.setenv("CANTHO_WORK_EXTRA_WORKING_DAYS", '["2026-12-05"]')
+    calendar = work_calendar(Settings())
+    assert not calendar.is_working_day(dt.date(2026, 11, 30))
+    assert calendar.is_working_day(dt.date(2026, 12, 5))
+    friday = dt.datetime(2026, 11, 27, 16, 0, tzinfo=CITY_TZ)
+    assert add_working_days(friday, 3, calendar=calendar) == friday + dt.timedelta(days=6)
+
+
+def test_without_them_the_calendar_is_the_package_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CANTHO_WORK_EXTRA_DAYS_OFF", raising=False)
+    monkeypatch.delenv("CANTHO_WORK_EXTRA_WORKING_DAYS", raising=False)
+    calendar = work_calendar(Settings())
+    assert calendar.is_working_day(dt.date(2026, 11, 30))
+    assert not calendar.is_working_day(dt.date(2026, 12, 5))
