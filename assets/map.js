@@ -72,6 +72,8 @@ window.canthoMap = {
       radius = 10;
     } else if (p.kind === "report") {
       colour = "#1b4f72"; radius = 5;
+    } else if (p.kind === "citizen_report") {
+      colour = p.colour || h.no_data; radius = 7;
     } else if (p.kind === "incident") {
       colour = "#6c3483"; radius = 8;
     } else if (p.kind === "camera") {
@@ -157,6 +159,14 @@ window.canthoMap = {
       title = p.description || "";
       row(l.depth, p.depth_cm !== null ? m.number(p.depth_cm, lang) + " cm" : null);
       row(l.reported, m.time(p.reported_at, lang));
+    } else if (p.kind === "citizen_report") {
+      title = (lang === "vi-VN" ? p.category_vi : p.category_en) || p.category;
+      row("", (l.report_status || {})[p.status] || p.status);
+      row("", p.resolution ? (l.resolution || {})[p.resolution] || p.resolution : null);
+      row(l.code, p.code);
+      row(l.reported, m.time(p.reported_at, lang));
+      row(l.description, p.description);
+      row(l.supporters, p.supporters ? m.number(p.supporters, lang) : null);
     } else if (p.kind === "incident") {
       title = (l.incident || {})[p.incident] || p.incident;
       row(l.severity, p.severity);

@@ -113,6 +113,121 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The form expired; please try again.",
     },
     "auth.public": {"vi": "Khách (dữ liệu công khai)", "en": "Guest (public data)"},
+    # --- citizens' reports (My City) ---
+    "report.error.no_category": {
+        "vi": "Hãy chọn loại phản ánh.",
+        "en": "Choose what kind of problem it is.",
+    },
+    "report.error.category": {
+        "vi": "Loại phản ánh “{value}” không có.",
+        "en": "There is no report category “{value}”.",
+    },
+    "report.error.no_location": {
+        "vi": "Hãy chọn vị trí trên bản đồ hoặc dùng vị trí của điện thoại.",
+        "en": "Pick the place on the map or use your phone's location.",
+    },
+    "report.error.outside": {
+        "vi": "Vị trí nằm ngoài địa bàn Cần Thơ.",
+        "en": "That place is outside Cần Thơ.",
+    },
+    "report.error.too_long": {
+        "vi": "Nội dung dài {length} ký tự, tối đa {limit}.",
+        "en": "The text is {length} characters long; at most {limit}.",
+    },
+    "report.error.email": {
+        "vi": "Địa chỉ e-mail “{value}” không hợp lệ.",
+        "en": "The e-mail address “{value}” is not valid.",
+    },
+    "report.error.phone": {"vi": "Số điện thoại quá dài.", "en": "The phone number is too long."},
+    "report.error.name": {
+        "vi": "Họ tên quá dài (tối đa 200 ký tự).",
+        "en": "The name is too long (at most 200 characters).",
+    },
+    "report.error.attribute": {
+        "vi": "Loại phản ánh này không có thông tin “{code}”.",
+        "en": "This category has no field “{code}”.",
+    },
+    "report.error.number": {
+        "vi": "“{value}” không phải là số hợp lệ cho “{code}”.",
+        "en": "“{value}” is not a valid number for “{code}”.",
+    },
+    "report.error.required": {
+        "vi": "Thiếu thông tin bắt buộc “{code}”.",
+        "en": "The required field “{code}” is missing.",
+    },
+    "report.error.photos": {"vi": "Tối đa {limit} ảnh.", "en": "At most {limit} photos."},
+    "report.error.rating": {"vi": "Hãy chọn từ 1 đến 5 sao.", "en": "Choose 1 to 5 stars."},
+    "report.error.not_resolved": {
+        "vi": "Chỉ đánh giá được khi phản ánh đã xử lý xong.",
+        "en": "A report can be rated once it is closed.",
+    },
+    "report.error.rated": {
+        "vi": "Phản ánh này đã được đánh giá.",
+        "en": "This report has already been rated.",
+    },
+    "report.error.reopen": {
+        "vi": "Chỉ mở lại được phản ánh đã xử lý trong vòng {days} ngày.",
+        "en": "A closed report can be reopened within {days} days only.",
+    },
+    "report.error.state": {
+        "vi": "Không thể làm việc này khi phản ánh đang ở trạng thái “{status}”.",
+        "en": "This cannot be done while the report is “{status}”.",
+    },
+    "report.error.assignee": {
+        "vi": "Hãy chọn cơ quan hoặc người xử lý.",
+        "en": "Choose an agency or a person to handle it.",
+    },
+    "report.error.agency": {
+        "vi": "Không có cơ quan “{value}”.",
+        "en": "There is no agency “{value}”.",
+    },
+    "report.error.duplicate": {
+        "vi": "Không có phản ánh “{value}” để gộp vào.",
+        "en": "There is no other report “{value}” to merge into.",
+    },
+    "report.error.publish": {
+        "vi": "Hãy chọn nội dung công khai hoặc ẩn.",
+        "en": "Choose what to publish or hide.",
+    },
+    "report.error.empty": {"vi": "Hãy nhập nội dung.", "en": "Write something first."},
+    "report.error.resolution": {
+        "vi": "Kết quả xử lý “{value}” không hợp lệ.",
+        "en": "“{value}” is not a valid outcome.",
+    },
+    "report.error.action": {
+        "vi": "Thao tác “{value}” không có.",
+        "en": "There is no action “{value}”.",
+    },
+    "report.status.received": {"vi": "Mới tiếp nhận", "en": "Received"},
+    "report.status.acknowledged": {"vi": "Đã tiếp nhận", "en": "Acknowledged"},
+    "report.status.in_progress": {"vi": "Đang xử lý", "en": "In progress"},
+    "report.status.resolved": {"vi": "Đã đóng", "en": "Closed"},
+    "report.resolution.fixed": {"vi": "Đã xử lý", "en": "Fixed"},
+    "report.resolution.not_competent": {
+        "vi": "Không thuộc thẩm quyền",
+        "en": "Not our responsibility",
+    },
+    "report.resolution.cannot_fix": {"vi": "Không thể xử lý", "en": "Cannot be fixed"},
+    "report.resolution.spam": {"vi": "Không hợp lệ (spam)", "en": "Not valid (spam)"},
+    "report.resolution.duplicate": {
+        "vi": "Trùng với phản ánh khác",
+        "en": "Duplicate of another report",
+    },
+    "popup.code": {"vi": "Mã theo dõi", "en": "Tracking code"},
+    "popup.description": {"vi": "Nội dung", "en": "Description"},
+    "popup.supporters": {"vi": "Người cùng phản ánh", "en": "People who reported it too"},
+    "layer.citizens": {"vi": "Phản ánh hiện trường", "en": "Citizens' reports"},
+    "download.citizen-reports": {
+        "vi": "Phản ánh của người dân (công khai)",
+        "en": "Citizens' reports (public)",
+    },
+    "ogc.citizen_reports": {"vi": "Phản ánh của người dân", "en": "Citizens' reports"},
+    "ogc.citizen_reports.about": {
+        "vi": "Phản ánh hiện trường đã công khai: loại, trạng thái, ngày nhận, ngày xử lý, "
+        "nội dung đã duyệt. Không có thông tin người gửi.",
+        "en": "Published citizens' reports: category, status, dates received and closed, "
+        "approved text. Nothing about who sent them.",
+    },
     "download.title": {"vi": "Tải dữ liệu của đơn vị", "en": "Download this unit's data"},
     "download.licence": {"vi": "Giấy phép:", "en": "Licence:"},
     "download.source": {"vi": "Nguồn: {source}", "en": "Source: {source}"},

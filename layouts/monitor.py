@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from plotly.subplots import make_subplots
 
-from domain import indicators
+from domain import indicators, reports
 from domain.facilities import FACILITY_KINDS
 from domain.kpi import Kpi
 from domain.layers import LayerInfo, MapStyle
@@ -58,6 +58,11 @@ def popup_labels(lang: str) -> dict[str, Any]:
     }
     labels["facility"] = {k: t(f"facility.{k}", lang) for k in FACILITY_KINDS}
     labels["camera"] = t("legend.camera", lang)
+    labels["report_status"] = {k: t(f"report.status.{k}", lang) for k in reports.STATUSES}
+    labels["resolution"] = {
+        k: t(f"report.resolution.{k}", lang) for k in (*reports.RESOLUTIONS, reports.DUPLICATE)
+    }
+    labels |= {k: t(f"popup.{k}", lang) for k in ("code", "description", "supporters")}
     labels["congestion"] = {c.code: localised(c, lang) for c in indicators.CONGESTION_CLASSES}
     return labels
 
@@ -226,6 +231,11 @@ def _legend_rows(info: LayerInfo, lang: str, kind: str | None) -> list[html.Div]
             # The map shows one kind at a time.
             return [_swatch(FACILITY_COLOURS[k], t(f"facility.{k}", lang), "dot")
                     for k in FACILITY_KINDS if kind not in FACILITY_KINDS or k == kind]  # fmt: skip
+        case "citizen-reports":
+            return [
+                _swatch(reports.STATUS_COLOURS[k], t(f"report.status.{k}", lang), "dot")
+                for k in reports.STATUSES
+            ]
         case "underserved":
             label = (
                 t("legend.underserved_of", lang, kind=t(f"facility.{kind}", lang))

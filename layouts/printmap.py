@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from domain import indicators
+from domain import indicators, reports
 from domain.clock import CITY_TZ
 from domain.layers import LayerInfo
 from domain.names import localised
@@ -165,6 +165,10 @@ def _marks(info: LayerInfo, features: list[dict[str, Any]], lang: str) -> list[M
                          else _INCIDENT) for f in features]  # fmt: skip
         case "reports":
             return [Mark(f["geometry"], _REPORT) for f in features]
+        case "citizen-reports":
+            return [Mark(f["geometry"], Style(reports.status_colour(
+                f["properties"].get("status", ""), f["properties"].get("resolution")), size=6))
+                for f in features]  # fmt: skip
         case "gauges":
             marks = []
             for f in features:
@@ -207,6 +211,9 @@ def _legend_entries(info: LayerInfo, view: PrintView, lang: str) -> list[tuple[s
             return [(t("legend.inundation", lang), _INUNDATION_LEGEND)]
         case "reports":
             return [(t("legend.report", lang), _REPORT)]
+        case "citizen-reports":
+            return [(t(f"report.status.{k}", lang), Style(reports.STATUS_COLOURS[k], size=6))
+                    for k in reports.STATUSES]  # fmt: skip
         case "air":
             return [(f"{c.low}–{c.high} " + localised(c, lang), _aqi_style(c.low))
                     for c in indicators.AQI_CATEGORIES]  # fmt: skip

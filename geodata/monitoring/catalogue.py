@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, text
 
+from domain import reports
 from domain.facilities import FACILITY_KINDS
 from domain.layers import LayerInfo, MapStyle
 from domain.tolerance import VIEWPORT_PIXELS, frame_tolerance, tolerance_for
@@ -446,6 +447,70 @@ def _underserved(conn: Connection, view: View) -> dict[str, Any]:
 
 _GAUGES = _COLLECTIONS["water-level-gauges"]
 
+# A published report's colour on the map and the printed page: its status (domain.reports).
+_STATUS_COLOUR = (
+    "CASE WHEN b.status = 'resolved' AND b.resolution <> 'fixed' "
+    f"THEN '{reports.CLOSED_UNFIXED_COLOUR}' "
+    + " ".join(f"WHEN b.status = '{k}' THEN '{c}'" for k, c in reports.STATUS_COLOURS.items())
+    + f" ELSE '{reports.CLOSED_UNFIXED_COLOUR}' END"
+)
+# What anyone may read of citizens' reports (the view public_report, migration 0010): no
+# contact, no note, no rating comment, the description only once staff published it.
+_CITIZEN_REPORTS = Collection(
+    id="citizen-reports",
+    title="ogc.citizen_reports",
+    about="ogc.citizen_reports.about",
+    table="public_report",
+    geometry_type="Point",
+    properties="""json_build_object('code', b.code, 'category', b.category,
+        'status', b.status, 'resolution', b.resolution, 'reported_at', b.reported_at,
+        'acknowledged_at', b.acknowledged_at, 'resolved_at', b.resolved_at,
+        'description', b.description, 'supporters', b.supporters,
+        'unit_code', (SELECT u.code FROM admin_unit u WHERE u.id = b.admin_unit_id))""",
+    where="b.duplicate_of IS NULL",
+    queryables=(
+        Queryable("code", "b.code"),
+        Queryable("category", "b.category"),
+        Queryable("status", "b.status"),
+        Queryable("unit_code", "(SELECT u.code FROM admin_unit u WHERE u.id = b.admin_unit_id)"),
+    ),
+    time=("b.reported_at", "b.resolved_at"),
+)
+# How long a closed report stays on the map after it was closed.
+REPORTS_SHOWN_DAYS = 30
+
+
+def _citizen_reports(conn: Connection, view: View) -> dict[str, Any]:
+    """Published reports in the unit that were open at the moment shown, or closed within
+    REPORTS_SHOWN_DAYS before it, coloured by status; their category's names for the popup."""
+    sql = f"""
+        SELECT json_build_object('type', 'FeatureCollection', 'features',
+          coalesce(json_agg(json_build_object(
+            'type', 'Feature', 'id', b.id,
+            'geometry', ST_AsGeoJSON(b.geom, {PRECISION})::json,
+            'properties', json_build_object('id', b.id, 'kind', 'citizen_report',
+              'code', b.code, 'category', b.category, 'category_vi', c.name_vi,
+              'category_en', c.name_en, 'status', b.status, 'resolution', b.resolution,
+              'colour', {_STATUS_COLOUR}, 'reported_at', b.reported_at,
+              'resolved_at', b.resolved_at, 'description', b.description,
+              'supporters', b.supporters))
+          ORDER BY b.reported_at DESC), '[]'::json))
+        FROM (SELECT b.* FROM public_report b
+              WHERE b.duplicate_of IS NULL AND b.reported_at <= :at
+                AND (b.resolved_at IS NULL OR b.resolved_at > :at - make_interval(days => :days))
+                AND b.geom && (SELECT geom FROM admin_unit WHERE id = :unit_id)
+                AND ST_Covers((SELECT geom FROM admin_unit WHERE id = :unit_id), b.geom)
+              ORDER BY b.reported_at DESC LIMIT :cap) b
+        JOIN report_category c ON c.code = b.category
+    """
+    found = conn.scalar(
+        text(sql),
+        {"unit_id": view.unit.id, "at": view.at, "days": REPORTS_SHOWN_DAYS,
+         "cap": get_settings().max_features},
+    )  # fmt: skip
+    return found if isinstance(found, dict) else dict(layers.EMPTY)
+
+
 for _layer in (
     Layer(
         LayerInfo("gauges", "flood", "download.gauges", "point", kiosk=True,
@@ -496,6 +561,13 @@ for _layer in (
                   simplify="unit", download=False, timeless=True,
                   map=MapStyle(style="underservedStyle")),
         _underserved,
+    ),
+    # Citizens' reports as anyone may see them (published fields only), by status.
+    Layer(
+        LayerInfo("citizen-reports", "citizens", "download.citizen-reports", "point",
+                  map=MapStyle(cluster_radius=40)),
+        _citizen_reports,
+        (_CITIZEN_REPORTS,),
     ),
     # Open data only: the map draws the units itself (the drill-down), with their indicators.
     Layer(
