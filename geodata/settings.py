@@ -83,6 +83,18 @@ class Settings(BaseSettings):
     # e.g. CANTHO_WORK_EXTRA_DAYS_OFF='["2027-02-03"]'.
     work_extra_days_off: list[dt.date] = []
     work_extra_working_days: list[dt.date] = []
+    # E-mail updates to citizens who left an address (geodata/reports/mail.py). An empty host
+    # turns e-mail off. STARTTLS, when set, is required: no message goes out in clear instead.
+    # The timeout bounds each step with the server, as the sending request waits for it.
+    # The login is sent as smtplib sends it: user and password in ASCII. The password stays out
+    # of the settings' repr (tracebacks, test reports).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_starttls: bool = False
+    smtp_timeout_s: float = 5.0
+    mail_from: str = "IOC Cần Thơ <no-reply@cantho.gov.vn>"
 
 
 def session_secret(settings: Settings) -> str:

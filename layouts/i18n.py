@@ -762,6 +762,31 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Quá nhiều yêu cầu: hãy thử lại sau ít phút.",
         "en": "Too many requests: try again in a little while.",
     },
+    # E-mail updates to a citizen about a report (layouts/mail.py writes them; the citizen's
+    # language is the one the report was sent in).
+    "mail.subject": {"vi": "Phản ánh {code}: {status}", "en": "Report {code}: {status}"},
+    "mail.greeting": {"vi": "Xin chào,", "en": "Hello,"},
+    "mail.updated": {
+        "vi": "Phản ánh {code} của bạn gửi Trung tâm Điều hành Đô thị thông minh TP. Cần Thơ "
+        "vừa được cập nhật.",
+        "en": "Your report {code} to the Cần Thơ Intelligent Operations Center has been updated.",
+    },
+    "mail.status": {"vi": "Trạng thái: {status}", "en": "Status: {status}"},
+    "mail.reply": {"vi": "Trả lời của cơ quan xử lý:", "en": "Reply from the agency handling it:"},
+    "mail.link": {
+        "vi": "Xem tình trạng, lịch sử xử lý và các trả lời: {link}",
+        "en": "Its status, history and replies: {link}",
+    },
+    "mail.footer": {
+        "vi": "Thư gửi tự động, xin đừng trả lời thư này. Bạn nhận được thư vì đã để lại địa "
+        "chỉ e-mail khi gửi phản ánh.",
+        "en": "This message was sent automatically; please do not reply to it. You receive it "
+        "because you left your e-mail address with your report.",
+    },
+    "mail.signature": {
+        "vi": "Trung tâm Điều hành Đô thị thông minh TP. Cần Thơ (IOC)",
+        "en": "Cần Thơ Intelligent Operations Center (IOC)",
+    },
     # Printable map
     "print.links": {"vi": "In bản đồ:", "en": "Print the map:"},
     "print.title": {"vi": "{type} {name}", "en": "{name} ({type})"},

@@ -1,4 +1,5 @@
-"""Settings read from the environment: the working days the holiday package does not know."""
+"""Settings read from the environment: the working days the holiday package does not know; the
+SMTP password kept out of sight."""
 
 from __future__ import annotations
 
@@ -30,3 +31,9 @@ def test_without_them_the_calendar_is_the_package_s(monkeypatch: pytest.MonkeyPa
     calendar = work_calendar(Settings())
     assert calendar.is_working_day(dt.date(2026, 11, 30))
     assert not calendar.is_working_day(dt.date(2026, 12, 5))
+
+
+def test_the_smtp_password_stays_out_of_the_settings_repr() -> None:
+    settings = Settings(smtp_user="ioc", smtp_password="mat-khau-2026")
+    assert settings.smtp_password == "mat-khau-2026"
+    assert "mat-khau-2026" not in repr(settings) and "ioc" in repr(settings)
