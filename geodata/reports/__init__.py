@@ -1,0 +1,1 @@
+"""Citizens' reports (My City)."""
