@@ -61,7 +61,6 @@ THUMB_QUALITY = 80
 # The errors Pillow's parsers and decoders raise on a file that is damaged (cut short, corrupt
 # data); anything else (MemoryError, say) is not the upload's fault and is not a refusal.
 _BROKEN = (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, struct.error)
-_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
 class PhotoRefused(Exception):
@@ -79,7 +78,9 @@ class PhotoRefused(Exception):
 @dataclasses.dataclass(frozen=True)
 class Photo:
     """An accepted photo, re-encoded: its bytes and its thumbnail's, named by their SHA-256
-    (hex). ``mime`` is the type of both; ``size`` is ``len(content)``."""
+    (hex). ``mime`` is the type of both; ``size`` is ``len(content)``; ``width`` and ``height``
+    are the upright photo's. A PNG no larger than a thumbnail is its own thumbnail (the same
+    bytes, the same SHA-256, one file)."""
 
     sha256: str
     mime: str
@@ -191,7 +192,10 @@ def _clean_pixels(image: Image.Image) -> tuple[Image.Image, str]:
     lossless size. PNG only when some pixel is actually transparent (a marked-up screenshot, a
     cut-out): JPEG has no transparency, and flattening it would invent a background the sender
     did not choose. An alpha channel that is fully opaque, as many PNGs carry, counts as none."""
-    orientation = image.getexif().get(0x0112, 1)  # read before the metadata goes
+    try:  # read before the metadata goes; metadata too damaged to read only loses the turn
+        orientation = image.getexif().get(0x0112, 1)
+    except _BROKEN:
+        orientation = 1
     if image.mode.startswith("I"):  # 16-bit grey PNG: scale to 8 bits (convert would clip)
         image = image.convert("I").point(lambda v: v * (1 / 257)).convert("L")
     elif image.mode in ("F", "1"):
@@ -230,7 +234,10 @@ def _to_srgb(image: Image.Image) -> Image.Image:
         if "srgb" in described and image.mode != "CMYK":
             return image  # already what the file will be read as: converting costs ~0.1 s
         out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
-        converted = ImageCms.profileToProfile(image, profile, _SRGB, outputMode=out_mode)
+        # A new sRGB profile each time (microseconds): Little CMS profiles are not to be shared
+        # between threads, and requests convert in several.
+        srgb = ImageCms.createProfile("sRGB")
+        converted = ImageCms.profileToProfile(image, profile, srgb, outputMode=out_mode)
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return image
     assert converted is not None  # not in place

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import struct
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,11 @@ from geodata.settings import get_settings
 from layouts.i18n import CATALOG, t
 
 RED, BLUE = (220, 20, 20), (20, 20, 220)
+XYZ = tuple[float, float, float]
+# sRGB's primaries in the ICC connection space (D50).
+SRGB_RED: XYZ = (0.4361, 0.2225, 0.0139)
+SRGB_GREEN: XYZ = (0.3851, 0.7169, 0.0971)
+SRGB_BLUE: XYZ = (0.1431, 0.0606, 0.7141)
 GPS = ExifTags.IFD.GPSInfo
 
 
@@ -214,6 +220,79 @@ def test_a_cmyk_jpeg_is_stored_as_rgb() -> None:
     stored = _opened(accept(upload, "print.jpg").content)
 
     assert stored.mode == "RGB" and _near(stored.getpixel((50, 100)), RED, 40)
+
+
+def _xyz(x: float, y: float, z: float) -> bytes:
+    return b"XYZ \0\0\0\0" + b"".join(struct.pack(">i", round(v * 65536)) for v in (x, y, z))
+
+
+def _rgb_profile(description: str, red: XYZ, green: XYZ, blue: XYZ) -> bytes:
+    """A minimal ICC v2 display profile with these primaries (D50 XYZ) and gamma 2.2."""
+    text = description.encode("ascii") + b"\0"
+    desc = b"desc\0\0\0\0" + struct.pack(">I", len(text)) + text + b"\0" * 78
+    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, 0x0233) + b"\0\0"
+    white = _xyz(0.9642, 1.0, 0.8249)
+    tags = [
+        (b"desc", desc),
+        (b"cprt", b"text\0\0\0\0test\0"),
+        (b"wtpt", white),
+        (b"rXYZ", _xyz(*red)),
+        (b"gXYZ", _xyz(*green)),
+        (b"bXYZ", _xyz(*blue)),
+        (b"rTRC", curve),
+        (b"gTRC", curve),
+        (b"bTRC", curve),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table = data = b""
+    for signature, body in tags:
+        table += signature + struct.pack(">II", offset + len(data), len(body))
+        data += body + b"\0" * (-len(body) % 4)
+    header = (
+        struct.pack(">I4sI", offset + len(data), b"", 0x02100000)
+        + b"mntrRGB XYZ "
+        + struct.pack(">6H", 2026, 1, 1, 0, 0, 0)
+        + b"acsp"
+        + b"\0" * 28
+        + white[8:]
+        + b"\0" * 48
+    )
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+def test_colours_are_converted_from_the_embedded_profile_to_srgb() -> None:
+    # A profile that puts sRGB's blue where red is: the file's red pixels are blue to the eye,
+    # and must be blue once the profile is gone.
+    swapped = _rgb_profile("Red and blue swapped", SRGB_BLUE, SRGB_GREEN, SRGB_RED)
+    upload = _encoded(Image.new("RGB", (64, 64), RED), "JPEG", icc_profile=swapped)
+
+    stored = _opened(accept(upload, "wide-gamut.jpg").content)
+
+    assert "icc_profile" not in stored.info and _near(stored.getpixel((32, 32)), BLUE)
+
+
+def test_of_an_animation_or_a_phones_multi_picture_jpeg_the_first_picture_is_kept() -> None:
+    red, blue = Image.new("RGB", (100, 80), RED), Image.new("RGB", (100, 80), BLUE)
+    for fmt in ("PNG", "WEBP", "MPO"):
+        upload = _encoded(red, fmt, save_all=True, append_images=[blue], duration=100)
+        assert getattr(_opened(upload), "n_frames", 1) == 2
+
+        stored = _opened(accept(upload, f"two.{fmt.lower()}").content)
+
+        assert stored.format == "JPEG" and _near(stored.getpixel((50, 40)), RED), fmt
+        assert getattr(stored, "n_frames", 1) == 1
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")
+def test_a_picture_with_corrupt_exif_is_still_taken() -> None:
+    jpeg = _encoded(_red_left_blue_right(), "JPEG")
+    garbage = b"Exif\0\0" + b"II\x2a\x00\x08\x00\x00\x00" + b"\xff" * 20
+    upload = jpeg[:2] + b"\xff\xe1" + struct.pack(">H", 2 + len(garbage)) + garbage + jpeg[2:]
+    assert b"Exif" in upload
+
+    photo = accept(upload, "odd-app.jpg")
+
+    assert (photo.width, photo.height) == (400, 200) and b"Exif" not in photo.content
 
 
 def test_the_type_is_judged_by_the_content_not_the_name() -> None:
