@@ -55,7 +55,7 @@ MIMES = {"image/jpeg": "jpg", "image/png": "png"}
 FORMATS = ("JPEG", "PNG", "WEBP")
 THUMB_SIDE = 320  # pixels on the thumbnail's long side
 # JPEG qualities: 85 keeps a phone photo's detail at about its original size. No `optimize`:
-# it saves ~5 % of the bytes for ~80 ms more per 12-megapixel photo (scripts/bench_photos.py).
+# it saves ~5 % of the bytes for ~80 ms more per 12-megapixel photo like the benchmark's.
 PHOTO_QUALITY = 85
 THUMB_QUALITY = 80
 # The errors Pillow's parsers and decoders raise on a file that is damaged (cut short, corrupt
