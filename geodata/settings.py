@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -95,6 +96,13 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_s: float = 5.0
     mail_from: str = "IOC Cần Thơ <no-reply@cantho.gov.vn>"
+    # Citizens' report photos (geodata/reports/photos.py): where the re-encoded files and their
+    # thumbnails are kept (outside the database, content-addressed; by default the checkout's
+    # var/photos whatever the working directory), and the largest upload taken, in bytes and in
+    # pixels (checked from the header, before any decoding: decompression bombs).
+    photo_dir: Path = Path(__file__).resolve().parent.parent / "var" / "photos"
+    photo_max_bytes: int = 10_000_000
+    photo_max_pixels: int = 40_000_000
 
 
 def session_secret(settings: Settings) -> str:

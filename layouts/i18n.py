@@ -787,6 +787,23 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Trung tâm Điều hành Đô thị thông minh TP. Cần Thơ (IOC)",
         "en": "Cần Thơ Intelligent Operations Center (IOC)",
     },
+    # Citizens' report photos (geodata/reports/photos.py): why an upload was refused, naming it.
+    "photo.not_image": {
+        "vi": "Tệp “{name}” không phải ảnh JPEG, PNG hay WebP.",
+        "en": "The file “{name}” is not a JPEG, PNG or WebP picture.",
+    },
+    "photo.too_big": {
+        "vi": "Ảnh “{name}” lớn hơn {limit} MB: hãy chọn ảnh nhỏ hơn.",
+        "en": "The photo “{name}” is larger than {limit} MB: choose a smaller one.",
+    },
+    "photo.too_many_pixels": {
+        "vi": "Ảnh “{name}” có hơn {limit} triệu điểm ảnh: hãy chọn ảnh nhỏ hơn.",
+        "en": "The photo “{name}” has more than {limit} megapixels: choose a smaller one.",
+    },
+    "photo.broken": {
+        "vi": "Ảnh “{name}” bị hỏng hoặc không đầy đủ: hãy chụp hoặc chọn lại.",
+        "en": "The photo “{name}” is damaged or incomplete: take or choose it again.",
+    },
     # Printable map
     "print.links": {"vi": "In bản đồ:", "en": "Print the map:"},
     "print.title": {"vi": "{type} {name}", "en": "{name} ({type})"},

@@ -394,9 +394,7 @@ class PublicEvent:
 def public_history(conn: Connection, report_id: int) -> list[PublicEvent]:
     """The report's public events, oldest first (never an internal note or who acted)."""
     rows = conn.execute(
-        text(
-            "SELECT at, kind, body FROM public_report_event WHERE report_id = :r ORDER BY at, id"
-        ),
+        text("SELECT at, kind, body FROM public_report_event WHERE report_id = :r ORDER BY at, id"),
         {"r": report_id},
     ).all()
     return [PublicEvent(*row) for row in rows]
