@@ -26,6 +26,7 @@ from routes.downloads import init_downloads
 from routes.errors import init_errors
 from routes.ogc import init_ogc
 from routes.printmap import init_printmap
+from routes.staff import init_staff
 from web.access import current_caller
 from web.request import LANG_COOKIE, current_language, today
 
@@ -101,6 +102,7 @@ compress.compress_mimetypes_set |= {"application/geo+json", "text/csv"}
 init_errors(server)
 init_auth(server)
 init_audit(server)
+init_staff(server)
 init_downloads(server)
 init_printmap(server)
 init_ogc(server)
