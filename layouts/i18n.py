@@ -316,6 +316,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Citizens' reports in your area: late ones first, then the oldest.",
     },
     "staff.language": {"vi": "Ngôn ngữ", "en": "Language"},
+    "staff.language_name": {"vi": "Tiếng Việt", "en": "English"},
     "staff.mail_failed": {
         "vi": "Chưa gửi được e-mail cho người phản ánh (thao tác vẫn được ghi).",
         "en": "The e-mail to the reporter could not be sent (the action is recorded).",

@@ -47,7 +47,7 @@ from geodata.reports.service import (
     act,
     categories,
 )
-from layouts.i18n import CATALOG, fmt_moment, fmt_number, language, t
+from layouts.i18n import CATALOG, LANGUAGES, fmt_moment, fmt_number, language, t
 from layouts.mail import update_message
 from routes.errors import BadRequest, Forbidden, NotFound, page_for
 from web.access import (
@@ -262,7 +262,12 @@ WORDS = (
 
 
 def _words(lang: str) -> dict[str, str]:
-    return {word: t(f"staff.{word}", lang) for word in WORDS}
+    other = "en" if language(lang) == "vi" else "vi"
+    # The switch is written in the language it switches to, as the map's own.
+    return {word: t(f"staff.{word}", lang) for word in WORDS} | {
+        "other_lang": other,
+        "switch": t("staff.language_name", other),
+    }
 
 
 # --- a report's file and its actions -------------------------------------------------------------
@@ -369,7 +374,8 @@ def _render_report(
 
 
 def _language_name(code: str | None) -> str:
-    return {"vi": "Tiếng Việt", "en": "English"}.get(code or "", code or "—")
+    """The citizen's language by its own name (the one their e-mails are written in)."""
+    return t("staff.language_name", code) if code in LANGUAGES else (code or "—")
 
 
 def _event_detail(
