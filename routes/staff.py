@@ -140,7 +140,7 @@ def _refusal_page(message: str, status: int) -> str:
         title=t(f"refusal.title.{status}" if f"refusal.title.{status}" in CATALOG
                 else "refusal.title", lang),
         message=message,
-        back=t("staff.back_queue", lang),
+        queue_label=t("staff.back_queue", lang),
         queue=QUEUE,
         home=t("staff.back", lang),
     )  # fmt: skip

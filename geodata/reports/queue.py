@@ -311,11 +311,15 @@ class MiniMap:
 
 
 def mini_map(conn: Connection, report_id: int) -> MiniMap | None:
-    """The outline of the report's unit with its point, framed with a margin."""
+    """The outline of the report's unit with its point, framed with a margin; the outline
+    simplified to what a box a few hundred pixels wide shows (a surveyed boundary has
+    thousands of vertices)."""
     row = conn.execute(
         text(
             """
-            SELECT ST_AsSVG(u.geom, 0, 5) AS path, ST_XMin(b) AS x0, ST_YMin(b) AS y0,
+            SELECT ST_AsSVG(ST_SimplifyPreserveTopology(u.geom, greatest(
+                     ST_XMax(b) - ST_XMin(b), ST_YMax(b) - ST_YMin(b)) / 500), 0, 6) AS path,
+              ST_XMin(b) AS x0, ST_YMin(b) AS y0,
               ST_XMax(b) AS x1, ST_YMax(b) AS y1, ST_X(r.geom) AS x, ST_Y(r.geom) AS y
             FROM citizen_report r JOIN admin_unit u ON u.id = r.admin_unit_id,
               LATERAL (SELECT ST_Extent(g)::geometry AS b
