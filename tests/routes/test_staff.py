@@ -354,3 +354,17 @@ def test_staff_see_the_unpublished_photos_of_their_reports_only(site: Site) -> N
     other = _sign_in(site, "cr.staff").get(f"{site.base}/xu-ly/anh/{picture.sha256}", timeout=10)
     assert other.status_code == 404
     assert theirs  # cr.staff's own report has no photo
+
+
+def test_a_failed_e_mail_never_fails_the_action(site: Site) -> None:
+    code = _report(site, email=CITIZEN)
+    # Another server on the same database whose SMTP server is down (nothing listens there).
+    with gunicorn({"CANTHO_SMTP_HOST": "127.0.0.1", "CANTHO_SMTP_PORT": str(free_port())},
+                  workers=1) as (base, _):  # fmt: skip
+        broken = Site(base, site.engine, Inbox(), site.photo_dir)
+        response = _act(_sign_in(broken, "nk.staff"), broken, code, action="acknowledge")
+        assert response.status_code == 302 and "mail=0" in response.headers["Location"]
+        shown = _sign_in(broken, "nk.staff").get(base + response.headers["Location"]).text
+    assert "Chưa gửi được e-mail cho người phản ánh (thao tác vẫn được ghi)." in shown
+    assert _state(site, code)[0] == "acknowledged"
+    assert _events(site, code)[-1] == ("acknowledged", "nk.staff", True)
