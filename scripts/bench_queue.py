@@ -9,7 +9,8 @@ its many small wards, is dense), a year of them, the older ones mostly resolved,
 open and some late. Then it times one page of Ninh Kiều's queue (a district: its eleven wards'
 reports, found by shape) per filter, as an official (the owner's rights) and as the district's
 ward staff (their reader role and row-level security), in process: the database's time and the
-queue's own Python, not HTTP. Prints p50/p95 in ms per filter. A measurement, not a test:
+queue's own Python; then the whole page (``/xu-ly``) over HTTP from gunicorn, signed in as the
+same two. Prints p50/p95 in ms per filter. A measurement, not a test:
 nothing here asserts a time (issue 12 asks for p95 ≤ 100 ms). The database is dropped at the
 end unless ``--keep``.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import statistics
 import sys
 import time
@@ -26,10 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import requests
 from sqlalchemy import create_engine, make_url, text
 
 from geodata.ops.dbadmin import create_database, database_url, drop_database
-from geodata.ops.localserver import ROOT
+from geodata.ops.localserver import ROOT, gunicorn
 
 DISTRICT = "916"  # Ninh Kiều
 
@@ -159,6 +162,68 @@ def measure(rounds: int, end: dt.datetime) -> None:
                   f"{p95:>9.1f}{times[-1]:>9.1f}")  # fmt: skip
 
 
+# The page's filters as links (the same as above, over HTTP).
+PAGES = {
+    "open (the page's default)": {},
+    "every status": {"status": "all"},
+    "every status, page 20": {"status": "all", "page": "20"},
+    "overdue only": {"overdue": "1"},
+    "received, waste": {"status": "received", "category": "waste"},
+    "resolved": {"status": "resolved"},
+    "code 'PA-3'": {"status": "all", "code": "PA-3"},
+}
+PASSWORD = "bench queue password 1"
+
+
+def _signed_in(base: str, username: str) -> requests.Session:
+    session = requests.Session()
+    form = session.get(base + "/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token, "no sign-in form"
+    answer = session.post(
+        base + "/login",
+        data={"csrf_token": token.group(1), "username": username, "password": PASSWORD},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert answer.status_code == 302, f"{username} could not sign in"
+    return session
+
+
+def measure_http(url: str, rounds: int) -> None:
+    """The whole page, /xu-ly?unit=916&…, from gunicorn (2 workers, as `make run`): the queue,
+    the filters' choices and the HTML, for a signed-in official and the district's ward staff."""
+    from geodata.accounts.users import add_user
+    from geodata.db import get_engine
+
+    with get_engine().begin() as conn:
+        conn.execute(text("DELETE FROM app_user WHERE username LIKE 'bench.%'"))
+        add_user(conn, "bench.official", PASSWORD, "official", [])
+        add_user(conn, "bench.ward", PASSWORD, "ward_staff", [DISTRICT])
+    print(f"\nthe page over HTTP (gunicorn, 2 workers), {rounds} requests per row")
+    print(f"{'filter':<28}{'caller':<12}{'KB':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    with gunicorn({"DATABASE_URL": url}, workers=2) as (base, _):
+        sessions = {"official": _signed_in(base, "bench.official"),
+                    "ward staff": _signed_in(base, "bench.ward")}  # fmt: skip
+        for name, params in PAGES.items():
+            for who, session in sessions.items():
+                times, size = [], 0
+                for n in range(rounds + 5):
+                    started = time.perf_counter()
+                    answer = session.get(
+                        base + "/xu-ly", params={"unit": DISTRICT, **params}, timeout=60
+                    )
+                    elapsed = (time.perf_counter() - started) * 1000
+                    assert answer.status_code == 200, answer.text[:300]
+                    if n >= 5:
+                        times.append(elapsed)
+                        size = len(answer.content)
+                times.sort()
+                p95 = times[max(0, round(0.95 * len(times)) - 1)]
+                print(f"{name:<28}{who:<12}{size / 1024:>8.0f}{statistics.median(times):>9.1f}"
+                      f"{p95:>9.1f}{times[-1]:>9.1f}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=200, help="queries per filter and caller")
@@ -185,6 +250,7 @@ def main() -> None:
         if not args.reuse:
             build(url, args.reports, end)
         measure(args.rounds, end)
+        measure_http(url, args.rounds)
     finally:
         from geodata.db import get_engine
 
