@@ -286,7 +286,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "csv.incident": {"vi": "Loại sự cố", "en": "Incident type"},
     "csv.severity": {"vi": "Mức độ", "en": "Severity"},
     "csv.capacity": {"vi": "Quy mô", "en": "Capacity"},
-    "csv.category": {"vi": "Loại phản ánh (mã)", "en": "Category (code)"},
+    "csv.category_code": {"vi": "Loại phản ánh (mã)", "en": "Category (code)"},
     "csv.category_vi": {"vi": "Loại phản ánh", "en": "Category (Vietnamese)"},
     "csv.category_en": {"vi": "Loại phản ánh (tiếng Anh)", "en": "Category"},
     "csv.status": {"vi": "Trạng thái", "en": "Status"},
