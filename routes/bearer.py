@@ -1,9 +1,10 @@
-"""Bearer tokens on HTTP routes, shared by the sensor ingestion API and the OGC API: the
-``WWW-Authenticate`` challenge of a 401, the audit entry of a refused token, and the lockout of
-an address that sent too many bad tokens (who the token speaks for: ``web.access``).
+"""Bearer tokens on HTTP routes, shared by the sensor ingestion API, the OGC API and Open311's
+API keys: the ``WWW-Authenticate`` challenge of a 401, the audit entry of a refused token, and
+the lockout of an address that sent too many bad tokens (who the token speaks for:
+``web.access``).
 
 Refused tokens are counted in the audit log (like failed sign-ins), so the lockout holds across
-every server process; both APIs' refusals count together, so a guesser gains nothing by
+every server process; the APIs' refusals count together, so a guesser gains nothing by
 switching from one to the other. A request refused by the lockout is not logged again, so a
 flood cannot grow the log.
 """
@@ -20,8 +21,8 @@ from geodata.accounts.users import audit
 from geodata.db import scope, transaction
 from geodata.settings import get_settings
 
-# Audit actions whose "denied" entries are bad tokens (ingestion API, OGC API).
-TOKEN_ACTIONS = ("ingest", "ogc_token")
+# Audit actions whose "denied" entries are bad tokens (ingestion API, OGC API, Open311 API keys).
+TOKEN_ACTIONS = ("ingest", "ogc_token", "open311_key")
 REALM = "cantho-ioc"
 
 

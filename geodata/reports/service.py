@@ -222,9 +222,12 @@ def submit(
     now: dt.datetime,
     today: dt.date,
     address: str | None = None,
+    *,
+    api_key: str | None = None,
 ) -> Submitted:
     """Check and store a citizen's report (with the owner's rights: the caller has checked the
-    request itself), its contact apart, and its first event; nothing is written on a refusal."""
+    request itself), its contact apart, and its first event; nothing is written on a refusal.
+    ``api_key``: the label of the Open311 API key it came through, noted in the audit log."""
     category, unit_id, unit_code = check(conn, new, today)
     x, y = _location(new.lon, new.lat)
     agency = _agency(conn, category, unit_id)
@@ -270,8 +273,10 @@ def submit(
              "l": new.language},
         )  # fmt: skip
     _event(conn, int(report_id), "received", None, True, now=now)
-    audit(conn, "report_submit", "success", None, address,
-          {"report": code, "category": category.code, "unit": unit_code})  # fmt: skip
+    detail = {"report": code, "category": category.code, "unit": unit_code}
+    if api_key is not None:
+        detail |= {"source": new.source, "api_key": api_key}
+    audit(conn, "report_submit", "success", None, address, detail)
     return Submitted(int(report_id), code, unit_code, agency, due)
 
 
