@@ -15,6 +15,7 @@ import datetime as dt
 import math
 
 import flask
+from sqlalchemy import Connection
 
 from geodata.accounts.tokens import TokenRefused, recent_token_refusals
 from geodata.accounts.users import audit
@@ -45,12 +46,17 @@ def audit_refusal(action: str, refused: TokenRefused, subject_key: str) -> None:
 
 def retry_after_failures(address: str | None) -> int | None:
     """Seconds to wait when this address sent too many bad tokens lately, else None."""
+    with scope(None), transaction() as conn:
+        return lockout_wait(conn, address)
+
+
+def lockout_wait(conn: Connection, address: str | None) -> int | None:
+    """:func:`retry_after_failures` in the caller's transaction (with the owner's rights)."""
     settings = get_settings()
     window = dt.timedelta(minutes=settings.ingest_token_failure_window_min)
-    with scope(None), transaction() as conn:
-        count, oldest = recent_token_refusals(
-            conn, address, TOKEN_ACTIONS, window, settings.ingest_token_failures
-        )
+    count, oldest = recent_token_refusals(
+        conn, address, TOKEN_ACTIONS, window, settings.ingest_token_failures
+    )
     if count < settings.ingest_token_failures or oldest is None:
         return None
     return max(1, math.ceil((oldest + window - dt.datetime.now(dt.UTC)).total_seconds()))

@@ -117,6 +117,12 @@ def _retry_after(exc: TooManyRequests) -> dict[str, str]:
     return {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
 
 
+def _limit_retry_after(exc: RateLimitExceeded) -> dict[str, str]:
+    """The limit's window, the longest wait. A limiter that sends its rate-limit headers (the
+    OGC API's) replaces it with the exact wait."""
+    return {"Retry-After": str(exc.limit.limit.get_expiry())}
+
+
 @dataclass(frozen=True)
 class Answer:
     """How one kind of refusal is answered: its status, its name in a problem document, the
@@ -139,8 +145,10 @@ ANSWERS: dict[type[Exception], Answer] = {
     UnsupportedMediaType: Answer(415, "UnsupportedMediaType"),
     Unprocessable: Answer(422, "UnprocessableContent"),
     TooManyRequests: Answer(429, "TooManyRequests", _retry_after),
-    # The OGC API's rate limit (Flask-Limiter adds Retry-After to the answer itself).
-    RateLimitExceeded: Answer(429, "TooManyRequests", message_key="ogc.error.rate_limited"),
+    # Flask-Limiter's limits (the OGC API's, Open311's).
+    RateLimitExceeded: Answer(
+        429, "TooManyRequests", _limit_retry_after, message_key="ogc.error.rate_limited"
+    ),
 }
 
 

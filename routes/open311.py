@@ -54,6 +54,7 @@ import flask
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from sqlalchemy import Connection
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -68,7 +69,7 @@ from geodata.reports.service import Category, NewReport, ReportRefused
 from geodata.settings import get_settings
 from layouts.i18n import CATALOG, DEFAULT_LANGUAGE, LANGUAGES, fmt_moment, language, t
 from routes import errors
-from routes.bearer import audit_refusal, retry_after_failures
+from routes.bearer import audit_refusal, lockout_wait
 from web.request import LANG_COOKIE, today
 
 PREFIX = "/open311/v2"
@@ -447,21 +448,21 @@ def _key_identity() -> str:
     return "key:" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def _authenticate(form: MultiDict[str, str], lang: str) -> KeyHolder:
-    """The API key's holder; 403 for a missing or bad key (a bad one audited), 429 while this
-    address is locked out for bad keys and tokens."""
+def _authenticate(conn: Connection, form: MultiDict[str, str], lang: str) -> KeyHolder:
+    """The API key's holder, read in ``conn`` (the owner's rights); 403 for a missing or bad key
+    (a bad one audited apart, so the entry stays), 429 while this address is locked out for bad
+    keys and tokens."""
     key = form.get("api_key", "").strip()
     if not key:
         raise errors.Forbidden(t("open311.error.no_api_key", lang), lang=lang)
-    wait = retry_after_failures(flask.request.remote_addr)
+    wait = lockout_wait(conn, flask.request.remote_addr)
     if wait is not None:
         raise errors.TooManyRequests(
             t("open311.error.locked", lang, minutes=math.ceil(wait / 60)),
             retry_after=wait, lang=lang,
         )  # fmt: skip
     try:
-        with scope(None), transaction() as conn:  # keys are the owner's to read
-            return authenticate_key(conn, key)
+        return authenticate_key(conn, key)
     except TokenRefused as refused:
         audit_refusal("open311_key", refused, "key")
         raise errors.Forbidden(t("open311.error.api_key", lang), lang=lang) from None
@@ -528,12 +529,14 @@ def create_request(fmt: str) -> flask.Response:
     form = _form()
     _jurisdiction(flask.request.args)
     _jurisdiction(form)
-    holder = _authenticate(form, lang)
-    new = new_report(form, lang)
     now = dt.datetime.now(CITY_TZ)
+    # With the owner's rights (keys are the owner's to read; a report is stored as the report
+    # page stores it, once the request is checked), in one transaction: a refusal at any step
+    # rolls back all of it.
     try:
-        # With the owner's rights, once the key and the form are checked (as the report page).
         with scope(None), transaction() as conn:
+            holder = _authenticate(conn, form, lang)
+            new = new_report(form, lang)
             sent = service.submit(
                 conn, new, now, today(), flask.request.remote_addr, api_key=holder.label
             )
@@ -573,7 +576,9 @@ def init_open311(server: flask.Flask) -> None:
         get_remote_address,
         app=server,
         storage_uri=settings.ogc_rate_limit_storage,
-        headers_enabled=True,
+        # No X-RateLimit headers (not in the specification): each would cost every request
+        # one more read of the counters. A 429 still says when to come back (Retry-After).
+        headers_enabled=False,
         strategy=settings.ogc_rate_limit_strategy,
         key_prefix="open311",
     )
