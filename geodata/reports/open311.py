@@ -83,8 +83,11 @@ def requests(conn: Connection, wanted: RequestFilter) -> list[RequestRow]:
     clauses: list[str] = []
     params: dict[str, object] = {"limit": wanted.limit}
     if wanted.codes:
+        # As typed (codes kept from the flood reports before tracking codes) or normalised.
         clauses.append("r.code = ANY(:codes)")
-        params["codes"] = [rules.normal_code(c) for c in wanted.codes]
+        params["codes"] = [c.strip() for c in wanted.codes] + [
+            rules.normal_code(c) for c in wanted.codes
+        ]
     else:
         if wanted.categories:
             clauses.append("r.category = ANY(:categories)")

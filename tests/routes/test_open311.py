@@ -23,7 +23,7 @@ from domain.clock import CITY_TZ
 from geodata.accounts.open311_keys import add_key, revoke_key
 from geodata.reports import service
 from geodata.reports.service import Action
-from tests.dbutil import locked_out_address
+from tests.dbutil import add_flood_report, locked_out_address
 from tests.servers import clear_of_window_edge, gunicorn
 
 NINH_KIEU = (105.775, 10.03)  # lon, lat of a point in Ninh Kiều
@@ -273,6 +273,14 @@ def test_a_hidden_report_is_not_found(base, city, key, fmt) -> None:
     assert _errors(response, fmt)[0][0] == 404
     listed = requests.get(f"{base}/requests.json", params={"service_request_id": code}, timeout=30)
     assert listed.json() == []
+
+
+def test_a_report_kept_from_before_tracking_codes_is_found_by_its_code(base, city) -> None:
+    # A flood report written as before issue 12 (through the flood_report view), its own code.
+    code = add_flood_report(city, "916", dt.datetime.now(CITY_TZ) - dt.timedelta(days=2))
+    assert not code.upper().startswith("PA-")
+    for fmt in FORMATS:
+        assert _get_one(base, code, fmt)["service_request_id"] == code
 
 
 def _codes(base: str, fmt: str, **params: str) -> list[str]:
