@@ -173,6 +173,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Thiếu service_code (loại phản ánh).",
         "en": "service_code was not provided.",
     },
+    "open311.error.path": {
+        "vi": "Không có “{value}” trong Open311 GeoReport v2 (xem discovery.xml).",
+        "en": "There is no “{value}” in Open311 GeoReport v2 (see discovery.xml).",
+    },
     "open311.error.rate_limited": {
         "vi": "Quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.",
         "en": "Too many requests. Please try again in a few minutes.",

@@ -555,6 +555,11 @@ def create_request(fmt: str) -> flask.Response:
     return response
 
 
+def unknown(anything: str) -> flask.Response:
+    """Any other path under the API: not found, in the specification's error format."""
+    raise errors.NotFound(t("open311.error.path", current_lang(), value=anything[:80]))
+
+
 # --- registration --------------------------------------------------------------------------------
 
 ROUTES: list[tuple[str, Any, tuple[str, ...]]] = [
@@ -564,6 +569,7 @@ ROUTES: list[tuple[str, Any, tuple[str, ...]]] = [
     ("/requests.<fmt>", get_requests, ("GET",)),
     ("/requests/<service_request_id>.<fmt>", get_request, ("GET",)),
     ("/tokens/<token>.<fmt>", get_token, ("GET",)),
+    ("/<path:anything>", unknown, ("GET", "POST")),
 ]
 for _rule, _view, _methods in ROUTES:
     blueprint.add_url_rule(_rule, _view.__name__, _view, methods=list(_methods))

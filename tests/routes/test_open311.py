@@ -338,9 +338,12 @@ def test_bad_query_parameters_are_refused_by_name(base, params, named) -> None:
         assert code == expected and named in description
 
 
-def test_an_unknown_format_or_token_is_not_found(base) -> None:
+def test_an_unknown_format_path_or_token_is_not_found(base) -> None:
     response = requests.get(f"{base}/services.csv", timeout=30)
     assert response.status_code == 404 and _errors(response, "xml")[0][0] == 404
+    for path, fmt in (("requests/PA-1/notes.json", "json"), ("v3/services.xml", "xml")):
+        response = requests.get(f"{base}/{path}", timeout=30)
+        assert response.status_code == 404 and path in _errors(response, fmt)[0][1]
     # Request ids are returned at once ("realtime"): no token is ever issued.
     for fmt in FORMATS:
         response = requests.get(f"{base}/tokens/123456.{fmt}", timeout=30)
