@@ -117,12 +117,6 @@ def _retry_after(exc: TooManyRequests) -> dict[str, str]:
     return {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
 
 
-def _limit_retry_after(exc: RateLimitExceeded) -> dict[str, str]:
-    """The limit's window, the longest wait. A limiter that sends its rate-limit headers (the
-    OGC API's) replaces it with the exact wait."""
-    return {"Retry-After": str(exc.limit.limit.get_expiry())}
-
-
 @dataclass(frozen=True)
 class Answer:
     """How one kind of refusal is answered: its status, its name in a problem document, the
@@ -145,10 +139,8 @@ ANSWERS: dict[type[Exception], Answer] = {
     UnsupportedMediaType: Answer(415, "UnsupportedMediaType"),
     Unprocessable: Answer(422, "UnprocessableContent"),
     TooManyRequests: Answer(429, "TooManyRequests", _retry_after),
-    # Flask-Limiter's limits (the OGC API's, Open311's).
-    RateLimitExceeded: Answer(
-        429, "TooManyRequests", _limit_retry_after, message_key="ogc.error.rate_limited"
-    ),
+    # The OGC API's rate limit (Flask-Limiter adds Retry-After to the answer itself).
+    RateLimitExceeded: Answer(429, "TooManyRequests", message_key="ogc.error.rate_limited"),
 }
 
 
@@ -170,14 +162,14 @@ def page_for(blueprint: flask.Blueprint, render: Callable[[str, int], str]) -> N
 
 
 # Formats of their own for an area's refusals, by blueprint name: (exception, its row of the
-# table, its message) → the answer's body and its whole Content-Type (Open311's list of errors,
-# in XML or JSON as its URL asks). The table still gives the status and the headers.
-_BODIES: dict[str, Callable[[BaseException, Answer, str], tuple[str, str]]] = {}
+# table, its message) → the answer's body, its whole Content-Type and any headers of its own
+# (Open311's list of errors, in XML or JSON as its URL asks). The table still gives the status
+# and its headers.
+Writer = Callable[[BaseException, Answer, str], tuple[str, str, dict[str, str]]]
+_BODIES: dict[str, Writer] = {}
 
 
-def body_for(
-    blueprint: flask.Blueprint, write: Callable[[BaseException, Answer, str], tuple[str, str]]
-) -> None:
+def body_for(blueprint: flask.Blueprint, write: Writer) -> None:
     """Write every refusal of ``blueprint``'s routes with ``write`` (its own error format)."""
     _BODIES[blueprint.name] = write
 
@@ -244,8 +236,9 @@ def answer(exc: BaseException) -> flask.Response:
     form = wanted()
     write = _BODIES.get(flask.request.blueprint or "")
     if write is not None:
-        body, content_type = write(exc, row, detail)
+        body, content_type, headers = write(exc, row, detail)
         response = flask.Response(body, status=row.status, content_type=content_type)
+        response.headers.update(headers)
     elif form == "json":
         body = json.dumps(problem(exc, row, detail, lang), ensure_ascii=False)
         response = flask.Response(body, status=row.status, mimetype=PROBLEM)

@@ -171,13 +171,18 @@ def _respond(fmt: str, root: str, content: Any, status: int = 200) -> flask.Resp
     return response
 
 
-def write_error(exc: BaseException, row: errors.Answer, detail: str) -> tuple[str, str]:
+def write_error(
+    exc: BaseException, row: errors.Answer, detail: str
+) -> tuple[str, str, dict[str, str]]:
     """A refusal as the specification writes errors (``routes.errors`` gives the status)."""
+    headers: dict[str, str] = {}
     if isinstance(exc, RateLimitExceeded):
         detail = t("open311.error.rate_limited", current_lang())
+        # The limit's window: the longest wait (this limiter sends no rate-limit headers).
+        headers["Retry-After"] = str(exc.limit.limit.get_expiry())
     fmt = _asked_format()
     listed = [{"code": row.status, "description": detail}]
-    return serialize(fmt, "errors", listed), f"{MEDIA_TYPES[fmt]}; charset=utf-8"
+    return serialize(fmt, "errors", listed), f"{MEDIA_TYPES[fmt]}; charset=utf-8", headers
 
 
 def w3c(moment: dt.datetime | None) -> str | None:
@@ -583,7 +588,7 @@ def init_open311(server: flask.Flask) -> None:
         app=server,
         storage_uri=settings.ogc_rate_limit_storage,
         # No X-RateLimit headers (not in the specification): each would cost every request
-        # one more read of the counters. A 429 still says when to come back (Retry-After).
+        # one more read of the counters. A 429 still says when to come back (write_error).
         headers_enabled=False,
         strategy=settings.ogc_rate_limit_strategy,
         key_prefix="open311",
