@@ -25,6 +25,7 @@ from routes.auth import init_auth, init_csp
 from routes.downloads import init_downloads
 from routes.errors import init_errors
 from routes.ogc import init_ogc
+from routes.open311 import init_open311
 from routes.printmap import init_printmap
 from web.access import current_caller
 from web.request import LANG_COOKIE, current_language, today
@@ -104,6 +105,7 @@ init_audit(server)
 init_downloads(server)
 init_printmap(server)
 init_ogc(server)
+init_open311(server)
 init_api(server)
 # Dash finishes its set-up (the component libraries whose scripts it serves, the callback map)
 # in the first request of each process; gunicorn's other threads then serve scripts and callbacks

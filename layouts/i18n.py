@@ -113,6 +113,110 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The form expired; please try again.",
     },
     "auth.public": {"vi": "Khách (dữ liệu công khai)", "en": "Guest (public data)"},
+    # --- Open311 GeoReport v2 (routes/open311.py) ---
+    "open311.datatype.number": {
+        "vi": "Một số không âm, ví dụ 25",
+        "en": "A number, 0 or more, e.g. 25",
+    },
+    "open311.error.api_key": {
+        "vi": "api_key không hợp lệ hoặc đã bị thu hồi: không thể gửi phản ánh.",
+        "en": "Invalid or revoked api_key: cannot create the request.",
+    },
+    "open311.error.attribute_list": {
+        "vi": "attribute[{code}][]: thông tin này chỉ nhận một giá trị.",
+        "en": "attribute[{code}][]: this attribute takes one value only.",
+    },
+    "open311.error.body": {
+        "vi": "Hãy gửi yêu cầu dạng application/x-www-form-urlencoded (không nhận {value}).",
+        "en": "Send the request as application/x-www-form-urlencoded ({value} is not read).",
+    },
+    "open311.error.date": {
+        "vi": "{name}: “{value}” không phải thời điểm theo định dạng W3C, "
+        "ví dụ 2026-12-01T00:00:00+07:00.",
+        "en": "{name}: “{value}” is not a W3C date and time, e.g. 2026-12-01T00:00:00+07:00.",
+    },
+    "open311.error.date_order": {
+        "vi": "start_date phải trước end_date.",
+        "en": "start_date must come before end_date.",
+    },
+    "open311.error.date_span": {
+        "vi": "Khoảng từ start_date đến end_date tối đa {days} ngày.",
+        "en": "start_date to end_date may span {days} days at most.",
+    },
+    "open311.error.form": {
+        "vi": "Biểu mẫu hỏng: không đọc được dạng application/x-www-form-urlencoded bằng UTF-8.",
+        "en": "Broken form: it does not read as application/x-www-form-urlencoded in UTF-8.",
+    },
+    "open311.error.format": {
+        "vi": "Định dạng “{value}” không có: dùng .xml hoặc .json.",
+        "en": "There is no format “{value}”: use .xml or .json.",
+    },
+    "open311.error.jurisdiction": {
+        "vi": "Không có jurisdiction_id “{value}”: API này chỉ phục vụ “{ours}”.",
+        "en": "jurisdiction_id “{value}” was not found: this API serves “{ours}” only.",
+    },
+    "open311.error.location": {
+        "vi": "lat và long là bắt buộc: địa chỉ (address_string, address_id) không được "
+        "chuyển thành tọa độ.",
+        "en": "lat and long are required: addresses (address_string, address_id) are not "
+        "geocoded here.",
+    },
+    "open311.error.locked": {
+        "vi": "Quá nhiều khóa API sai từ địa chỉ này. Vui lòng thử lại sau {minutes} phút.",
+        "en": "Too many bad API keys from this address. Please try again in {minutes} minutes.",
+    },
+    "open311.error.no_api_key": {
+        "vi": "Thiếu api_key: cần khóa API để gửi phản ánh.",
+        "en": "api_key is missing: creating a request needs an API key.",
+    },
+    "open311.error.no_service_code": {
+        "vi": "Thiếu service_code (loại phản ánh).",
+        "en": "service_code was not provided.",
+    },
+    "open311.error.path": {
+        "vi": "Không có “{value}” trong Open311 GeoReport v2 (xem discovery.xml).",
+        "en": "There is no “{value}” in Open311 GeoReport v2 (see discovery.xml).",
+    },
+    "open311.error.rate_limited": {
+        "vi": "Quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.",
+        "en": "Too many requests. Please try again in a few minutes.",
+    },
+    "open311.error.request": {
+        "vi": "Không có phản ánh công khai với mã “{value}”.",
+        "en": "There is no published request “{value}”.",
+    },
+    "open311.error.service_code": {
+        "vi": "Không có loại phản ánh (service_code) “{value}”.",
+        "en": "service_code “{value}” was not found.",
+    },
+    "open311.error.status": {
+        "vi": "status “{value}” không hợp lệ: dùng open hoặc closed.",
+        "en": "status “{value}” is not valid: use open or closed.",
+    },
+    "open311.error.token": {
+        "vi": "Không có token “{value}”: mã phản ánh được trả ngay khi gửi, không qua token.",
+        "en": "token “{value}” was not found: request ids are returned at once, never tokens.",
+    },
+    "open311.error.too_large": {
+        "vi": "Yêu cầu quá lớn (tối đa {limit} byte).",
+        "en": "The request is too large (at most {limit} bytes).",
+    },
+    "open311.key_service": {
+        "vi": "Đọc dữ liệu không cần khóa. Khóa API để gửi phản ánh do Trung tâm IOC Cần Thơ cấp.",
+        "en": "Reading needs no key. API keys for sending reports are issued by the Cần Thơ IOC.",
+    },
+    "open311.notice": {
+        "vi": "Đã nhận phản ánh {code}. Hạn tiếp nhận: {ack}; hạn xử lý: {resolve}.",
+        "en": "Report {code} received. To be acknowledged by {ack} and resolved by {resolve}.",
+    },
+    "open311.notice.media": {
+        "vi": "Ảnh tại media_url không được tải về; ảnh chỉ nhận qua trang phản ánh.",
+        "en": "The media at media_url is not fetched; photos are taken on the report page only.",
+    },
+    "open311.service": {
+        "vi": "{name} — do {agency} xử lý.",
+        "en": "{name}, handled by {agency}.",
+    },
     # --- citizens' reports (My City) ---
     "report.error.no_category": {
         "vi": "Hãy chọn loại phản ánh.",

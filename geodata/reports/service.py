@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import IntegrityError
 
 from domain import reports as rules
 from domain.workdays import add_working_days
@@ -222,9 +221,12 @@ def submit(
     now: dt.datetime,
     today: dt.date,
     address: str | None = None,
+    *,
+    api_key: str | None = None,
 ) -> Submitted:
     """Check and store a citizen's report (with the owner's rights: the caller has checked the
-    request itself), its contact apart, and its first event; nothing is written on a refusal."""
+    request itself), its contact apart, and its first event; nothing is written on a refusal.
+    ``api_key``: the label of the Open311 API key it came through, noted in the audit log."""
     category, unit_id, unit_code = check(conn, new, today)
     x, y = _location(new.lon, new.lat)
     agency = _agency(conn, category, unit_id)
@@ -232,31 +234,30 @@ def submit(
     depth = new.attributes.get("depth_cm")
     for _ in range(5):  # a tracking code already taken (rare): draw another
         code = rules.new_tracking_code()
-        try:
-            with conn.begin_nested():
-                report_id = conn.scalar(
-                    text(
-                        """
-                        INSERT INTO citizen_report (code, source, geom, admin_unit_id,
-                          reported_at, depth_cm, description, category, attributes, agency_code,
-                          ack_due, resolve_due)
-                        VALUES (:code, :source, ST_SetSRID(ST_MakePoint(:x, :y), 4326), :unit,
-                          :now, :depth, :description, :category, CAST(:attributes AS jsonb),
-                          :agency, :ack_due, :resolve_due)
-                        RETURNING id
-                        """
-                    ),
-                    {"code": code, "source": new.source, "x": x, "y": y, "unit": unit_id,
-                     "now": now, "depth": None if depth in (None, "") else float(depth),
-                     "description": (new.description or "").strip() or None,
-                     "category": category.code, "attributes": json.dumps(new.attributes),
-                     "agency": agency, "ack_due": due.acknowledge,
-                     "resolve_due": due.resolve},
-                )  # fmt: skip
+        # ON CONFLICT on the code alone (no savepoint per report): a taken code inserts nothing
+        # and returns no id; any other refusal of the database still raises.
+        report_id = conn.scalar(
+            text(
+                """
+                INSERT INTO citizen_report (code, source, geom, admin_unit_id,
+                  reported_at, depth_cm, description, category, attributes, agency_code,
+                  ack_due, resolve_due)
+                VALUES (:code, :source, ST_SetSRID(ST_MakePoint(:x, :y), 4326), :unit,
+                  :now, :depth, :description, :category, CAST(:attributes AS jsonb),
+                  :agency, :ack_due, :resolve_due)
+                ON CONFLICT (code) DO NOTHING
+                RETURNING id
+                """
+            ),
+            {"code": code, "source": new.source, "x": x, "y": y, "unit": unit_id,
+             "now": now, "depth": None if depth in (None, "") else float(depth),
+             "description": (new.description or "").strip() or None,
+             "category": category.code, "attributes": json.dumps(new.attributes),
+             "agency": agency, "ack_due": due.acknowledge,
+             "resolve_due": due.resolve},
+        )  # fmt: skip
+        if report_id is not None:
             break
-        except IntegrityError as error:
-            if "citizen_report_code_key" not in str(error.orig):
-                raise
     else:  # pragma: no cover - five repeats of an 8-billion draw
         raise RuntimeError("could not draw a free tracking code")
     if new.name or new.phone or new.email:
@@ -270,8 +271,10 @@ def submit(
              "l": new.language},
         )  # fmt: skip
     _event(conn, int(report_id), "received", None, True, now=now)
-    audit(conn, "report_submit", "success", None, address,
-          {"report": code, "category": category.code, "unit": unit_code})  # fmt: skip
+    detail = {"report": code, "category": category.code, "unit": unit_code}
+    if api_key is not None:
+        detail |= {"source": new.source, "api_key": api_key}
+    audit(conn, "report_submit", "success", None, address, detail)
     return Submitted(int(report_id), code, unit_code, agency, due)
 
 
