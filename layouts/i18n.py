@@ -242,8 +242,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "citizen.comment": {"vi": "Nhận xét", "en": "Comment"},
     "citizen.contact": {"vi": "Liên hệ", "en": "Contact"},
     "citizen.coords_hint": {
-        "vi": "Hoặc nhập tọa độ, ví dụ 10.0341 và 105.7851.",
-        "en": "Or type the coordinates, e.g. 10.0341 and 105.7851.",
+        "vi": "Hoặc nhập tọa độ, ví dụ 10.03 và 105.775.",
+        "en": "Or type the coordinates, e.g. 10.03 and 105.775.",
     },
     "citizen.description": {"vi": "Mô tả", "en": "Description"},
     "citizen.description_hint": {
@@ -324,7 +324,7 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "citizen.nearby.support": {"vi": "Tôi cũng gặp vấn đề này", "en": "I have this problem too"},
     "citizen.nearby.title": {"vi": "Đã có người phản ánh?", "en": "Already reported?"},
-    "citizen.new_report": {"vi": "Gửi phản ánh khác", "en": "Report another problem"},
+    "citizen.new_report": {"vi": "Gửi phản ánh mới", "en": "Report a new problem"},
     "citizen.noscript": {
         "vi": "Bản đồ cần JavaScript: hãy nhập tọa độ bên dưới.",
         "en": "The map needs JavaScript: type the coordinates below.",

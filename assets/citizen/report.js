@@ -147,6 +147,7 @@
           if (!point()) {
             var b = data.bbox;
             var bounds = b ? L.latLngBounds([[b[1], b[0]], [b[3], b[2]]]) : layer.getBounds();
+            map.invalidateSize();  // the box was hidden until now
             map.fitBounds(bounds, { animate: false });
           }
         })
