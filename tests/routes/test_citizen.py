@@ -322,6 +322,10 @@ REFUSALS = [
     ({}, [(f"anh-{n}.jpg", b"") for n in range(4)], 422, "Ảnh: Tối đa 3 ảnh.",
      "step-description"),
     ({}, [("lon.jpg", "BIG")], 413, "Ảnh: Ảnh “lon.jpg” lớn hơn 1 MB", "step-description"),
+    # Good photos with a refused report: no file is written for it either.
+    ({"lon": str(HO_CHI_MINH_CITY[0]), "lat": str(HO_CHI_MINH_CITY[1])},
+     [("tot.jpg", b""), ("tot-2.jpg", b"")], 422, "Vị trí: Vị trí nằm ngoài địa bàn Cần Thơ.",
+     "step-location"),
 ]  # fmt: skip
 
 
