@@ -107,13 +107,13 @@
     }
 
     // --- the pin ---
-    function place(lat, lon, fromMap) {
+    function place(lat, lon, keepView) {
       latInput.value = lat.toFixed(6);
       lonInput.value = lon.toFixed(6);
       if (map) {
         if (marker) marker.setLatLng([lat, lon]);
         else marker = L.marker([lat, lon], { keyboard: false }).addTo(map);
-        if (!fromMap) map.setView([lat, lon], Math.max(map.getZoom(), 16), { animate: false });
+        if (!keepView) map.setView([lat, lon], Math.max(map.getZoom(), 16), { animate: false });
       }
       askNearby();
     }
@@ -123,7 +123,8 @@
       if (!box || typeof L === "undefined") return;
       box.hidden = false;
       document.getElementById("map-hint").hidden = false;
-      map = L.map(box, { zoomControl: true, attributionControl: true });
+      // Half zoom steps: the whole city fits a phone's width more snugly.
+      map = L.map(box, { zoomControl: true, attributionControl: true, zoomSnap: 0.5 });
       var tiles = box.getAttribute("data-tile-url");
       if (tiles) {
         L.tileLayer(tiles, { attribution: box.getAttribute("data-tile-attribution"), maxZoom: 19 })
@@ -152,7 +153,11 @@
           }
         })
         .catch(function () { /* the map without outlines still takes a tap */ });
-      map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, true); });
+      map.on("click", function (e) {
+        // A tap on the whole city is rough: the pin goes there and the map comes closer, so that
+        // a second tap can put it on the right house.
+        place(e.latlng.lat, e.latlng.lng, map.getZoom() >= 14);
+      });
       var at = point();
       if (at) place(at[0], at[1], false);
     }
