@@ -313,9 +313,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "citizen.map_label": {"vi": "Bản đồ chọn vị trí", "en": "Map to pick the place"},
     "citizen.name": {"vi": "Họ tên", "en": "Name"},
     "citizen.nearby.intro": {
-        "vi": "Phản ánh cùng loại còn mở trong vòng {metres} m. Nếu đúng vấn đề của bạn, hãy "
+        "vi": "Phản ánh cùng loại còn mở trong vòng {metres}\u00a0m. Nếu đúng vấn đề của bạn, hãy "
         "cùng phản ánh thay vì gửi trùng.",
-        "en": "Open reports of the same kind within {metres} m. If one is your problem, add "
+        "en": "Open reports of the same kind within {metres}\u00a0m. If one is your problem, add "
         "yourself to it instead of sending it again.",
     },
     "citizen.nearby.none": {

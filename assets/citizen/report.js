@@ -75,8 +75,14 @@
         li.appendChild(head);
         var meta = document.createElement("div");
         meta.className = "meta";
-        meta.textContent = report.reported + " · " + msg("supporters") + ": " + report.supporters +
-          (report.overdue ? " · " + msg("overdue") : "");
+        meta.textContent = report.reported + " · " + msg("supporters") + ": " + report.supporters;
+        if (report.overdue) {
+          var late = document.createElement("span");
+          late.className = "overdue";
+          late.textContent = msg("overdue");
+          meta.appendChild(document.createTextNode(" "));
+          meta.appendChild(late);
+        }
         li.appendChild(meta);
         if (report.description) {
           var text = document.createElement("p");
