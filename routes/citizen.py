@@ -29,12 +29,13 @@ through ``geodata.reports`` with the owner's rights once this module has checked
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import math
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any, cast
 from urllib.parse import urlencode
 
 import flask
@@ -42,6 +43,7 @@ from flask_limiter import Limiter
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from limits import RateLimitItem, parse
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import parse_form_data
 
 from domain import reports as rules
 from domain.clock import CITY_TZ
@@ -318,16 +320,45 @@ def _report_refused(exc: ReportRefused, lang: str) -> str:
     return t(exc.key, lang, **values)
 
 
-def _drain() -> None:
-    """Read and drop the rest of a body we refuse unread (up to a bound), so that the browser
-    gets the answer instead of a connection reset while it is still sending."""
-    stream = flask.request.environ.get("wsgi.input")
-    left = min(flask.request.content_length or 0, 8 * _body_limit())
-    while stream is not None and left > 0:
-        chunk = stream.read(min(left, 1 << 20))
-        if not chunk:
-            break
-        left -= len(chunk)
+class _Discard(io.RawIOBase):
+    """Where the files of a form too large to take go: nowhere (their bytes are only read)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        return len(data)
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+
+def _discarded(
+    total_content_length: int | None,
+    content_type: str | None,
+    filename: str | None,
+    content_length: int | None = None,
+) -> IO[bytes]:
+    """werkzeug's stream factory for a file part: a sink."""
+    return cast(IO[bytes], _Discard())
+
+
+def _typed_fields_only() -> Entries | None:
+    """The typed fields of a form too large to take, its files read and dropped, so that the
+    form comes back with them (and the browser gets the answer rather than a connection reset
+    while it is still sending). A body beyond eight times the limit is not read at all."""
+    if (flask.request.content_length or 0) > 8 * _body_limit():
+        return None
+    _, form, _ = parse_form_data(
+        flask.request.environ,
+        stream_factory=_discarded,
+        max_form_memory_size=1_000_000,  # the typed fields: a description is at most 4,000 chars
+        silent=True,
+    )
+    return Entries.from_form(form)
 
 
 def report_form() -> flask.Response:
@@ -345,9 +376,9 @@ def report_form() -> flask.Response:
     try:
         form, uploads = flask.request.form, flask.request.files.getlist("photos")
     except RequestEntityTooLarge:
-        _drain()
         mb = _megabytes(_body_limit())
-        return _form(lang, error=t("citizen.error.too_large", lang, mb=mb), status=413)
+        message = t("citizen.error.too_large", lang, mb=mb)
+        return _form(lang, _typed_fields_only(), error=message, status=413, photos_again=True)
     entries = Entries.from_form(form)
     uploads = [u for u in uploads if u.filename]  # a file input left empty sends an empty part
     if form.get(HONEYPOT):
@@ -364,13 +395,12 @@ def report_form() -> flask.Response:
 
 
 def _entries_or_none() -> Entries | None:
-    """The entries of a form refused before it was read, if it is small enough to read."""
+    """The entries of a form refused before it was read (its files dropped)."""
     flask.request.max_content_length = _body_limit()
     try:
         return Entries.from_form(flask.request.form)
-    except RequestEntityTooLarge:  # not read: show an empty form
-        _drain()
-        return None
+    except RequestEntityTooLarge:
+        return _typed_fields_only()
 
 
 def _submit(lang: str, entries: Entries, uploads: list[Any]) -> Any:

@@ -379,12 +379,17 @@ def test_a_form_without_its_token_is_a_broken_form_shown_again(site, city, photo
     assert _counts(city, photo_dir) == before
 
 
-def test_a_body_over_the_size_limit_is_refused_unread_with_413(site, city, photo_dir) -> None:
+def test_a_body_over_the_size_limit_is_refused_with_413_and_its_typed_fields_kept(
+    site, city, photo_dir
+) -> None:
     before = _counts(city, photo_dir)
     blobs = [(f"{n}.jpg", b"\xff" * (PHOTO_MAX + 100_000)) for n in range(4)]  # > 3 × + 1 MB
-    answer = _send(site, _fields(), blobs)
+    answer = _send(site, _fields(description="Cây đổ chắn ngang đường"), blobs)
     assert answer.status_code == 413
     assert "Dữ liệu gửi quá lớn (tối đa 4 MB cả ảnh)" in answer.text
+    # What was typed comes back; the photos are to be chosen again.
+    assert ">Cây đổ chắn ngang đường</textarea>" in answer.text
+    assert re.search(r'value="waste" checked>', answer.text) and "hãy chọn lại ảnh" in answer.text
     assert _counts(city, photo_dir) == before
 
 
