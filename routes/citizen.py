@@ -111,8 +111,9 @@ def _remember_language(response: flask.Response) -> flask.Response:
 
 
 def _switch_url(lang: str) -> str:
-    """This page in the other language (the switch sets the cookie through ``?lang=``)."""
-    query = {k: v for k, v in flask.request.args.items() if k not in ("lang", "sent")}
+    """This page in the other language (the switch sets the cookie through ``?lang=``), with
+    the rest of its query (a citizen who just sent a report keeps the code's banner)."""
+    query = {k: v for k, v in flask.request.args.items() if k != "lang"}
     other = "en" if lang == "vi" else "vi"
     return flask.request.path + "?" + urlencode({**query, "lang": other})
 

@@ -249,6 +249,7 @@ def test_a_report_with_two_photos_is_stored_without_their_gps_and_shown_once_pub
 
     page = requests.get(site + f"/phan-anh/{code}?sent=1", timeout=10)
     assert page.status_code == 200 and f'<p class="code">{code}</p>' in page.text
+    assert f'href="/phan-anh/{code}?sent=1&amp;lang=en"' in page.text  # the switch keeps it
     assert "Mới tiếp nhận" in page.text and "Công ty Môi trường đô thị Cần Thơ" in page.text
     sha, thumb = rows[0]
     photo_url, thumb_url = f"/phan-anh/{code}/anh/{sha}", f"/phan-anh/{code}/anh/{sha}/nho"
