@@ -1,6 +1,6 @@
 """The citizens' report form on a phone (390 × 844) in a real headless Chromium against gunicorn:
 pick a category, tap the map, see whether it was reported already, send, land on the tracking
-page with the code."""
+page with the code; and the same form with JavaScript switched off."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from dash.testing.wait import until
+from selenium import webdriver
 from selenium.webdriver.common.by import By
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -90,3 +91,49 @@ def test_on_a_phone_a_citizen_picks_a_category_taps_the_map_sends_and_gets_a_tra
         ).one()  # fmt: skip
     assert (row.category, row.description) == ("waste", "Rác chất đống ở đầu hẻm")
     assert abs(row.lat - lat) < 1e-6 and abs(row.lon - lon) < 1e-6
+
+
+@pytest.fixture
+def no_script_browser() -> Iterator[webdriver.Chrome]:
+    """Headless Chromium with JavaScript switched off, phone-sized."""
+    from tests.conftest import pytest_setup_options
+
+    options = pytest_setup_options()
+    options.add_experimental_option(
+        "prefs", {"profile.managed_default_content_settings.javascript": 2}
+    )
+    driver = webdriver.Chrome(options=options)
+    try:
+        driver.set_window_size(390, 844)
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_without_javascript_the_form_takes_coordinates_and_shows_contact_fields_when_unticked(
+    site, engine, no_script_browser
+) -> None:
+    driver = no_script_browser
+    driver.get(site + "/phan-anh")
+    assert not driver.find_element(By.ID, "report-map").is_displayed()
+    assert not driver.find_element(By.ID, "locate").is_displayed()
+    name = driver.find_element(By.NAME, "name")
+    assert not name.is_displayed()  # "ẩn danh" is ticked: no contact fields
+    driver.find_element(By.CSS_SELECTOR, "label[for=anonymous]").click()
+    assert name.is_displayed()  # unticked: they appear, by CSS alone
+    name.send_keys("Lê Văn C")
+
+    driver.find_element(By.XPATH, "//label[@class='chip'][span='Đèn đường']").click()
+    driver.find_element(By.ID, "lat").send_keys("10,03")  # a decimal comma, as typed in Vietnam
+    driver.find_element(By.ID, "lon").send_keys("105.775")
+    driver.find_element(By.ID, "description").send_keys("Đèn tắt cả dãy")
+    driver.find_element(By.ID, "send").click()
+
+    until(lambda: "/phan-anh/PA-" in driver.current_url, timeout=15)
+    code = driver.find_element(By.CSS_SELECTOR, ".sent .code").text
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT r.category, c.name FROM citizen_report r "
+                 "JOIN report_contact c ON c.report_id = r.id WHERE r.code = :c"), {"c": code}
+        ).one()  # fmt: skip
+    assert tuple(row) == ("streetlight", "Lê Văn C")
