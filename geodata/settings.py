@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     photo_dir: Path = Path(__file__).resolve().parent.parent / "var" / "photos"
     photo_max_bytes: int = 10_000_000
     photo_max_pixels: int = 40_000_000
+    # The citizens' report page (routes/citizen.py): what one address may send (reports,
+    # "add yourself", ratings, reopenings together; Flask-Limiter syntax), counted in the OGC
+    # API's rate-limit storage and strategy.
+    report_rate_limit: str = "10 per hour"
 
 
 def session_secret(settings: Settings) -> str:

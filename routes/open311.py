@@ -83,7 +83,7 @@ MAX_DAYS = 90  # the longest start_date..end_date span, and the default window
 MAX_REQUESTS = 1000  # the most service requests one GET answers
 # A published photo's address on the citizens' pages (their photo route serves it, published
 # photos only); media_url is this under the site's root.
-PHOTO_PATH = "/phan-anh/anh/{sha256}"
+PHOTO_PATH = "/phan-anh/{code}/anh/{sha256}"
 # How the JSON lists of the Spark convention are written in XML: <services><service>…
 ITEMS = {
     "services": "service", "attributes": "attribute", "values": "value",
@@ -287,7 +287,7 @@ def _request(row: queries.RequestRow, lang: str) -> dict[str, Any]:
             notes += f" ({row.duplicate_of})"
     agency = row.agency_en if lang == "en" else row.agency_vi
     photo = (
-        flask.request.url_root.rstrip("/") + PHOTO_PATH.format(sha256=row.photo)
+        flask.request.url_root.rstrip("/") + PHOTO_PATH.format(code=row.code, sha256=row.photo)
         if row.photo
         else None
     )

@@ -341,13 +341,14 @@ class PublicReport:
     rating: int | None
     duplicate_of: str | None
     photos: tuple[str, ...] = ()  # content hashes of the published photos
+    agency_code: str | None = None  # the agency handling it
 
 
 _PUBLIC_COLUMNS = """r.id, r.code, r.category, r.status, r.resolution, ST_X(r.geom) AS lon,
     ST_Y(r.geom) AS lat, u.code AS unit_code, u.name AS unit_name, r.reported_at,
     r.acknowledged_at, r.resolved_at, r.ack_due, r.resolve_due, r.description, r.supporters,
     r.rating, (SELECT d.code FROM public_report d WHERE d.id = r.duplicate_of) AS duplicate_of,
-    r.photos"""
+    r.photos, r.agency_code"""
 
 
 def _public(row: Any) -> PublicReport:
@@ -401,6 +402,38 @@ def public_history(conn: Connection, report_id: int) -> list[PublicEvent]:
         {"r": report_id},
     ).all()
     return [PublicEvent(*row) for row in rows]
+
+
+def agency_names(conn: Connection) -> dict[str, tuple[str, str]]:
+    """Every agency's Vietnamese and English name, by code (anyone may read them)."""
+    rows = conn.execute(text("SELECT code, name_vi, name_en FROM agency")).all()
+    return {row.code: (row.name_vi, row.name_en) for row in rows}
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A report's photo as the database knows it (the files are ``geodata.reports.photos``')."""
+
+    sha256: str
+    thumb_sha256: str
+    mime: str
+    width: int
+    height: int
+
+
+def report_photos(conn: Connection, code: str) -> list[StoredPhoto]:
+    """The photos of the report ``code``, in order, published or not: run it under the caller's
+    data scope (a ward's row-level security keeps out reports outside its units), or with the
+    owner's rights only for photos already known to be published (``PublicReport.photos``)."""
+    rows = conn.execute(
+        text(
+            "SELECT p.sha256, p.thumb_sha256, p.mime, p.width, p.height FROM report_photo p "
+            "JOIN citizen_report r ON r.id = p.report_id WHERE r.code = :code "
+            "ORDER BY p.position"
+        ),
+        {"code": rules.normal_code(code)},
+    ).all()
+    return [StoredPhoto(*row) for row in rows]
 
 
 # --- what the citizen may do ---------------------------------------------------------------------

@@ -253,7 +253,7 @@ def test_a_sent_report_shows_only_what_is_published(base, city, key, fmt) -> Non
     shown = _get_one(base, code, fmt)
     expected = description if fmt == "json" else description.replace("\x0b", "")
     assert shown["description"] == expected
-    assert shown["media_url"].endswith("/phan-anh/anh/" + "a" * 64)
+    assert shown["media_url"].endswith(f"/phan-anh/{code}/anh/" + "a" * 64)  # the photo route
     assert shown["status_notes"] == "Đã cử đội bơm nước tới."
 
     _act(city, code, Action("resolve", resolution="fixed", text="Đã bơm hết nước."))
