@@ -9,8 +9,8 @@ on the open reports hands over only those: in ``scripts/bench_queue.py`` (100,00
 from 62 ms to 15 ms in the database (EXPLAIN ANALYZE), and a status or lateness filter (which
 implies "not resolved") uses it too.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011k
 Create Date: 2026-12-01
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011k"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
