@@ -441,7 +441,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "staff.name": {"vi": "Họ tên", "en": "Name"},
     "staff.newer": {"vi": "← Trang trước", "en": "← Previous"},
     "staff.no_description": {"vi": "(không có nội dung)", "en": "(no description)"},
-    "staff.no_photo": {"vi": "Không có ảnh này.", "en": "There is no such photo."},
     "staff.no_photos": {"vi": "Không có ảnh.", "en": "No photos."},
     "staff.none": {
         "vi": "Không có phản ánh nào khớp bộ lọc.",

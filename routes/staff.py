@@ -8,12 +8,12 @@ action is an ordinary form (POST, its CSRF token, then a redirect: reloading nev
 
 - ``GET /xu-ly``: the queue, filtered (status, category, unit within the caller's scope, late
   only, a piece of the tracking code), late reports first, then the oldest; paged.
-- ``GET /xu-ly/<code>``: a report's whole file: its photos (published or not), a small map, the
+- ``GET /xu-ly/<code>``: a report's whole file: its photos (published or not, served by the
+  citizens' photo route, which shows staff the photos their scope holds), a small map, the
   history with internal notes and who acted, the citizen's contact; the actions' forms.
 - ``POST /xu-ly/<code>``: one action of ``geodata.reports.service.act``; after the commit, the
   citizen gets an e-mail update when they left an address and the action is one they should
   hear about. A failed e-mail never fails the action.
-- ``GET /xu-ly/anh/<sha256>``: a photo or thumbnail of a report the caller may handle.
 
 Every request is decided on the server (``web.access``): the public are sent to sign in; staff
 must be allowed the report (ward staff: inside their units), and the action itself runs under the
@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,10 +34,9 @@ from flask_wtf.csrf import generate_csrf, validate_csrf
 
 from domain import reports as rules
 from domain.clock import CITY_TZ
-from geodata.db import get_engine, scope, transaction
+from geodata.db import scope, transaction
 from geodata.reports import queue as staff_queue
 from geodata.reports.mail import send_update
-from geodata.reports.photos import MIMES, path_of
 from geodata.reports.service import (
     ACTIONS,
     Action,
@@ -66,7 +64,6 @@ blueprint = flask.Blueprint("staff", __name__)
 QUEUE = "/xu-ly"
 # Actions the citizen hears about by e-mail (the others are the staff's own business).
 MAILED = {"acknowledge", "assign", "reply", "resolve", "reopen"}
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _now() -> dt.datetime:
@@ -495,29 +492,8 @@ def _mail_citizen(caller: Caller, report_id: int, action: Action) -> bool | None
         return False
 
 
-def photo(sha256: str) -> Any:
-    """GET /xu-ly/anh/<sha256>: a photo or thumbnail of a report the caller may handle."""
-    caller = _caller_or_sign_in()
-    if not isinstance(caller, Caller):
-        return caller
-    lang = _lang()
-    if not _SHA256.fullmatch(sha256):
-        raise NotFound(t("staff.no_photo", lang))
-    with scope(data_scope(caller)), get_engine().begin() as conn:
-        mime = staff_queue.photo_visible(conn, sha256)
-    if mime is None or mime not in MIMES:
-        raise NotFound(t("staff.no_photo", lang))
-    path = path_of(sha256, mime)
-    if not path.is_file():
-        raise NotFound(t("staff.no_photo", lang))
-    response = flask.send_file(path, mimetype=mime, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 def init_staff(server: flask.Flask) -> None:
     blueprint.add_url_rule(QUEUE, "queue", queue_page)
-    blueprint.add_url_rule(f"{QUEUE}/anh/<sha256>", "photo", photo)
     blueprint.add_url_rule(f"{QUEUE}/<code>", "report", report_page)
     blueprint.add_url_rule(f"{QUEUE}/<code>", "act", report_action, methods=["POST"])
     server.register_blueprint(blueprint)

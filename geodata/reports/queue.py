@@ -285,16 +285,6 @@ def report_detail(
     )
 
 
-def photo_visible(conn: Connection, sha256: str) -> str | None:
-    """The stored type of the photo or thumbnail with this SHA-256 if a report the caller's
-    scope shows has it (published or not: staff see every photo of their reports); else None."""
-    found = conn.scalar(
-        text("SELECT mime FROM report_photo WHERE sha256 = :sha OR thumb_sha256 = :sha LIMIT 1"),
-        {"sha": sha256},
-    )
-    return str(found) if found is not None else None
-
-
 # --- a small map of where it is ------------------------------------------------------------------
 
 
