@@ -14,7 +14,6 @@ from sqlalchemy.engine import Engine
 # Reference tables filled by the migrations; every other table of ours holds data.
 REFERENCE_TABLES = {
     "alembic_version", "quantity", "facility_kind", "spatial_ref_sys", "agency", "report_category",
-    "category_agency",
 }  # fmt: skip
 
 

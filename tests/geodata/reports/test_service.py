@@ -65,7 +65,10 @@ def test_a_unit_s_own_agency_overrides_the_category_s(city) -> None:
     with city.begin() as conn:
         conn.execute(text("INSERT INTO category_agency VALUES ('waste', '916', 'ubnd-xa-phuong')"))
         sent = service.submit(conn, _new(), NOW, TODAY)
+        # Only the reports of that unit: the category's own agency elsewhere.
+        elsewhere = service.submit(conn, _new(lon=CAI_RANG[0], lat=CAI_RANG[1]), NOW, TODAY)
     assert sent.agency_code == "ubnd-xa-phuong"
+    assert elsewhere.agency_code == "moi-truong-do-thi"
 
 
 def test_deadlines_are_working_days_after_the_report_arrived(city) -> None:
