@@ -13,7 +13,8 @@ from flask_wtf.csrf import generate_csrf
 
 import callbacks.downloads
 import callbacks.drilldown
-import callbacks.monitor  # noqa: F401
+import callbacks.monitor
+import callbacks.report_figures  # noqa: F401
 from callbacks.kiosk import kiosk_layout, parse_kiosk_search
 from geodata.monitoring import catalogue
 from geodata.settings import get_settings
@@ -26,6 +27,7 @@ from routes.downloads import init_downloads
 from routes.errors import init_errors
 from routes.ogc import init_ogc
 from routes.printmap import init_printmap
+from routes.statistics import init_statistics
 from web.access import current_caller
 from web.request import LANG_COOKIE, current_language, today
 
@@ -105,6 +107,7 @@ init_downloads(server)
 init_printmap(server)
 init_ogc(server)
 init_api(server)
+init_statistics(server)
 # Dash finishes its set-up (the component libraries whose scripts it serves, the callback map)
 # in the first request of each process; gunicorn's other threads then serve scripts and callbacks
 # before it is done, and answer 500 (`"dash" is not a registered library`). Do it now, at import,
