@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from geodata.monitoring import catalogue
+
 Prop = tuple[str, str]
 Value = tuple[str, str, Any]
 
@@ -16,11 +18,11 @@ DRILL_OUTPUTS: list[Prop] = [
     ("map", "invalidateSize"),
 ]  # fmt: skip
 
-# The outputs of callbacks.monitor.moment_layers, in order.
+# The outputs of callbacks.monitor.moment_layers, in order: the catalogue's map layers read with
+# the moment, then the time label, the digests sent and the moment drawn.
 FLOOD_AIR_OUTPUTS: list[Prop] = [
-    ("gauges-layer", "data"), ("inundation-layer", "data"), ("reports-layer", "data"),
-    ("air-layer", "data"), ("time-label", "children"), ("flood-air-sent", "data"),
-    ("time-shown", "data"),
+    *((x.info.map_id, "data") for x in catalogue.on_map() if x.info.refresh == "moment"),
+    ("time-label", "children"), ("flood-air-sent", "data"), ("time-shown", "data"),
 ]  # fmt: skip
 
 

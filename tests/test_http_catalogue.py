@@ -21,10 +21,12 @@ from geodata.accounts.tokens import add_api_token
 from geodata.demo.sample import write_sample
 from tests.dashreq import callback_body
 from tests.dbutil import truncate_all
-from tests.plugins.extra_layer import NAME, TITLE_VI
 from tests.servers import gunicorn
 from tests.test_http_access import PASSWORD, _sign_in
 
+# The plugin's layer name and title, written out: importing tests.plugins.extra_layer here would
+# register the layer in this test process as well, and every other test would see it.
+NAME, TITLE_VI = "hospital-beds", "Giường bệnh (lớp thêm)"
 STATIC_OUTPUTS = [("facilities-layer", "data"), ("underserved-layer", "data"),
                   (f"{NAME}-layer", "data")]  # fmt: skip
 

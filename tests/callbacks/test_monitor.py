@@ -34,6 +34,13 @@ ALL_LAYERS = ["Ngập lụt", "Chất lượng không khí", "Giao thông", "D�
 CITY_BOUNDS = [[9.9, 105.2], [10.4, 105.9]]
 
 
+def _moment(*args: Any) -> dict[str, Any]:
+    """moment_layers' answer by name: each of the catalogue's moment layers (gauges, …), then
+    the time label, the digests sent and the moment drawn."""
+    names = [x.name for x in monitor.MOMENT_LAYERS] + ["label", "sent", "drawn"]
+    return dict(zip(names, moment_layers(*args), strict=True))
+
+
 def _texts(node: Any) -> str:
     return json.dumps(node.to_plotly_json() if hasattr(node, "to_plotly_json") else node,
                       ensure_ascii=False, default=str)  # fmt: skip
@@ -152,7 +159,8 @@ LIVE = {"at": None, "play": None}
 
 
 def test_moment_layers_follow_the_selected_unit(monitored_db) -> None:
-    gauges, _, _, air, label, _, drawn = moment_layers("", LIVE, 0, ALL_LAYERS)
+    out = _moment("", LIVE, 0, ALL_LAYERS)
+    gauges, air, label, drawn = out["gauges"], out["air"], out["label"], out["drawn"]
     assert len(gauges["features"]) == 8 and len(air["features"]) == 9
     assert label.startswith("● Số liệu lúc") and drawn is None  # live drawn
     in_ninh_kieu, *_ = moment_layers("?unit=916", LIVE, 0, ALL_LAYERS)
@@ -164,7 +172,8 @@ def test_moment_layers_follow_the_selected_unit(monitored_db) -> None:
 
 
 def test_hidden_layers_send_no_features(monitored_db) -> None:
-    gauges, inundation, reports, air, *_ = moment_layers("", LIVE, 0, [])
+    out = _moment("", LIVE, 0, [])
+    gauges, inundation, reports, air = (out[k] for k in ("gauges", "inundation", "reports", "air"))
     assert reports["features"] == []
     assert gauges["features"] == air["features"] == inundation["features"] == []
     assert view_layers("", LIVE, 0, [], CITY_BOUNDS, 11)[:2] == (monitor.EMPTY, monitor.EMPTY)
@@ -218,18 +227,24 @@ def test_a_refresh_that_brings_nothing_new_leaves_the_layers_and_their_popups_al
 ) -> None:
     from dash import no_update
 
-    *first, sent, _ = moment_layers("", LIVE, 0, ALL_LAYERS)
-    *again, _, _ = moment_layers("", LIVE, 1, ALL_LAYERS, sent)
-    assert again[:4] == [no_update] * 4  # the browser has exactly this data already
-    assert again[4] == first[4]  # the time label is always sent
-    changed = [sent[0], "something else", sent[2], sent[3]]
-    *partly, _, _ = moment_layers("", LIVE, 2, ALL_LAYERS, changed)
-    assert partly[1] == first[1] and partly[0] is no_update  # only the changed layer is sent
+    first = _moment("", LIVE, 0, ALL_LAYERS)
+    again = _moment("", LIVE, 1, ALL_LAYERS, first["sent"])
+    names = [x.name for x in monitor.MOMENT_LAYERS]
+    # The browser has exactly this data already; the time label is always sent.
+    assert [again[k] for k in names] == [no_update] * len(names)
+    assert again["label"] == first["label"]
+    changed = list(first["sent"])
+    changed[names.index("inundation")] = "something else"
+    partly = _moment("", LIVE, 2, ALL_LAYERS, changed)
+    # Only the changed layer is sent.
+    assert partly["inundation"] == first["inundation"] and partly["gauges"] is no_update
 
 
 def test_a_moment_without_data_says_so_instead_of_showing_zeros(monitored_db) -> None:
     no_data = {"at": "2027-01-01T10:00", "play": None}
-    gauges, inundation, reports, air, label, _, drawn = moment_layers("", no_data, 0, ALL_LAYERS)
+    out = _moment("", no_data, 0, ALL_LAYERS)
+    label, drawn = out["label"], out["drawn"]
+    gauges, inundation, reports, air = (out[k] for k in ("gauges", "inundation", "reports", "air"))
     assert label == "Không có số liệu cho thời điểm này · 10:00 01/01/2027"
     assert drawn == "2027-01-01T10:00"
     assert all(not layer["features"] for layer in (gauges, inundation, reports, air))
@@ -239,7 +254,7 @@ def test_a_moment_without_data_says_so_instead_of_showing_zeros(monitored_db) ->
     hideout = choropleth(units, "aqi_max", "health_station", no_data, 0)
     assert hideout["values"] and set(hideout["values"].values()) == {None}
     # A moment with data still shows it.
-    label = moment_layers("", {"at": local_iso(_latest()), "play": None}, 0, [])[4]
+    label = _moment("", {"at": local_iso(_latest()), "play": None}, 0, [])["label"]
     assert label.startswith("Số liệu lúc")
 
 
@@ -341,7 +356,7 @@ def _in_english(call, *args):
 def test_the_english_page_writes_days_the_english_way(monitored_db) -> None:
     from callbacks.monitor import CITY_TZ
 
-    label = _in_english(moment_layers, "", LIVE, 0, ALL_LAYERS)[4]  # the time label
+    label = _in_english(moment_layers, "", LIVE, 0, ALL_LAYERS)[len(monitor.MOMENT_LAYERS)]
     with monitored_db.connect() as conn:
         day = monitor.layers.latest_hour(conn, dt.datetime.now(dt.UTC)).astimezone(CITY_TZ)
     assert label == f"● Data at {day:%H:%M} {day.day} {day:%b %Y}"  # "30 Nov 2026", no 30/11

@@ -120,7 +120,7 @@ def test_every_clustered_layer_draws_its_clusters_in_a_neutral_style() -> None:
         for g in _geojsons(o)
         if getattr(g, "cluster", False)
     ]
-    assert len(clustered) == 3  # reports, traffic points, facilities
+    assert len(clustered) == 4  # flood reports, traffic points, facilities, citizens' reports
     assert all(g.clusterToLayer == {"variable": "canthoMap.clusterToLayer"} for g in clustered)
     assert "clusterToLayer: function" in (ASSETS / "map.js").read_text()
     assert ".cluster-bubble" in (ASSETS / "style.css").read_text()

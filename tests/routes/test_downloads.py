@@ -152,7 +152,7 @@ def test_the_panel_offers_the_links_for_the_unit_and_moment_shown(server, city) 
     public = json.dumps(requests.post(server + "/_dash-update-component", json=body,
                                       timeout=10).json(), ensure_ascii=False)  # fmt: skip
     assert f"/download/gauges.csv?unit={NINH_KIEU}&at=2026-11-26T10%3A00" in public
-    assert "CC BY 4.0" in public and "reports" not in public
+    assert "CC BY 4.0" in public and "/download/reports." not in public
     staff = _sign_in(server, "nk.staff")
     signed_in = json.dumps(staff.post(server + "/_dash-update-component", json=body,
                                       timeout=10).json(), ensure_ascii=False)  # fmt: skip
