@@ -23,9 +23,11 @@ from layouts.page import layers_from_query, page
 from routes.api import init_api
 from routes.audit import init_audit
 from routes.auth import init_auth, init_csp
+from routes.citizen import init_citizen
 from routes.downloads import init_downloads
 from routes.errors import init_errors
 from routes.ogc import init_ogc
+from routes.open311 import init_open311
 from routes.printmap import init_printmap
 from routes.statistics import init_statistics
 from web.access import current_caller
@@ -90,6 +92,9 @@ app = IOCDash(
     title=t("app.title", "vi"),
     update_title="",
     serve_locally=True,  # every script from this server: IOC rooms and kiosks may be offline
+    # The citizens' pages load these themselves (Leaflet alone; the dashboard's map is
+    # dash-leaflet's own): Dash must not add them to every dashboard page.
+    assets_path_ignore=["^leaflet$", "^citizen$"],
     meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
 )
 # Dash checks the callbacks against one layout: both pages (the kiosk's ids are its own).
@@ -106,6 +111,8 @@ init_audit(server)
 init_downloads(server)
 init_printmap(server)
 init_ogc(server)
+init_open311(server)
+init_citizen(server)  # after init_ogc: its rate limiter counts the reports
 init_api(server)
 init_statistics(server)
 # Dash finishes its set-up (the component libraries whose scripts it serves, the callback map)

@@ -160,7 +160,7 @@ window.canthoMap = {
       row(l.depth, p.depth_cm !== null ? m.number(p.depth_cm, lang) + " cm" : null);
       row(l.reported, m.time(p.reported_at, lang));
     } else if (p.kind === "citizen_report") {
-      title = (lang === "vi-VN" ? p.category_vi : p.category_en) || p.category;
+      title = (lang === "vi-VN" ? p.category_vi : p.category_en) || p.category_code;
       row("", (l.report_status || {})[p.status] || p.status);
       row("", p.resolution ? (l.resolution || {})[p.resolution] || p.resolution : null);
       row(l.code, p.code);

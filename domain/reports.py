@@ -50,9 +50,13 @@ def new_tracking_code(length: int = 7, choice: Callable[[str], str] = secrets.ch
 
 
 def normal_code(code: str) -> str:
-    """A tracking code as typed by a person: case and spaces do not matter."""
-    cleaned = "".join(code.split()).upper()
-    return cleaned if cleaned.startswith(CODE_PREFIX) else CODE_PREFIX + cleaned
+    """A tracking code as typed by a person: case, spaces and the prefix do not matter. Any other
+    code (reports kept from before tracking codes, e.g. ``demo-flood-3``) is kept as written."""
+    cleaned = "".join(code.split())
+    upper = cleaned.upper().removeprefix(CODE_PREFIX)
+    if len(upper) == 7 and all(c in _ALPHABET for c in upper):
+        return CODE_PREFIX + upper
+    return cleaned
 
 
 def status_colour(status: str, resolution: str | None) -> str:

@@ -207,6 +207,36 @@ def _cmd_sensors(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_open311(args: argparse.Namespace) -> int:
+    """``open311 keys add|list|revoke``: API keys of the Open311 clients that send reports."""
+    from geodata.accounts import open311_keys
+    from geodata.accounts.users import audit
+    from geodata.db import transaction
+
+    with transaction() as conn:
+        if args.key_action == "list":
+            for k in open311_keys.list_keys(conn):
+                used = f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "never used"
+                print(f"{k.id:>6} {k.state:8} made {k.created_at:%Y-%m-%d}  "
+                      f"last {used:16} {k.label}")  # fmt: skip
+            return 0
+        if args.key_action == "add":
+            key_id, key = open311_keys.add_key(conn, args.label)
+            label, change = " ".join(args.label.split()), "add"
+        else:
+            key_id = args.id
+            label, change = open311_keys.revoke_key(conn, key_id), "revoke"
+        audit(conn, "open311_key_change", "success", None, None,
+              {"key": key_id, "label": label, "change": change})  # fmt: skip
+    if change == "add":
+        # Shown once: only a digest is kept, so a lost key can only be replaced.
+        print(f"Open311 key {key_id} for {label} (shown once, store it now):", file=sys.stderr)
+        print(key)
+    else:
+        print(f"Open311 key {key_id} ({label}) revoked")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -317,6 +347,24 @@ def build_parser() -> argparse.ArgumentParser:
     sdis.add_argument("code")
     sdis.add_argument("--enable", action="store_true")
     sen.set_defaults(handler=_cmd_sensors)
+
+    o311 = sub.add_parser(
+        "open311", help="Open311 GeoReport v2: API keys for the clients that send reports",
+        description="An app or service that sends citizens' reports to POST "
+        "/open311/v2/requests carries its own api_key. The key is printed once, as the last "
+        "line; only a digest is stored. Reading needs no key.",
+    )  # fmt: skip
+    o311_sub = o311.add_subparsers(dest="open311_command", required=True, metavar="WHAT")
+    keys = o311_sub.add_parser("keys", help="API keys: add, list, revoke")
+    keys_sub = keys.add_subparsers(dest="key_action", required=True, metavar="ACTION")
+    keys_sub.add_parser("add", help="make a key (printed once)").add_argument(
+        "label", help="who the key is for, e.g. 'Ninh Kieu ward app'"
+    )
+    keys_sub.add_parser("list", help="every key (never its secret)")
+    keys_sub.add_parser("revoke", help="revoke a key at once, by its id").add_argument(
+        "id", type=int
+    )
+    o311.set_defaults(handler=_cmd_open311)
 
     load = sub.add_parser("load", help="import agency files")
     load_sub = load.add_subparsers(dest="load_command", required=True, metavar="KIND")

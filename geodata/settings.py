@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     ogc_rate_limit_strategy: Literal["sliding-window-counter", "fixed-window", "moving-window"] = (
         "sliding-window-counter"
     )
+    # Open311 GeoReport v2 (routes/open311.py): the one jurisdiction it serves, who to ask about
+    # it and for an API key (its discovery document), the largest POST body taken in bytes (a
+    # 4,000-character description percent-encoded fits), and its rate limits (Flask-Limiter
+    # syntax, counted in the OGC API's storage): every request per client address, and reports
+    # sent per API key.
+    open311_jurisdiction: str = "cantho.gov.vn"
+    open311_contact: str = "Trung tâm Điều hành Đô thị thông minh TP. Cần Thơ (IOC)"
+    open311_max_bytes: int = 65_536
+    open311_rate_limit: str = "600 per minute"
+    open311_key_rate_limit: str = "300 per minute"
     # Sensor ingestion API (POST /api/v1/observations): the largest batch (readings, bytes),
     # how far ahead a sensor's clock may run, and the oldest reading still taken (older data
     # arrives through the bulk importer, not one sensor's push).
@@ -103,6 +113,10 @@ class Settings(BaseSettings):
     photo_dir: Path = Path(__file__).resolve().parent.parent / "var" / "photos"
     photo_max_bytes: int = 10_000_000
     photo_max_pixels: int = 40_000_000
+    # The citizens' report page (routes/citizen.py): what one address may send (reports,
+    # "add yourself", ratings, reopenings together; Flask-Limiter syntax), counted in the OGC
+    # API's rate-limit storage and strategy.
+    report_rate_limit: str = "10 per hour"
 
 
 def session_secret(settings: Settings) -> str:

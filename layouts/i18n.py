@@ -113,6 +113,110 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The form expired; please try again.",
     },
     "auth.public": {"vi": "Khách (dữ liệu công khai)", "en": "Guest (public data)"},
+    # --- Open311 GeoReport v2 (routes/open311.py) ---
+    "open311.datatype.number": {
+        "vi": "Một số không âm, ví dụ 25",
+        "en": "A number, 0 or more, e.g. 25",
+    },
+    "open311.error.api_key": {
+        "vi": "api_key không hợp lệ hoặc đã bị thu hồi: không thể gửi phản ánh.",
+        "en": "Invalid or revoked api_key: cannot create the request.",
+    },
+    "open311.error.attribute_list": {
+        "vi": "attribute[{code}][]: thông tin này chỉ nhận một giá trị.",
+        "en": "attribute[{code}][]: this attribute takes one value only.",
+    },
+    "open311.error.body": {
+        "vi": "Hãy gửi yêu cầu dạng application/x-www-form-urlencoded (không nhận {value}).",
+        "en": "Send the request as application/x-www-form-urlencoded ({value} is not read).",
+    },
+    "open311.error.date": {
+        "vi": "{name}: “{value}” không phải thời điểm theo định dạng W3C, "
+        "ví dụ 2026-12-01T00:00:00+07:00.",
+        "en": "{name}: “{value}” is not a W3C date and time, e.g. 2026-12-01T00:00:00+07:00.",
+    },
+    "open311.error.date_order": {
+        "vi": "start_date phải trước end_date.",
+        "en": "start_date must come before end_date.",
+    },
+    "open311.error.date_span": {
+        "vi": "Khoảng từ start_date đến end_date tối đa {days} ngày.",
+        "en": "start_date to end_date may span {days} days at most.",
+    },
+    "open311.error.form": {
+        "vi": "Biểu mẫu hỏng: không đọc được dạng application/x-www-form-urlencoded bằng UTF-8.",
+        "en": "Broken form: it does not read as application/x-www-form-urlencoded in UTF-8.",
+    },
+    "open311.error.format": {
+        "vi": "Định dạng “{value}” không có: dùng .xml hoặc .json.",
+        "en": "There is no format “{value}”: use .xml or .json.",
+    },
+    "open311.error.jurisdiction": {
+        "vi": "Không có jurisdiction_id “{value}”: API này chỉ phục vụ “{ours}”.",
+        "en": "jurisdiction_id “{value}” was not found: this API serves “{ours}” only.",
+    },
+    "open311.error.location": {
+        "vi": "lat và long là bắt buộc: địa chỉ (address_string, address_id) không được "
+        "chuyển thành tọa độ.",
+        "en": "lat and long are required: addresses (address_string, address_id) are not "
+        "geocoded here.",
+    },
+    "open311.error.locked": {
+        "vi": "Quá nhiều khóa API sai từ địa chỉ này. Vui lòng thử lại sau {minutes} phút.",
+        "en": "Too many bad API keys from this address. Please try again in {minutes} minutes.",
+    },
+    "open311.error.no_api_key": {
+        "vi": "Thiếu api_key: cần khóa API để gửi phản ánh.",
+        "en": "api_key is missing: creating a request needs an API key.",
+    },
+    "open311.error.no_service_code": {
+        "vi": "Thiếu service_code (loại phản ánh).",
+        "en": "service_code was not provided.",
+    },
+    "open311.error.path": {
+        "vi": "Không có “{value}” trong Open311 GeoReport v2 (xem discovery.xml).",
+        "en": "There is no “{value}” in Open311 GeoReport v2 (see discovery.xml).",
+    },
+    "open311.error.rate_limited": {
+        "vi": "Quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.",
+        "en": "Too many requests. Please try again in a few minutes.",
+    },
+    "open311.error.request": {
+        "vi": "Không có phản ánh công khai với mã “{value}”.",
+        "en": "There is no published request “{value}”.",
+    },
+    "open311.error.service_code": {
+        "vi": "Không có loại phản ánh (service_code) “{value}”.",
+        "en": "service_code “{value}” was not found.",
+    },
+    "open311.error.status": {
+        "vi": "status “{value}” không hợp lệ: dùng open hoặc closed.",
+        "en": "status “{value}” is not valid: use open or closed.",
+    },
+    "open311.error.token": {
+        "vi": "Không có token “{value}”: mã phản ánh được trả ngay khi gửi, không qua token.",
+        "en": "token “{value}” was not found: request ids are returned at once, never tokens.",
+    },
+    "open311.error.too_large": {
+        "vi": "Yêu cầu quá lớn (tối đa {limit} byte).",
+        "en": "The request is too large (at most {limit} bytes).",
+    },
+    "open311.key_service": {
+        "vi": "Đọc dữ liệu không cần khóa. Khóa API để gửi phản ánh do Trung tâm IOC Cần Thơ cấp.",
+        "en": "Reading needs no key. API keys for sending reports are issued by the Cần Thơ IOC.",
+    },
+    "open311.notice": {
+        "vi": "Đã nhận phản ánh {code}. Hạn tiếp nhận: {ack}; hạn xử lý: {resolve}.",
+        "en": "Report {code} received. To be acknowledged by {ack} and resolved by {resolve}.",
+    },
+    "open311.notice.media": {
+        "vi": "Ảnh tại media_url không được tải về; ảnh chỉ nhận qua trang phản ánh.",
+        "en": "The media at media_url is not fetched; photos are taken on the report page only.",
+    },
+    "open311.service": {
+        "vi": "{name} — do {agency} xử lý.",
+        "en": "{name}, handled by {agency}.",
+    },
     # --- citizens' reports (My City) ---
     "report.error.no_category": {
         "vi": "Hãy chọn loại phản ánh.",
@@ -302,6 +406,179 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Không có đơn vị hành chính mã {code}.",
         "en": "There is no administrative unit with the code {code}.",
     },
+    # The citizens' report page and tracking page (routes/citizen.py, templates/citizen_*.html).
+    "citizen.anonymous": {"vi": "Gửi ẩn danh", "en": "Send anonymously"},
+    "citizen.anonymous_hint": {
+        "vi": "Bỏ chọn để để lại họ tên, số điện thoại hoặc e-mail và nhận tin khi phản ánh được "
+        "xử lý. Thông tin liên hệ không bao giờ được công khai.",
+        "en": "Untick to leave your name, phone or e-mail and hear when the report is handled. "
+        "Contact details are never published.",
+    },
+    "citizen.attribute_for": {"vi": "{label} (loại “{category}”)", "en": "{label} (“{category}”)"},
+    "citizen.back_to_map": {"vi": "Bản đồ thành phố", "en": "City map"},
+    "citizen.category": {"vi": "Loại phản ánh", "en": "What kind of problem"},
+    "citizen.comment": {"vi": "Nhận xét", "en": "Comment"},
+    "citizen.contact": {"vi": "Liên hệ", "en": "Contact"},
+    "citizen.coords_hint": {
+        "vi": "Hoặc nhập tọa độ, ví dụ 10.03 và 105.775.",
+        "en": "Or type the coordinates, e.g. 10.03 and 105.775.",
+    },
+    "citizen.description": {"vi": "Mô tả", "en": "Description"},
+    "citizen.description_hint": {
+        "vi": "Chuyện gì đang xảy ra, ở đâu cụ thể (số nhà, hẻm…)? Tối đa {limit} ký tự.",
+        "en": "What is wrong, and where exactly (house number, alley…)? "
+        "At most {limit} characters.",
+    },
+    "citizen.email": {"vi": "E-mail", "en": "E-mail"},
+    "citizen.error.csrf": {
+        "vi": "Biểu mẫu đã hết hạn hoặc không đọc được: hãy kiểm tra lại và gửi lần nữa.",
+        "en": "The form expired or could not be read: check it and send it again.",
+    },
+    "citizen.error.field": {"vi": "{field}: {message}", "en": "{field}: {message}"},
+    "citizen.error.no_photo": {"vi": "Không có ảnh này.", "en": "There is no such photo."},
+    "citizen.error.not_found": {
+        "vi": "Không có phản ánh mã “{code}”. Hãy kiểm tra lại mã theo dõi.",
+        "en": "There is no report “{code}”. Check the tracking code.",
+    },
+    "citizen.error.rate_limited": {
+        "vi": "Bạn đã gửi quá nhiều lần trong thời gian ngắn: hãy thử lại sau {minutes} phút.",
+        "en": "You have sent too much in a short time: try again in {minutes} minutes.",
+    },
+    "citizen.error.too_large": {
+        "vi": "Dữ liệu gửi quá lớn (tối đa {mb} MB cả ảnh): hãy chọn ít ảnh hơn hoặc ảnh nhỏ hơn.",
+        "en": "Too much was sent (at most {mb} MB with the photos): "
+        "choose fewer or smaller photos.",
+    },
+    "citizen.event.acknowledged": {
+        "vi": "Cơ quan xử lý đã tiếp nhận",
+        "en": "Acknowledged by the agency",
+    },
+    "citizen.event.assigned": {"vi": "Đã chuyển đơn vị xử lý", "en": "Assigned for handling"},
+    "citizen.event.duplicate": {"vi": "Gộp vào phản ánh khác", "en": "Merged into another report"},
+    "citizen.event.hidden": {"vi": "Đã ẩn", "en": "Hidden"},
+    "citizen.event.note": {"vi": "Ghi chú", "en": "Note"},
+    "citizen.event.published": {"vi": "Đã công khai nội dung", "en": "Published"},
+    "citizen.event.rated": {"vi": "Người dân đã đánh giá", "en": "Rated by the citizen"},
+    "citizen.event.received": {"vi": "Đã nhận phản ánh", "en": "Report received"},
+    "citizen.event.recategorised": {"vi": "Đã đổi loại phản ánh", "en": "Category changed"},
+    "citizen.event.reopened": {"vi": "Đã mở lại", "en": "Reopened"},
+    "citizen.event.reply": {"vi": "Trả lời của cơ quan xử lý", "en": "Reply from the agency"},
+    "citizen.event.resolved": {"vi": "Đã đóng phản ánh", "en": "Closed"},
+    "citizen.event.supported": {
+        "vi": "Thêm một người cùng phản ánh",
+        "en": "One more person reported it too",
+    },
+    "citizen.honeypot": {"vi": "Để trống ô này", "en": "Leave this empty"},
+    "citizen.intro": {
+        "vi": "Báo cho thành phố về ngập nước, rác thải, đèn đường hỏng… Không cần đăng nhập.",
+        "en": "Tell the city about flooding, waste, broken street lights… No account needed.",
+    },
+    "citizen.lat": {"vi": "Vĩ độ", "en": "Latitude"},
+    "citizen.locate": {"vi": "Dùng vị trí của tôi", "en": "Use my location"},
+    "citizen.locate_failed": {
+        "vi": "Không lấy được vị trí của điện thoại: hãy chạm vào bản đồ.",
+        "en": "Your phone's location is not available: tap the map instead.",
+    },
+    "citizen.locating": {"vi": "Đang xác định vị trí…", "en": "Finding your location…"},
+    "citizen.location": {"vi": "Vị trí", "en": "Where"},
+    "citizen.lon": {"vi": "Kinh độ", "en": "Longitude"},
+    "citizen.lookup": {"vi": "Tra cứu phản ánh đã gửi", "en": "Look up a report you sent"},
+    "citizen.lookup_go": {"vi": "Xem", "en": "Look up"},
+    "citizen.map_hint": {
+        "vi": "Chạm vào bản đồ để đặt vị trí.",
+        "en": "Tap the map to place the pin.",
+    },
+    "citizen.map_label": {"vi": "Bản đồ chọn vị trí", "en": "Map to pick the place"},
+    "citizen.name": {"vi": "Họ tên", "en": "Name"},
+    "citizen.nearby.intro": {
+        "vi": "Phản ánh cùng loại còn mở trong vòng {metres}\u00a0m. Nếu đúng vấn đề của bạn, hãy "
+        "cùng phản ánh thay vì gửi trùng.",
+        "en": "Open reports of the same kind within {metres}\u00a0m. If one is your problem, add "
+        "yourself to it instead of sending it again.",
+    },
+    "citizen.nearby.none": {
+        "vi": "Chưa có phản ánh cùng loại nào còn mở gần đây.",
+        "en": "No open report of this kind nearby.",
+    },
+    "citizen.nearby.support": {"vi": "Tôi cũng gặp vấn đề này", "en": "I have this problem too"},
+    "citizen.nearby.title": {"vi": "Đã có người phản ánh?", "en": "Already reported?"},
+    "citizen.new_report": {"vi": "Gửi phản ánh mới", "en": "Report a new problem"},
+    "citizen.noscript": {
+        "vi": "Bản đồ cần JavaScript: hãy nhập tọa độ bên dưới.",
+        "en": "The map needs JavaScript: type the coordinates below.",
+    },
+    "citizen.optional": {"vi": "không bắt buộc", "en": "optional"},
+    "citizen.phone": {"vi": "Số điện thoại", "en": "Phone"},
+    "citizen.photo_alt": {"vi": "Ảnh {n} của phản ánh {code}", "en": "Photo {n} of report {code}"},
+    "citizen.photos": {"vi": "Ảnh", "en": "Photos"},
+    "citizen.photos_again": {
+        "vi": "Ảnh đã chọn chưa được gửi: hãy chọn lại ảnh.",
+        "en": "The photos you chose were not sent: choose them again.",
+    },
+    "citizen.photos_hint": {
+        "vi": "Tối đa {count} ảnh JPEG, PNG hoặc WebP, mỗi ảnh đến {mb} MB. Vị trí GPS trong ảnh "
+        "được xóa trước khi lưu.",
+        "en": "Up to {count} JPEG, PNG or WebP photos, {mb} MB each. The GPS position in a photo "
+        "is removed before it is stored.",
+    },
+    "citizen.rate.1": {"vi": "1 – Rất không hài lòng", "en": "1 – Very dissatisfied"},
+    "citizen.rate.2": {"vi": "2 – Không hài lòng", "en": "2 – Dissatisfied"},
+    "citizen.rate.3": {"vi": "3 – Bình thường", "en": "3 – Neither"},
+    "citizen.rate.4": {"vi": "4 – Hài lòng", "en": "4 – Satisfied"},
+    "citizen.rate.5": {"vi": "5 – Rất hài lòng", "en": "5 – Very satisfied"},
+    "citizen.rate.comment": {"vi": "Nhận xét (không bắt buộc)", "en": "Comment (optional)"},
+    "citizen.rate.done": {
+        "vi": "Đánh giá của người dân: {rating}/5",
+        "en": "Citizen's rating: {rating}/5",
+    },
+    "citizen.rate.submit": {"vi": "Gửi đánh giá", "en": "Send the rating"},
+    "citizen.rate.title": {"vi": "Đánh giá kết quả xử lý", "en": "Rate how it was handled"},
+    "citizen.rating": {"vi": "Đánh giá", "en": "Rating"},
+    "citizen.reopen": {"vi": "Mở lại", "en": "Reopen"},
+    "citizen.reopen.hint": {
+        "vi": "Có thể mở lại trong vòng {days} ngày sau khi đóng (đến {date}).",
+        "en": "It can be reopened within {days} days of being closed (until {date}).",
+    },
+    "citizen.reopen.reason": {"vi": "Điều gì vẫn chưa ổn?", "en": "What is still wrong?"},
+    "citizen.reopen.submit": {"vi": "Mở lại phản ánh", "en": "Reopen the report"},
+    "citizen.reopen.title": {"vi": "Chưa được xử lý? Mở lại", "en": "Not fixed? Reopen it"},
+    "citizen.submit": {"vi": "Gửi phản ánh", "en": "Send the report"},
+    "citizen.thanks": {"vi": "Cảm ơn bạn đã gửi phản ánh.", "en": "Thank you for your report."},
+    "citizen.title": {"vi": "Phản ánh hiện trường", "en": "Report a problem"},
+    "citizen.track.ack_due": {"vi": "Hạn tiếp nhận", "en": "To be acknowledged by"},
+    "citizen.track.agency": {"vi": "Cơ quan xử lý", "en": "Handled by"},
+    "citizen.track.category": {"vi": "Loại", "en": "Kind"},
+    "citizen.track.duplicate_of": {
+        "vi": "Trùng với phản ánh {code}: kết quả được theo dõi tại đó.",
+        "en": "A duplicate of report {code}: follow it there.",
+    },
+    "citizen.track.history": {"vi": "Lịch sử xử lý", "en": "History"},
+    "citizen.track.link": {"vi": "Đường dẫn theo dõi:", "en": "Tracking link:"},
+    "citizen.track.outcome": {"vi": "Kết quả", "en": "Outcome"},
+    "citizen.track.overdue": {"vi": "Quá hạn", "en": "Overdue"},
+    "citizen.track.received": {"vi": "Ngày nhận", "en": "Received"},
+    "citizen.track.rated": {"vi": "Cảm ơn bạn đã đánh giá.", "en": "Thank you for your rating."},
+    "citizen.track.reopened": {
+        "vi": "Đã mở lại phản ánh: cơ quan xử lý sẽ tiếp tục.",
+        "en": "The report is open again: the agency will carry on.",
+    },
+    "citizen.track.resolve_due": {"vi": "Hạn xử lý", "en": "To be resolved by"},
+    "citizen.track.resolved": {"vi": "Ngày đóng", "en": "Closed on"},
+    "citizen.track.sent": {
+        "vi": "Đã gửi phản ánh. Hãy ghi lại mã theo dõi để xem kết quả xử lý:",
+        "en": "Your report was sent. Keep this tracking code to follow it:",
+    },
+    "citizen.track.status": {"vi": "Trạng thái", "en": "Status"},
+    "citizen.track.supported": {
+        "vi": "Cảm ơn! Bạn đã cùng phản ánh vấn đề này.",
+        "en": "Thank you! You have added yourself to this report.",
+    },
+    "citizen.track.title": {"vi": "Phản ánh {code}", "en": "Report {code}"},
+    "citizen.track.unit": {"vi": "Địa bàn", "en": "Area"},
+    "citizen.track.unpublished": {
+        "vi": "Nội dung và ảnh được hiển thị sau khi cơ quan xử lý duyệt.",
+        "en": "The description and photos are shown once the agency has reviewed them.",
+    },
     "download.title": {"vi": "Tải dữ liệu của đơn vị", "en": "Download this unit's data"},
     "download.licence": {"vi": "Giấy phép:", "en": "Licence:"},
     "download.source": {"vi": "Nguồn: {source}", "en": "Source: {source}"},
@@ -360,7 +637,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "csv.incident": {"vi": "Loại sự cố", "en": "Incident type"},
     "csv.severity": {"vi": "Mức độ", "en": "Severity"},
     "csv.capacity": {"vi": "Quy mô", "en": "Capacity"},
-    "csv.category": {"vi": "Loại phản ánh (mã)", "en": "Category (code)"},
+    "csv.category_code": {"vi": "Loại phản ánh (mã)", "en": "Category (code)"},
     "csv.category_vi": {"vi": "Loại phản ánh", "en": "Category (Vietnamese)"},
     "csv.category_en": {"vi": "Loại phản ánh (tiếng Anh)", "en": "Category"},
     "csv.status": {"vi": "Trạng thái", "en": "Status"},

@@ -12,7 +12,9 @@ caller's language what was wrong. :data:`ANSWERS` gives each kind of refusal its
 - the shared page (``templates/error.html`` on ``templates/base.html``) for a browser: a link
   followed, a form sent. An area may show its refusals in a frame of its own (the OGC API's
   pages, :func:`page_for`);
-- the message alone as plain text for scripts on the site's other paths (curl, spreadsheets).
+- the message alone as plain text for scripts on the site's other paths (curl, spreadsheets);
+- an area's own error format, when its blueprint registers one (:func:`body_for`): Open311's
+  list of ``{code, description}`` in XML or JSON.
 
 The templates of every page the server writes apart from the map live in ``templates/``; they
 are registered here, with the table, by :func:`init_errors`.
@@ -159,6 +161,19 @@ def page_for(blueprint: flask.Blueprint, render: Callable[[str, int], str]) -> N
     _PAGES[blueprint.name] = render
 
 
+# Formats of their own for an area's refusals, by blueprint name: (exception, its row of the
+# table, its message) → the answer's body, its whole Content-Type and any headers of its own
+# (Open311's list of errors, in XML or JSON as its URL asks). The table still gives the status
+# and its headers.
+Writer = Callable[[BaseException, Answer, str], tuple[str, str, dict[str, str]]]
+_BODIES: dict[str, Writer] = {}
+
+
+def body_for(blueprint: flask.Blueprint, write: Writer) -> None:
+    """Write every refusal of ``blueprint``'s routes with ``write`` (its own error format)."""
+    _BODIES[blueprint.name] = write
+
+
 def _is_api(path: str) -> bool:
     return any(path == prefix or path.startswith(prefix + "/") for prefix in API_PATHS)
 
@@ -219,7 +234,12 @@ def answer(exc: BaseException) -> flask.Response:
     lang = (exc.lang if isinstance(exc, Refused) else None) or current_language()
     detail = str(exc) if isinstance(exc, Refused) else t(row.message_key or "refusal.title", lang)
     form = wanted()
-    if form == "json":
+    write = _BODIES.get(flask.request.blueprint or "")
+    if write is not None:
+        body, content_type, headers = write(exc, row, detail)
+        response = flask.Response(body, status=row.status, content_type=content_type)
+        response.headers.update(headers)
+    elif form == "json":
         body = json.dumps(problem(exc, row, detail, lang), ensure_ascii=False)
         response = flask.Response(body, status=row.status, mimetype=PROBLEM)
     elif form == "html":

@@ -116,10 +116,12 @@ def test_the_layers_switched_on_in_the_url_come_back_in_the_layout(server, demo_
 
     assert checked("/?unit=916&layers=flood%2Ctraffic") == {
         "Flooding": True, "Air quality": False, "Traffic": True, "Public services": False,
+        "Citizens' reports": False,
     }  # fmt: skip
     assert not any(checked("/?layers=").values())  # all switched off stays off
     assert checked("/?unit=916") == {  # the defaults when the URL does not say
         "Flooding": True, "Air quality": True, "Traffic": False, "Public services": False,
+        "Citizens' reports": False,
     }  # fmt: skip
 
 

@@ -61,6 +61,7 @@ def test_switching_to_english_keeps_the_layers_and_titles_the_tab_in_english(
     dash_duo.wait_for_contains_text("#legend", "Traffic conditions")
     assert _checked_layers(dash_duo) == {
         "Flooding": True, "Air quality": False, "Traffic": True, "Public services": True,
+        "Citizens' reports": False,
     }  # fmt: skip
     assert "VN_AQI index" not in _text(dash_duo, "#legend")
 

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import IntegrityError
 
 from domain import reports as rules
 from domain.workdays import add_working_days
@@ -222,9 +221,12 @@ def submit(
     now: dt.datetime,
     today: dt.date,
     address: str | None = None,
+    *,
+    api_key: str | None = None,
 ) -> Submitted:
     """Check and store a citizen's report (with the owner's rights: the caller has checked the
-    request itself), its contact apart, and its first event; nothing is written on a refusal."""
+    request itself), its contact apart, and its first event; nothing is written on a refusal.
+    ``api_key``: the label of the Open311 API key it came through, noted in the audit log."""
     category, unit_id, unit_code = check(conn, new, today)
     x, y = _location(new.lon, new.lat)
     agency = _agency(conn, category, unit_id)
@@ -232,31 +234,30 @@ def submit(
     depth = new.attributes.get("depth_cm")
     for _ in range(5):  # a tracking code already taken (rare): draw another
         code = rules.new_tracking_code()
-        try:
-            with conn.begin_nested():
-                report_id = conn.scalar(
-                    text(
-                        """
-                        INSERT INTO citizen_report (code, source, geom, admin_unit_id,
-                          reported_at, depth_cm, description, category, attributes, agency_code,
-                          ack_due, resolve_due)
-                        VALUES (:code, :source, ST_SetSRID(ST_MakePoint(:x, :y), 4326), :unit,
-                          :now, :depth, :description, :category, CAST(:attributes AS jsonb),
-                          :agency, :ack_due, :resolve_due)
-                        RETURNING id
-                        """
-                    ),
-                    {"code": code, "source": new.source, "x": x, "y": y, "unit": unit_id,
-                     "now": now, "depth": None if depth in (None, "") else float(depth),
-                     "description": (new.description or "").strip() or None,
-                     "category": category.code, "attributes": json.dumps(new.attributes),
-                     "agency": agency, "ack_due": due.acknowledge,
-                     "resolve_due": due.resolve},
-                )  # fmt: skip
+        # ON CONFLICT on the code alone (no savepoint per report): a taken code inserts nothing
+        # and returns no id; any other refusal of the database still raises.
+        report_id = conn.scalar(
+            text(
+                """
+                INSERT INTO citizen_report (code, source, geom, admin_unit_id,
+                  reported_at, depth_cm, description, category, attributes, agency_code,
+                  ack_due, resolve_due)
+                VALUES (:code, :source, ST_SetSRID(ST_MakePoint(:x, :y), 4326), :unit,
+                  :now, :depth, :description, :category, CAST(:attributes AS jsonb),
+                  :agency, :ack_due, :resolve_due)
+                ON CONFLICT (code) DO NOTHING
+                RETURNING id
+                """
+            ),
+            {"code": code, "source": new.source, "x": x, "y": y, "unit": unit_id,
+             "now": now, "depth": None if depth in (None, "") else float(depth),
+             "description": (new.description or "").strip() or None,
+             "category": category.code, "attributes": json.dumps(new.attributes),
+             "agency": agency, "ack_due": due.acknowledge,
+             "resolve_due": due.resolve},
+        )  # fmt: skip
+        if report_id is not None:
             break
-        except IntegrityError as error:
-            if "citizen_report_code_key" not in str(error.orig):
-                raise
     else:  # pragma: no cover - five repeats of an 8-billion draw
         raise RuntimeError("could not draw a free tracking code")
     if new.name or new.phone or new.email:
@@ -270,8 +271,10 @@ def submit(
              "l": new.language},
         )  # fmt: skip
     _event(conn, int(report_id), "received", None, True, now=now)
-    audit(conn, "report_submit", "success", None, address,
-          {"report": code, "category": category.code, "unit": unit_code})  # fmt: skip
+    detail = {"report": code, "category": category.code, "unit": unit_code}
+    if api_key is not None:
+        detail |= {"source": new.source, "api_key": api_key}
+    audit(conn, "report_submit", "success", None, address, detail)
     return Submitted(int(report_id), code, unit_code, agency, due)
 
 
@@ -338,13 +341,14 @@ class PublicReport:
     rating: int | None
     duplicate_of: str | None
     photos: tuple[str, ...] = ()  # content hashes of the published photos
+    agency_code: str | None = None  # the agency handling it
 
 
 _PUBLIC_COLUMNS = """r.id, r.code, r.category, r.status, r.resolution, ST_X(r.geom) AS lon,
     ST_Y(r.geom) AS lat, u.code AS unit_code, u.name AS unit_name, r.reported_at,
     r.acknowledged_at, r.resolved_at, r.ack_due, r.resolve_due, r.description, r.supporters,
     r.rating, (SELECT d.code FROM public_report d WHERE d.id = r.duplicate_of) AS duplicate_of,
-    r.photos"""
+    r.photos, r.agency_code"""
 
 
 def _public(row: Any) -> PublicReport:
@@ -398,6 +402,38 @@ def public_history(conn: Connection, report_id: int) -> list[PublicEvent]:
         {"r": report_id},
     ).all()
     return [PublicEvent(*row) for row in rows]
+
+
+def agency_names(conn: Connection) -> dict[str, tuple[str, str]]:
+    """Every agency's Vietnamese and English name, by code (anyone may read them)."""
+    rows = conn.execute(text("SELECT code, name_vi, name_en FROM agency")).all()
+    return {row.code: (row.name_vi, row.name_en) for row in rows}
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A report's photo as the database knows it (the files are ``geodata.reports.photos``')."""
+
+    sha256: str
+    thumb_sha256: str
+    mime: str
+    width: int
+    height: int
+
+
+def report_photos(conn: Connection, code: str) -> list[StoredPhoto]:
+    """The photos of the report ``code``, in order, published or not: run it under the caller's
+    data scope (a ward's row-level security keeps out reports outside its units), or with the
+    owner's rights only for photos already known to be published (``PublicReport.photos``)."""
+    rows = conn.execute(
+        text(
+            "SELECT p.sha256, p.thumb_sha256, p.mime, p.width, p.height FROM report_photo p "
+            "JOIN citizen_report r ON r.id = p.report_id WHERE r.code = :code "
+            "ORDER BY p.position"
+        ),
+        {"code": rules.normal_code(code)},
+    ).all()
+    return [StoredPhoto(*row) for row in rows]
 
 
 # --- what the citizen may do ---------------------------------------------------------------------

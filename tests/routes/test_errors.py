@@ -53,6 +53,12 @@ def raised() -> Iterator[dict[str, BaseException]]:
     ogc.add_url_rule("/<path:rest>", "ogc", view)
     errors.page_for(ogc, lambda message, status: f"<p>own frame {status}: {message}</p>")
     app.register_blueprint(ogc)
+    own = flask.Blueprint("own_format", __name__, url_prefix="/own")
+    own.add_url_rule("/<path:rest>", "own", view)
+    errors.body_for(
+        own, lambda exc, row, detail: (f"{row.status}|{detail}", "text/x-own", {"X-Own": "1"})
+    )
+    app.register_blueprint(own)
     to_raise["app"] = app  # type: ignore[assignment]
     yield to_raise
 
@@ -167,6 +173,19 @@ def test_the_rate_limiters_refusal_is_answered_from_the_table(raised) -> None:
     document = response.get_json(force=True)
     assert document["code"] == "TooManyRequests"
     assert document["detail"] == "Quá nhiều yêu cầu: hãy thử lại sau ít phút."
+
+
+@pytest.mark.parametrize(("exc", "status", "code"), KINDS, ids=IDS)
+def test_an_area_with_a_format_of_its_own_writes_the_body_the_table_the_status(
+    raised, exc, status, code
+) -> None:
+    response = _get(raised, exc, "/own/thing", **BROWSER)
+    assert response.status_code == status
+    assert response.headers["Content-Type"] == "text/x-own"
+    assert response.get_data(as_text=True) == f"{status}|{exc}"
+    assert response.headers["Cache-Control"] == "no-store" and response.headers["X-Own"] == "1"
+    if status == 429:
+        assert response.headers["Retry-After"] == "90"
 
 
 def test_a_message_with_markup_is_shown_as_text(raised) -> None:

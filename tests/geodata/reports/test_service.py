@@ -242,3 +242,15 @@ def test_the_flood_layer_still_reads_flooding_reports_through_its_view(city) -> 
                  "'-infinity', 'infinity')")
         )  # fmt: skip
     assert [tuple(r) for r in flooding] == [(30.0, "flooding")] and counted == 1
+
+
+def test_a_tracking_code_already_taken_is_drawn_again(city, monkeypatch) -> None:
+    with city.begin() as conn:
+        first = service.submit(conn, _new(), NOW, TODAY)
+    draws = iter([first.code, "PA-AAAAAAA"])
+    monkeypatch.setattr(service.rules, "new_tracking_code", lambda: next(draws))
+    with city.begin() as conn:
+        again = service.submit(conn, _new(), NOW, TODAY)
+        stored = conn.scalar(text("SELECT count(*) FROM citizen_report WHERE code = :c"),
+                             {"c": first.code})  # fmt: skip
+    assert again.code == "PA-AAAAAAA" and stored == 1
