@@ -29,6 +29,7 @@ from routes.errors import init_errors
 from routes.ogc import init_ogc
 from routes.open311 import init_open311
 from routes.printmap import init_printmap
+from routes.staff import init_staff
 from routes.statistics import init_statistics
 from web.access import current_caller
 from web.request import LANG_COOKIE, current_language, today
@@ -108,6 +109,7 @@ compress.compress_mimetypes_set |= {"application/geo+json", "text/csv"}
 init_errors(server)
 init_auth(server)
 init_audit(server)
+init_staff(server)
 init_downloads(server)
 init_printmap(server)
 init_ogc(server)

@@ -124,12 +124,16 @@ def account_box(account: dict[str, str] | None, lang: str) -> html.Div:
         if account["role"] in ("admin", "official")
         else []
     )
+    # Every staff account handles citizens' reports (ward staff those of their units; the
+    # server decides what the queue holds).
+    queue_link = [html.A(t("staff.title", lang), href="/xu-ly", className="lang-switch")]
     return html.Div(
         [
             html.Span(
                 f"{account['name']} · {t('role.' + account['role'], lang)}",
                 className="account-name",
             ),
+            *queue_link,
             *audit_link,
             html.Form(
                 [

@@ -248,13 +248,16 @@ def services(fmt: str) -> flask.Response:
 def _attribute(spec: dict[str, Any], order: int, lang: str) -> dict[str, Any]:
     """One of a category's attributes as the specification defines them."""
     datatype = str(spec.get("datatype") or "string")
-    described = f"open311.datatype.{datatype}"
     return {
         "variable": True,
         "code": spec["code"],
         "datatype": datatype,
         "required": bool(spec.get("required")),
-        "datatype_description": t(described, lang) if described in CATALOG else None,
+        "datatype_description": (
+            t(f"open311.datatype.{datatype}", lang)
+            if f"open311.datatype.{datatype}" in CATALOG
+            else None
+        ),
         "order": order,
         "description": spec.get(lang) or spec.get("vi") or spec["code"],
     }

@@ -27,7 +27,7 @@ from sqlalchemy import Connection
 
 from domain.layers import Visibility
 from domain.units import Unit
-from geodata.accounts.scopes import sensor_within, unit_ids_within, unit_within
+from geodata.accounts.scopes import report_within, sensor_within, unit_ids_within, unit_within
 from geodata.accounts.tokens import TokenHolder, TokenRefused, authenticate_api_token
 from geodata.accounts.users import audit_refusal
 from geodata.db import Scope, get_engine, reset_scope, scope, set_scope, transaction
@@ -243,6 +243,22 @@ def may_see_sensor(conn: Connection, caller: Caller, sensor_id: int) -> bool:
     if caller.role != "ward_staff":
         return True
     return sensor_within(conn, caller.unit_codes, sensor_id)
+
+
+def may_handle_reports(caller: Caller) -> bool:
+    """Whether the caller handles citizens' reports (the staff queue): every staff account,
+    ward staff in their units (:func:`may_handle_report`); never the public."""
+    return caller.signed_in and caller.sees_personal_data
+
+
+def may_handle_report(conn: Connection, caller: Caller, report_id: int) -> bool:
+    """Whether the caller may see and act on this report: officials and admins any, ward staff
+    those whose point lies inside their units (row-level security checks it again)."""
+    if not may_handle_reports(caller):
+        return False
+    if caller.role != "ward_staff":
+        return True
+    return report_within(conn, caller.unit_codes, report_id)
 
 
 def trail_for(caller: Caller, trail: list[Unit]) -> list[Unit]:

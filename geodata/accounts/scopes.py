@@ -60,3 +60,11 @@ def unit_ids_within(conn: Connection, unit_codes: Sequence[str], unit_ids: list[
             params,
         )
     )
+
+
+def report_within(conn: Connection, unit_codes: Sequence[str], report_id: int) -> bool:
+    """Whether the citizen's report ``report_id`` lies inside one of the units (by its point,
+    as row-level security and the figures place it)."""
+    return _covered(
+        conn, unit_codes, "(SELECT geom FROM citizen_report WHERE id = :id)", {"id": report_id}
+    )

@@ -8,8 +8,8 @@ to the table's pages, which are scattered (reports of one ward come one at a tim
 city's). Measured with ``scripts/bench_figures.py``.
 
 Revision ID: 0011f
-Revises: 0011k (written on 0010 beside the other branches of issue 12; put after 0011_open311_keys
-once main had it, so the branch has one head)
+Revises: 0012 (written on 0010 beside the other branches of issue 12; put after
+0012_report_queue_index once main had it, so the branch has one head)
 Create Date: 2026-12-01
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0011f"
-down_revision: str | None = "0011k"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
