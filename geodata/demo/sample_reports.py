@@ -433,7 +433,10 @@ class _History:
             _Event(acknowledged, "acknowledged", staff, True,
                    ACK_REPLY.format(agency=agency) if rng.random() < 0.5 else None)
         )  # fmt: skip
-        if rng.random() < 0.72:  # the description is fit to publish (no names, no addresses)
+        # Most descriptions are fit to publish (no names, no addresses). The monitoring sample's
+        # flood reports keep theirs unpublished: the flood layer has always held them personal,
+        # and its tests check that no public collection carries them.
+        if rng.random() < 0.72 and report.existing_id is None:
             at = acknowledged + dt.timedelta(minutes=2)
             events.append(
                 _Event(at, "published", staff, False, detail={"description_public": True})
