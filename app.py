@@ -13,7 +13,8 @@ from flask_wtf.csrf import generate_csrf
 
 import callbacks.downloads
 import callbacks.drilldown
-import callbacks.monitor  # noqa: F401
+import callbacks.monitor
+import callbacks.report_figures  # noqa: F401
 from callbacks.kiosk import kiosk_layout, parse_kiosk_search
 from geodata.monitoring import catalogue
 from geodata.settings import get_settings
@@ -29,6 +30,7 @@ from routes.ogc import init_ogc
 from routes.open311 import init_open311
 from routes.printmap import init_printmap
 from routes.staff import init_staff
+from routes.statistics import init_statistics
 from web.access import current_caller
 from web.request import LANG_COOKIE, current_language, today
 
@@ -114,6 +116,7 @@ init_ogc(server)
 init_open311(server)
 init_citizen(server)  # after init_ogc: its rate limiter counts the reports
 init_api(server)
+init_statistics(server)
 # Dash finishes its set-up (the component libraries whose scripts it serves, the callback map)
 # in the first request of each process; gunicorn's other threads then serve scripts and callbacks
 # before it is done, and answer 500 (`"dash" is not a registered library`). Do it now, at import,

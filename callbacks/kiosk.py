@@ -1,7 +1,8 @@
 """The public kiosk (/kiosk): a lobby screen that turns through the city and each of its
 districts, one public layer at a time, on a schedule its URL sets:
 ``/kiosk?rotate=20&layers=flood,air&lang=vi`` (seconds per step; layers among flood, air,
-traffic and services; Vietnamese, English, or ``both`` side by side).
+traffic, services and reports — the figures of citizens' reports, as the statistics page shows
+them; Vietnamese, English, or ``both`` side by side).
 
 Which step is on screen follows from the clock alone, step = floor(epoch seconds / rotate) mod
 the number of steps: nothing is kept between requests and every screen shows the same step. The
@@ -40,16 +41,19 @@ from sqlalchemy.exc import DBAPIError
 
 from domain.clock import CITY_TZ
 from domain.kpi import Kpi
+from domain.report_figures import PERIODS, Figures, Week
 from domain.units import DrillView
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
 from geodata.monitoring import catalogue, layers
 from geodata.monitoring.queries import children, drill_view, root_unit
+from geodata.reports.figures import last_days, unit_figures, weekly
 from geodata.settings import get_settings
 from layouts import ids
 from layouts.i18n import fmt_date, t, unit_type_label
 from layouts.kiosk import bilingual, kiosk_legend, kiosk_page, status_line, unit_title
 from layouts.monitor import choropleth_hideout, kpi_cards, layer_name
+from layouts.report_figures import figure_cards, period_label, shown_figures, trend_chart
 from web.request import today
 
 DEFAULT_ROTATE = 20  # seconds per step
@@ -67,6 +71,7 @@ class KioskTheme:
 
     indicator: str | None = None
     kpis: tuple[str, ...] = ()
+    report_figures: bool = False  # the unit's figures of citizens' reports, not layer KPIs
 
 
 # The themes' indicators and key figures. The layers drawn are the catalogue's public layers
@@ -78,13 +83,20 @@ KIOSK_THEMES: dict[str, KioskTheme] = {
     "air": KioskTheme("aqi_max", ("aqi_max",)),
     "traffic": KioskTheme(None, ("congested_share",)),
     "services": KioskTheme(None, ("coverage:",)),
+    # No layer: the unit's handling of citizens' reports in large cards (public figures, as the
+    # statistics page shows them: counts, shares, times and ratings, never a report itself).
+    "reports": KioskTheme(report_figures=True),
 }
 # Every layer the kiosk draws, and nothing else: public data only.
 PARTS = catalogue.kiosk_layers()
 KIOSK_LAYERS: dict[str, KioskTheme] = {
     theme: KIOSK_THEMES.get(theme, KioskTheme())
     for theme in dict.fromkeys(x.info.theme for x in PARTS if x.info.theme)
-}
+} | {"reports": KIOSK_THEMES["reports"]}
+REPORT_DAYS = PERIODS[0]  # the period of the reports' figures: the dashboard's
+# The six read from across a lobby (the statistics page has them all).
+KIOSK_FIGURES = ("received", "overdue", "ack_on_time", "resolved_on_time", "median_resolve",
+                 "rating")  # fmt: skip
 
 
 def parts_of(theme: str) -> list[catalogue.Layer]:
@@ -158,6 +170,8 @@ class KioskStep:
     data: dict[str, dict[str, Any]]  # part → FeatureCollection, every part present
     values: dict[int, float | None]  # the layer's indicator per unit drawn
     kpis: list[Kpi]
+    report_figures: Figures | None = None  # the "reports" theme's
+    weeks: tuple[Week, ...] = ()
 
 
 def read_step(
@@ -181,7 +195,12 @@ def read_step(
         unit_ids = [f["id"] for f in view.shown["features"]]
         values = layers.choropleth_values(conn, unit_ids, shown.indicator, moment)
     kpis = [k for k in layers.unit_kpis(conn, unit.id, moment) if _listed(k.key, shown.kpis)]
-    return KioskStep(number, len(steps), layer, view, at, data, values, kpis)
+    if not shown.report_figures:
+        return KioskStep(number, len(steps), layer, view, at, data, values, kpis)
+    start, end = last_days(now, REPORT_DAYS)
+    figures = unit_figures(conn, unit.id, start, end, now)
+    weeks = tuple(weekly(conn, unit.id, start, end))
+    return KioskStep(number, len(steps), layer, view, at, data, values, [], figures, weeks)
 
 
 def _listed(key: str, listed: Sequence[str]) -> bool:
@@ -213,6 +232,8 @@ def render_step(step: KioskStep, mode: str, now: dt.datetime) -> dict[str, Any]:
     }
 
     def hour(lang: str) -> str:
+        if step.report_figures is not None:
+            return period_label(REPORT_DAYS, lang)
         if step.at is None:
             return t("time.no_data", lang)
         return t("time.showing", lang, time=step.at.astimezone(CITY_TZ).strftime("%H:%M %d/%m"))
@@ -232,10 +253,8 @@ def render_step(step: KioskStep, mode: str, now: dt.datetime) -> dict[str, Any]:
             ),
         ),
         # The cards, without the panel's heading.
-        "kpis": in_language(mode, lambda lang: kpi_cards(step.kpis, lang, stations)[1:]),
-        "legend": in_language(
-            mode, lambda lang: kiosk_legend([x.info for x in parts_of(step.layer)], lang)
-        ),
+        "kpis": in_language(mode, lambda lang: _cards(step, lang, stations)),
+        "legend": in_language(mode, lambda lang: _legend(step, lang)),
         "status": in_language(
             mode,
             lambda lang: status_line(
@@ -251,6 +270,22 @@ def render_step(step: KioskStep, mode: str, now: dt.datetime) -> dict[str, Any]:
         "banner": "",
         "offline": True,
     }
+
+
+def _cards(step: KioskStep, lang: str, stations: dict[str, int]) -> list[Any]:
+    if step.report_figures is None:
+        return kpi_cards(step.kpis, lang, stations)[1:]
+    shown = shown_figures(step.report_figures, REPORT_DAYS, lang)
+    return figure_cards([s for s in shown if s.key in KIOSK_FIGURES])
+
+
+def _legend(step: KioskStep, lang: str) -> list[Any]:
+    """The legend of the layers drawn; for the reports' figures, their weekly trend."""
+    if step.report_figures is None:
+        return kiosk_legend([x.info for x in parts_of(step.layer)], lang)
+    if not step.report_figures.received:
+        return [html.P(t("figures.none_received", lang), className="kiosk-none")]
+    return [trend_chart(step.weeks, lang)]
 
 
 # What one step writes into a frame: component id and property, by name.

@@ -37,6 +37,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         if_empty=args.if_empty,
         days=365 if args.year else args.days,
         services=True,
+        report_days=args.report_days,
     )
 
 
@@ -267,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="days of 5-minute readings up to now (default: %(default)s; 0 for none)",
     )
     sample.add_argument("--year", action="store_true", help="a full year of readings")
+    sample.add_argument(
+        "--report-days",
+        type=int,
+        default=365,
+        help="days of citizens' reports and their handling up to now (default: %(default)s)",
+    )
     sample.set_defaults(handler=_cmd_sample)
 
     bench = sub.add_parser(

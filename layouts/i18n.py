@@ -332,6 +332,80 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Published citizens' reports: category, status, dates received and closed, "
         "approved text. Nothing about who sent them.",
     },
+    # Figures of citizens' reports: the dashboard's panel, the statistics page, the kiosk.
+    "figures.ack_on_time": {"vi": "Tiếp nhận đúng hạn", "en": "Acknowledged on time"},
+    "figures.days": {"vi": "{value} ngày", "en": "{value} days"},
+    "figures.day_one": {"vi": "{value} ngày", "en": "{value} day"},
+    "figures.in_workdays": {"vi": "tính theo ngày làm việc", "en": "in working days"},
+    "figures.median_ack": {
+        "vi": "Thời gian tiếp nhận (trung vị)",
+        "en": "Median time to acknowledge",
+    },
+    "figures.median_resolve": {
+        "vi": "Thời gian giải quyết (trung vị)",
+        "en": "Median time to resolve",
+    },
+    "figures.none_acknowledged": {
+        "vi": "chưa có phản ánh được tiếp nhận",
+        "en": "no report acknowledged yet",
+    },
+    "figures.none_due": {"vi": "chưa có phản ánh đến hạn", "en": "no report due yet"},
+    "figures.none_rated": {"vi": "chưa có lượt đánh giá", "en": "no ratings yet"},
+    "figures.none_received": {
+        "vi": "Chưa có phản ánh nào trong thời gian này.",
+        "en": "No reports in this period.",
+    },
+    "figures.none_resolved": {
+        "vi": "chưa có phản ánh được giải quyết",
+        "en": "no report resolved yet",
+    },
+    "figures.of_due": {"vi": "trên {n} phản ánh đến hạn", "en": "of {n} due"},
+    "figures.of_rated": {"vi": "trên {n} lượt đánh giá", "en": "of {n} ratings"},
+    "figures.open": {"vi": "Chưa xử lý xong", "en": "Open"},
+    "figures.open_overdue": {"vi": "{n} quá hạn", "en": "{n} overdue"},
+    "figures.overdue": {"vi": "Quá hạn", "en": "Overdue"},
+    "figures.period": {"vi": "{days} ngày qua", "en": "last {days} days"},
+    "figures.period_year": {"vi": "12 tháng qua", "en": "last 12 months"},
+    "figures.rated_good": {"vi": "Đánh giá 4–5 sao", "en": "Rated 4 or 5 stars"},
+    "figures.rating": {"vi": "Mức hài lòng trung bình", "en": "Average rating"},
+    "figures.rating_value": {"vi": "{value}/5", "en": "{value}/5"},
+    "figures.received": {"vi": "Phản ánh tiếp nhận", "en": "Reports received"},
+    "figures.resolved_on_time": {"vi": "Giải quyết đúng hạn", "en": "Resolved on time"},
+    "figures.stats_link": {"vi": "Xem thống kê chi tiết", "en": "See the full statistics"},
+    "figures.title": {"vi": "Phản ánh của người dân", "en": "Citizens' reports"},
+    "figures.trend": {
+        "vi": "Phản ánh tiếp nhận và đã đóng mỗi tuần",
+        "en": "Reports received and closed each week",
+    },
+    "figures.trend_received": {"vi": "Tiếp nhận", "en": "Received"},
+    "figures.trend_resolved": {"vi": "Đã đóng", "en": "Closed"},
+    "figures.trend_week": {"vi": "Tuần từ", "en": "Week of"},
+    "figures.trend_bar": {
+        "vi": "Tuần từ {week}: {received} tiếp nhận, {resolved} đã đóng",
+        "en": "Week of {week}: {received} received, {resolved} closed",
+    },
+    "layer.reports": {"vi": "Phản ánh của người dân", "en": "Citizens' reports"},
+    "stats.back": {"vi": "Về bản đồ", "en": "Back to the map"},
+    "stats.intro": {
+        "vi": "Người dân gửi phản ánh và chính quyền xử lý thế nào, theo từng đơn vị hành "
+        "chính. Thời hạn: tiếp nhận trong 3 ngày làm việc, giải quyết trong 5 ngày làm việc.",
+        "en": "What residents reported and how the city handled it, per administrative unit. "
+        "Deadlines: acknowledged within 3 working days, resolved within 5 working days.",
+    },
+    "stats.notes": {
+        "vi": "Không tính phản ánh trùng, spam hoặc bị ẩn. Thời gian tính bằng ngày làm việc "
+        "(trừ cuối tuần và ngày lễ, Tết). Số liệu lúc {time}.",
+        "en": "Duplicates, spam and hidden reports are not counted. Times are in working days "
+        "(weekends and public holidays, Tết included, left out). Figures as of {time}.",
+    },
+    "stats.period": {"vi": "Thời gian", "en": "Period"},
+    "stats.show": {"vi": "Xem", "en": "Show"},
+    "stats.title": {"vi": "Thống kê phản ánh của người dân", "en": "Citizens' reports: figures"},
+    "stats.unit": {"vi": "Đơn vị", "en": "Unit"},
+    "stats.unknown_unit": {
+        "vi": "Không có đơn vị hành chính mã {code}.",
+        "en": "There is no administrative unit with the code {code}.",
+    },
     # --- the staff's queue of citizens' reports (routes/staff.py) ---
     "audit.action.act_report": {"vi": "Xử lý phản ánh", "en": "Act on a report"},
     "audit.action.report_acknowledge": {"vi": "Tiếp nhận phản ánh", "en": "Acknowledge a report"},

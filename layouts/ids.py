@@ -37,6 +37,7 @@ REFRESH = "refresh-interval"
 TIME_SHOWN = "time-shown"  # the store's `at` whose layers and label are on screen (play waits)
 TIME_SYNC = "time-sync"  # dummy output of the client-side callback that keeps `at` in the URL
 KPIS = "kpis"
+REPORT_FIGURES = "report-figures"  # the unit's citizens' reports figures, beside the KPIs
 CHART = "chart"
 SENSOR = "selected-sensor"
 FLOOD_AIR_SENT = "flood-air-sent"  # digests of the layer data the browser has

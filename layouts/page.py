@@ -218,6 +218,7 @@ def page(
                         [
                             html.Div(id=ids.PANEL),
                             html.Div(id=ids.KPIS, className="kpis"),
+                            html.Section(id=ids.REPORT_FIGURES, className="report-figures"),
                             dcc.Graph(
                                 id=ids.CHART,
                                 config={"displaylogo": False, "responsive": True},

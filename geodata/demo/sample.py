@@ -24,6 +24,7 @@ from sqlalchemy import Connection, text
 from geodata.db import transaction
 from geodata.demo.common import DEMO_SOURCE, METRIC_CRS
 from geodata.demo.sample_monitoring import delete_monitoring_demo, write_monitoring_sample
+from geodata.demo.sample_reports import delete_reports_demo, write_reports_sample
 from geodata.demo.sample_services import write_service_sample
 from geodata.errors import GeodataError
 from geodata.importing.names import normalize_name
@@ -320,9 +321,14 @@ def delete_demo_data(conn: Connection) -> None:
 
 
 def write_sample(
-    seed: int = 2004, if_empty: bool = False, days: int = 0, services: bool = False
+    seed: int = 2004,
+    if_empty: bool = False,
+    days: int = 0,
+    services: bool = False,
+    report_days: int | None = None,
 ) -> int:
-    """Write the demo city, ``days`` of monitoring data and (with ``services``) facilities and a
+    """Write the demo city, ``days`` of monitoring data, ``report_days`` (by default ``days``)
+    of citizens' reports and their handling, and (with ``services``) facilities and a
     population grid, replacing an earlier demo set.
 
     One transaction: a failure leaves the database as it was.
@@ -333,6 +339,7 @@ def write_sample(
             print("admin units already present: demo data not written")
             return 0
         city = build_sample_city(seed)
+        delete_reports_demo(conn)
         delete_monitoring_demo(conn)
         delete_demo_data(conn)
         ids: dict[str, int] = {}
@@ -362,6 +369,12 @@ def write_sample(
                 {"name": name, "source": DEMO_SOURCE, "wkb": shapely.to_wkb(geom)},
             )
         monitoring = write_monitoring_sample(conn, seed=seed, days=days) if days else None
+        history = days if report_days is None else report_days
+        reports = (
+            write_reports_sample(conn, seed=seed, days=history, monitoring_days=days)
+            if history
+            else None
+        )
         facilities = write_service_sample(conn, seed=seed) if services else None
     by_level: dict[str, int] = {}
     for unit in city.units:
@@ -373,6 +386,8 @@ def write_sample(
     )
     if monitoring:
         print(f"demo monitoring data ({days} days): {monitoring.describe()}")
+    if reports:
+        print(f"demo citizens' reports ({history} days): {reports.describe()}")
     if facilities:
         print("demo services: " + ", ".join(f"{n:,} {what}" for what, n in facilities.items()))
     return 0

@@ -71,7 +71,10 @@ def test_a_period_out_of_range_or_malformed_is_bounded_or_the_default(search, ro
     assert parse_kiosk_search(search).rotate == rotate
 
 
-@pytest.mark.parametrize("forged", ["reports", "flood_reports", "users", "'; DROP TABLE x; --"])
+# "reports" is a theme now: the figures of citizens' reports, never the reports (see below).
+@pytest.mark.parametrize(
+    "forged", ["citizen-reports", "flood_reports", "users", "'; DROP TABLE x; --"]
+)
 def test_a_forged_or_unknown_layer_is_ignored(forged: str) -> None:
     assert parse_kiosk_search(f"?layers={forged}").layers == ("flood", "air")
     assert parse_kiosk_search(f"?layers={forged},traffic").layers == ("traffic",)
@@ -172,7 +175,9 @@ def test_the_traffic_layer_draws_arterials_only_even_for_a_district(monitored_db
 def test_only_public_layers_exist_and_citizens_reports_never_leave_the_server(
     monitored_db,
 ) -> None:
-    assert set(KIOSK_LAYERS) <= set(catalogue.themes())
+    # The catalogue's themes, and the figures of citizens' reports, which draw no layer.
+    assert set(KIOSK_LAYERS) <= {*catalogue.themes(), "reports"}
+    assert not kiosk.parts_of("reports")
     # Every layer the kiosk draws is a public one of the catalogue; citizens' reports are not.
     assert {p.name for p in kiosk.PARTS} == {"gauges", "inundation", "air", "roads", "facilities"}
     assert all(p.info.visibility == "public" for p in kiosk.PARTS)
@@ -343,3 +348,37 @@ def test_a_city_without_units_at_the_date_says_so_and_keeps_the_screen(empty_db)
     out = step_outputs(0, "", None)
     assert out["offline"] is False and "Chưa có đơn vị hành chính" in out["banner"]
     assert out["units"] is no_update
+
+
+# --- the figures of citizens' reports ----------------------------------------------------------
+
+
+def test_the_reports_slide_shows_the_unit_s_figures_in_large_cards_and_nothing_else(
+    demo_db,
+) -> None:
+    from tests.reports_set import DESCRIPTION, add_report_set
+
+    add_report_set(demo_db)
+    # Step 1 of "?layers=flood,reports" is the city with the reports' figures.
+    out = step_outputs(1, "?layers=flood,reports&lang=both", None)
+    assert "Phản ánh của người dân" in _json(out["layer"]) and "Citizens' reports" in _json(
+        out["layer"]
+    )
+    cards = _json(out["kpis"])
+    for shown in ("Phản ánh tiếp nhận", "Reports received", "Quá hạn", "75 %",
+                  "Giải quyết đúng hạn", "Thời gian giải quyết (trung vị)", "3,7/5"):  # fmt: skip
+        assert shown in cards, shown
+    assert cards.count('"kpi-card report-figure small"') == len(kiosk.KIOSK_FIGURES)
+    assert "trend-week" in _json(out["legend"])
+    # Public figures only: no report, no description, no sender, no map points.
+    everything = _json(out)
+    assert DESCRIPTION not in everything and "Nguyễn Thị Lan" not in everything
+    assert "0901234567" not in everything and '"kind": "citizen_report"' not in everything
+    assert all(not out[x.name]["features"] for x in kiosk.PARTS)
+
+
+def test_the_reports_slide_of_a_district_without_reports_says_so(demo_db) -> None:
+    out = step_outputs(3, "?layers=flood,reports", None)  # the first district, no reports
+    cards = _json(out["kpis"])
+    assert "chưa có phản ánh đến hạn" in cards and "%" not in cards
+    assert "Chưa có phản ánh nào trong thời gian này." in _json(out["legend"])
