@@ -1,5 +1,5 @@
 """API keys of Open311 clients: the apps and services that send citizens' reports through
-``POST /open311/v2/requests`` (migration 0011k).
+``POST /open311/v2/requests`` (migration 0011).
 
 A key reads ``o311-<id>.<secret>``, as the other bearer tokens do (``geodata.accounts.tokens``:
 the id finds the one row, only the SHA-256 digest of the 256-bit secret is stored and compared

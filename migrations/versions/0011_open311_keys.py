@@ -8,7 +8,7 @@ secret is kept. A key stops working when it is revoked; its label names it in th
 The reader roles get no privilege on it (revoked explicitly, whatever defaults a database may
 have): only the owner reads keys.
 
-Revision ID: 0011k
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-01
 """
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 from sqlalchemy import text
 
-revision: str = "0011k"
+revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -10,7 +10,7 @@ from 62 ms to 15 ms in the database (EXPLAIN ANALYZE), and a status or lateness 
 implies "not resolved") uses it too.
 
 Revision ID: 0012
-Revises: 0011k
+Revises: 0011
 Create Date: 2026-12-01
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0011k"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,9 +7,8 @@ This index holds those beside the unit and time, so the figures are an index-onl
 to the table's pages, which are scattered (reports of one ward come one at a time among the
 city's). Measured with ``scripts/bench_figures.py``.
 
-Revision ID: 0011f
-Revises: 0012 (written on 0010 beside the other branches of issue 12; put after
-0012_report_queue_index once main had it, so the branch has one head)
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01
 """
 
@@ -17,7 +16,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0011f"
+revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
