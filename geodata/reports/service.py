@@ -559,7 +559,10 @@ def act(
     """Do a staff action under the caller's database scope (row-level security keeps a ward to
     its units: a report outside them is "not found"); its event and audit entry are written."""
     row = conn.execute(
-        text("SELECT id, code, status, category FROM citizen_report WHERE id = :id FOR UPDATE"),
+        text(
+            "SELECT id, code, status, category, reported_at, admin_unit_id FROM citizen_report "
+            "WHERE id = :id FOR UPDATE"
+        ),
         {"id": report_id},
     ).one_or_none()
     if row is None:
@@ -593,8 +596,19 @@ def act(
                 sets["acknowledged_at"] = now
             kind, detail = "assigned", {"agency": action.agency, "assignee": action.assignee}
         case "recategorise":
+            # The new category's deadlines, counted from when the report arrived; and its
+            # agency, while nobody has been assigned (an assignment is the staff's own choice).
             category = _category(conn, action.category)
-            sets, kind = {"category": category.code}, "recategorised"
+            due = deadlines(row.reported_at, category)
+            sets = {"category": category.code, "ack_due": due.acknowledge,
+                    "resolve_due": due.resolve}  # fmt: skip
+            if row.status in ("received", "acknowledged"):
+                sets["agency_code"] = (
+                    _agency(conn, category, int(row.admin_unit_id))
+                    if row.admin_unit_id is not None
+                    else category.agency_code
+                )
+            kind = "recategorised"
             detail = {"from": row.category, "to": category.code}
         case "duplicate":
             other = conn.scalar(

@@ -257,3 +257,20 @@ def test_a_tracking_code_already_taken_is_drawn_again(city, monkeypatch) -> None
         stored = conn.scalar(text("SELECT count(*) FROM citizen_report WHERE code = :c"),
                              {"c": first.code})  # fmt: skip
     assert again.code == "PA-AAAAAAA" and stored == 1
+
+
+def test_a_new_category_brings_its_own_agency_and_deadlines(city) -> None:
+    with city.begin() as conn:
+        conn.execute(
+            text("UPDATE report_category SET resolve_days = 10 WHERE code = 'road_damage'")
+        )
+        sent = service.submit(conn, _new(), NOW, TODAY)
+        service.act(conn, sent.id, Action("recategorise", category="road_damage"), "chi", NOW)
+        row = conn.execute(
+            text("SELECT category, agency_code, ack_due, resolve_due FROM citizen_report "
+                 "WHERE id = :id"), {"id": sent.id},
+        ).one()  # fmt: skip
+        conn.execute(text("UPDATE report_category SET resolve_days = 5 WHERE code = 'road_damage'"))
+    assert (row.category, row.agency_code) == ("road_damage", "xay-dung")
+    assert row.ack_due == add_working_days(NOW, 3)
+    assert row.resolve_due == add_working_days(NOW, 10)  # counted from when it arrived
