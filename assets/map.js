@@ -180,8 +180,12 @@ window.canthoMap = {
       row(l.capacity, p.capacity !== null ? m.number(p.capacity, lang) : null);
     }
     if (p.cluster) { return; }
+    // A citizen's report links to its tracking page: status, history, replies, rating.
+    var more = p.kind === "citizen_report" && p.code ?
+      "<p><a href='/phan-anh/" + encodeURIComponent(p.code) + "'>" + m.escape(l.track || "") +
+      "</a></p>" : "";
     layer.bindPopup("<div class='popup'><strong><bdi>" + m.escape(title) + "</bdi></strong><table>" +
-                    rows.join("") + "</table></div>");
+                    rows.join("") + "</table>" + more + "</div>");
   },
   escape: function (text) {
     return String(text).replace(/[&<>"']/g, function (c) {

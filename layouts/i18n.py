@@ -320,6 +320,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "popup.code": {"vi": "Mã theo dõi", "en": "Tracking code"},
     "popup.description": {"vi": "Nội dung", "en": "Description"},
     "popup.supporters": {"vi": "Người cùng phản ánh", "en": "People who reported it too"},
+    "popup.track": {"vi": "Xem tình trạng xử lý", "en": "See how it is handled"},
     "layer.citizens": {"vi": "Phản ánh hiện trường", "en": "Citizens' reports"},
     "download.citizen-reports": {
         "vi": "Phản ánh của người dân (công khai)",

@@ -62,7 +62,7 @@ def popup_labels(lang: str) -> dict[str, Any]:
     labels["resolution"] = {
         k: t(f"report.resolution.{k}", lang) for k in (*reports.RESOLUTIONS, reports.DUPLICATE)
     }
-    labels |= {k: t(f"popup.{k}", lang) for k in ("code", "description", "supporters")}
+    labels |= {k: t(f"popup.{k}", lang) for k in ("code", "description", "supporters", "track")}
     labels["congestion"] = {c.code: localised(c, lang) for c in indicators.CONGESTION_CLASSES}
     return labels
 
