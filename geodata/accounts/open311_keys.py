@@ -17,11 +17,10 @@ from sqlalchemy import Connection, text
 
 from geodata.accounts.tokens import (
     LAST_USED_STEP,
-    TokenRefused,
+    check_stored_secret,
     digest,
     new_secret,
-    secret_matches,
-    split_token,
+    numbered_token,
 )
 from geodata.accounts.users import UserError
 
@@ -93,11 +92,7 @@ def revoke_key(conn: Connection, key_id: int) -> str:
 def authenticate_key(conn: Connection, key: str | None) -> KeyHolder:
     """The key's id and label; TokenRefused otherwise (reasons: missing, malformed,
     unknown_token, wrong_secret, revoked)."""
-    name, secret = split_token(key)
-    found = _NAME.fullmatch(name)
-    if found is None:
-        raise TokenRefused("malformed")
-    key_id = int(found.group(1))
+    key_id, secret = numbered_token(key, _NAME)
     row = conn.execute(
         text(
             "SELECT label, secret_sha256, revoked_at IS NOT NULL AS revoked, "
@@ -106,14 +101,7 @@ def authenticate_key(conn: Connection, key: str | None) -> KeyHolder:
         ),
         {"id": key_id, "step": LAST_USED_STEP},
     ).one_or_none()
-    matches = secret_matches(bytes(row.secret_sha256) if row else None, secret)
-    subject = str(key_id)
-    if row is None:
-        raise TokenRefused("unknown_token", subject)
-    if not matches:
-        raise TokenRefused("wrong_secret", subject)
-    if row.revoked:
-        raise TokenRefused("revoked", subject)
+    row = check_stored_secret(row, secret, str(key_id))
     if row.stale:  # written at most once a minute: a busy key's row is not rewritten per report
         conn.execute(
             text("UPDATE open311_key SET last_used_at = now() WHERE id = :id"), {"id": key_id}

@@ -21,6 +21,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Connection, text
 
@@ -118,6 +119,35 @@ def add_api_token(
     return int(token_id), f"{PERSONAL_PREFIX}{token_id}.{secret}"
 
 
+_Row = TypeVar("_Row")
+
+
+def numbered_token(token: str | None, name: re.Pattern[str]) -> tuple[int, str]:
+    """The id and the secret of a ``<prefix><id>.<secret>`` token whose name part matches
+    ``name`` (one group: the id); TokenRefused ("missing", "malformed") otherwise."""
+    name_part, secret = split_token(token)
+    found = name.fullmatch(name_part)
+    if found is None:
+        raise TokenRefused("malformed")
+    return int(found.group(1)), secret
+
+
+def check_stored_secret(row: _Row | None, secret: str, subject: str) -> _Row:
+    """Refuse a token whose stored row (with ``secret_sha256`` and ``revoked``; None when there
+    is none) does not take ``secret``: "unknown_token", "wrong_secret", "revoked", in that order.
+    The secret is compared whatever was found, so an unknown id takes as long as a wrong one.
+    Returns the row, which is then known to exist. (A SQLAlchemy row's columns are attributes
+    mypy cannot see: hence the two ignores.)"""
+    matches = secret_matches(bytes(row.secret_sha256) if row else None, secret)  # type: ignore[attr-defined]
+    if row is None:
+        raise TokenRefused("unknown_token", subject)
+    if not matches:
+        raise TokenRefused("wrong_secret", subject)
+    if row.revoked:  # type: ignore[attr-defined]
+        raise TokenRefused("revoked", subject)
+    return row
+
+
 def list_api_tokens(conn: Connection, username: str) -> list[ApiToken]:
     """An account's tokens, newest first (revoked and expired ones too)."""
     rows = conn.execute(
@@ -148,11 +178,7 @@ def revoke_api_token(conn: Connection, token_id: int) -> str:
 def authenticate_api_token(conn: Connection, token: str | None) -> TokenHolder:
     """The account this personal token speaks for; TokenRefused otherwise (reasons: missing,
     malformed, unknown_token, wrong_secret, revoked, expired, disabled_user)."""
-    name, secret = split_token(token)
-    found = _PERSONAL.fullmatch(name)
-    if found is None:
-        raise TokenRefused("malformed")
-    token_id = int(found.group(1))
+    token_id, secret = numbered_token(token, _PERSONAL)
     row = conn.execute(
         text(
             "SELECT t.user_id, t.secret_sha256, t.revoked_at IS NOT NULL AS revoked, "
@@ -160,14 +186,8 @@ def authenticate_api_token(conn: Connection, token: str | None) -> TokenHolder:
         ),
         {"id": token_id},
     ).one_or_none()
-    matches = secret_matches(bytes(row.secret_sha256) if row else None, secret)
     subject = str(token_id)
-    if row is None:
-        raise TokenRefused("unknown_token", subject)
-    if not matches:
-        raise TokenRefused("wrong_secret", subject)
-    if row.revoked:
-        raise TokenRefused("revoked", subject)
+    row = check_stored_secret(row, secret, subject)
     if row.expired:
         raise TokenRefused("expired", subject)
     user = get_user(conn, int(row.user_id))  # None when the account is disabled
