@@ -22,10 +22,13 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
 def _cmd_db_rollups(args: argparse.Namespace) -> int:
     from geodata.db import transaction
     from geodata.monitoring.readings import drain_rollup_queue
+    from geodata.reports.figures import refresh_rollup
 
     with transaction() as conn:
         done = drain_rollup_queue(conn)
-    print(f"rolled up {done:,} queued sensor-hours")
+    with transaction() as conn:
+        days = refresh_rollup(conn)
+    print(f"rolled up {done:,} queued sensor-hours and {days:,} unit-days of citizens' reports")
     return 0
 
 
@@ -250,7 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("revision", nargs="?", default="head")
     up.set_defaults(handler=_cmd_db_upgrade)
     rollups = db_sub.add_parser(
-        "rollups", help="roll up the hours sensors pushed to now (the server does it every 2 s)"
+        "rollups",
+        help="roll up the hours sensors pushed and the days of changed citizens' reports (the "
+        "server does it every 2 s)",
     )
     rollups.set_defaults(handler=_cmd_db_rollups)
 

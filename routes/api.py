@@ -36,6 +36,7 @@ from geodata.accounts.tokens import TokenRefused
 from geodata.db import scope, transaction
 from geodata.monitoring.ingest import BatchRejected, ItemError, Limits, authenticate_sensor, ingest
 from geodata.monitoring.readings import drain_rollup_queue
+from geodata.reports.figures import refresh_rollup
 from geodata.settings import get_settings
 from layouts.i18n import DEFAULT_LANGUAGE, LANGUAGES, fmt_number, t
 from routes.bearer import audit_refusal, challenge, retry_after_failures
@@ -174,15 +175,19 @@ def post_observations() -> flask.Response:
 
 
 def _refresh_rollups_forever(interval: float) -> None:
-    """Drain the rollup queue every ``interval`` seconds; a failure (database down) is logged
-    and the next turn tries again, the hours staying queued."""
+    """Drain the rollup queues every ``interval`` seconds: sensors' hours, and the days of
+    citizens' reports that changed (so the figures' readers seldom have to); a failure (database
+    down) is logged and the next turn tries again, the work staying queued."""
     while True:
         time.sleep(interval)
-        try:
-            with scope(None), transaction() as conn:
-                drain_rollup_queue(conn)
-        except Exception:  # a background loop must outlive any one failure
-            _log.warning("rollup refresher: a turn failed; its hours stay queued", exc_info=True)
+        for name, drain in (("readings", drain_rollup_queue), ("reports", refresh_rollup)):
+            try:
+                with scope(None), transaction() as conn:
+                    drain(conn)
+            except Exception:  # a background loop must outlive any one failure
+                _log.warning(
+                    "rollup refresher: %s turn failed; it stays queued", name, exc_info=True
+                )
 
 
 def start_rollup_refresher() -> threading.Thread | None:

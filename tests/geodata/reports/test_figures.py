@@ -33,9 +33,10 @@ from sqlalchemy.engine import Engine
 
 from domain.clock import CITY_TZ
 from domain.report_figures import Week
+from domain.workdays import WorkCalendar
 from geodata.db import Scope, scope
 from geodata.reports import service
-from geodata.reports.figures import last_days, unit_figures, weekly
+from geodata.reports.figures import last_days, refresh_rollup, unit_figures, weekly
 from geodata.reports.service import Action, NewReport
 
 CAI_RANG = (105.77, 9.99)  # a point in Cái Răng (919)
@@ -162,3 +163,107 @@ def test_the_weekly_trend_counts_what_came_and_what_closed_each_week(demo_db, un
 def test_the_last_30_days_are_today_and_the_29_before_in_can_tho() -> None:
     start, end = last_days(at(30, 10), 30)
     assert start == dt.datetime(2026, 11, 1, 0, 0, tzinfo=CITY_TZ) and end == at(30, 10)
+
+
+# The daily rollup the figures read (migration 0014): always current, recomputed where touched.
+
+
+def test_a_report_handled_after_a_reading_shows_in_the_next_reading(demo_db, units) -> None:
+    before = _figures(demo_db, units["91601"])
+    with demo_db.begin() as conn:
+        d = conn.scalar(text("SELECT id FROM citizen_report WHERE admin_unit_id IS NULL"))
+        service.act(conn, d, Action("acknowledge"), "canbo", at(24, 10))
+    after = _figures(demo_db, units["91601"])
+    # D acknowledged late (due Thursday 19th 10:00): measured now, not on time.
+    assert (before.ack_measured, after.ack_measured) == (4, 4)
+    assert after.acknowledged_on_time == 0.75
+    assert before.median_days_to_acknowledge == pytest.approx(1.0)
+    assert after.median_days_to_acknowledge == pytest.approx(1.5)  # of ½, 1, 2 and 6
+    with demo_db.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM report_rollup_queue")) == 0
+
+
+def test_a_period_ending_within_a_day_leaves_out_what_came_later_that_day(demo_db, units) -> None:
+    # Monday 9th from 00:00 to 08:30: A and B came at 08:00; the duplicate at 09:00 is not counted
+    # anyway, and nothing after 08:30 is.
+    with scope(Scope.public()), demo_db.connect() as conn:
+        f = unit_figures(conn, units["91601"], at(9, 0), at(9, 8) + dt.timedelta(minutes=30), NOW)
+        whole = unit_figures(conn, units["91601"], at(9, 0), at(10, 0), NOW)
+        later = unit_figures(conn, units["92"], at(9, 9), at(10, 9) + dt.timedelta(minutes=1), NOW)
+    assert f.received == whole.received == 2
+    assert later.received == 1  # I, at 09:00 on the 10th: the edges of both days read the reports
+
+
+def test_a_new_unit_is_rolled_up_alone_with_the_units_above_it(demo_db, units) -> None:
+    with demo_db.begin() as conn:
+        _figures(demo_db, units["92"])  # everything rolled up
+        untouched = conn.scalar(
+            text("SELECT count(*) FROM report_rollup WHERE admin_unit_id = :u"),
+            {"u": units["919"]},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO admin_unit (code, name, name_norm, level, parent_id, geom, area_km2, "
+                "source, valid_from) SELECT 'NEW1', 'Phường Mới', 'phuong moi', 'ward', parent_id, "
+                "geom, area_km2, source, DATE '2025-07-01' "
+                "FROM admin_unit WHERE code = '91601'"
+            )
+        )
+        queued = (
+            conn.execute(text("SELECT admin_unit_id FROM report_rollup_queue ORDER BY 1"))
+            .scalars()
+            .all()
+        )
+        written = refresh_rollup(conn)
+        new = conn.scalar(text("SELECT id FROM admin_unit WHERE code = 'NEW1'"))
+    assert sorted(queued) == sorted([new, units["916"], units["92"]])
+    # The new ward's days (A and B on the 9th, C on the 13th, D on the 16th, the Sunday one,
+    # each its day) and the same days of Ninh Kiều and the city: nothing else was recomputed.
+    with demo_db.connect() as conn:
+        days = conn.scalar(
+            text("SELECT count(*) FROM report_rollup WHERE admin_unit_id = :u"), {"u": new}
+        )
+        assert (
+            conn.scalar(
+                text("SELECT count(*) FROM report_rollup WHERE admin_unit_id = :u"),
+                {"u": units["919"]},
+            )
+            == untouched
+        )
+    assert days == 4
+    assert written == days + conn_days(demo_db, units["916"]) + conn_days(demo_db, units["92"])
+    f = _figures(demo_db, new)
+    assert (f.received, f.open) == (4, 1)  # its shape is the ward's: the same reports
+
+
+def conn_days(engine: Engine, unit_id: int) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(
+            text("SELECT count(*) FROM report_rollup WHERE admin_unit_id = :u"), {"u": unit_id}
+        )
+
+
+def test_a_change_of_the_working_day_calendar_recomputes_the_times(demo_db, units) -> None:
+    # Tuesday 10th declared a day off: B's acknowledgement, Monday 08:00 → Wednesday 08:00, took
+    # one working day instead of two; A's, Monday 08:00 → 20:00, still half a day.
+    _figures(demo_db, units["91601"])
+    with demo_db.begin() as conn:
+        refresh_rollup(conn, WorkCalendar(extra_days_off=frozenset({dt.date(2026, 11, 10)})))
+        tenths = conn.execute(
+            text(
+                "SELECT ack_tenths FROM report_rollup WHERE admin_unit_id = :u "
+                "AND day = DATE '2026-11-09'"
+            ),
+            {"u": units["91601"]},
+        ).scalar_one()
+    assert tenths == [5, 10]  # A ½ day, B one day (Tuesday off)
+    # Read with the settings' calendar again: recomputed back, B two days.
+    assert _figures(demo_db, units["91601"]).median_days_to_acknowledge == pytest.approx(1.0)
+    with demo_db.connect() as conn:
+        assert conn.execute(
+            text(
+                "SELECT ack_tenths FROM report_rollup WHERE admin_unit_id = :u "
+                "AND day = DATE '2026-11-09'"
+            ),
+            {"u": units["91601"]},
+        ).scalar_one() == [5, 20]
