@@ -528,6 +528,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "staff.outcome": {"vi": "Kết quả", "en": "Outcome"},
     "staff.overdue": {"vi": "Quá hạn", "en": "Late"},
     "staff.overdue_only": {"vi": "Chỉ phản ánh quá hạn", "en": "Late reports only"},
+    "staff.mine_only": {"vi": "Chỉ phản ánh giao cho tôi", "en": "Assigned to me only"},
+    "staff.take": {"vi": "Tôi nhận xử lý", "en": "I will handle it"},
     "staff.page": {"vi": "Trang", "en": "Page"},
     "staff.person": {"vi": "Người xử lý (tên hoặc tài khoản)", "en": "Person (name or account)"},
     "staff.phone": {"vi": "Điện thoại", "en": "Phone"},

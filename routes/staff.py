@@ -176,6 +176,7 @@ def _filters(args: Any, units: list[staff_queue.UnitChoice], names: dict[str, st
     wanted = staff_queue.QueueFilter(
         status=None if status == "all" else status, category=category, unit_id=unit_id,
         overdue=args.get("overdue") == "1", code=code,
+        assignee=caller.username if args.get("mine") == "1" else None,
     )  # fmt: skip
     return wanted, unit_code, int(page_text)
 
@@ -199,6 +200,7 @@ def queue_page() -> Any:
         "category": wanted.category or "",
         "unit": unit_code or "",
         "overdue": wanted.overdue,
+        "mine": wanted.assignee is not None,
         "code": wanted.code or "",
     }
     kept = {k: ("1" if v is True else v) for k, v in form.items() if v}
@@ -247,7 +249,8 @@ def queue_page() -> Any:
 # The pages' fixed words: catalog keys "staff.<word>".
 WORDS = (
     "title", "intro", "back", "back_queue", "status", "category", "unit", "all_units",
-    "overdue_only", "code", "filter", "none", "newer", "older", "overdue", "received_at",
+    "overdue_only", "mine_only", "take", "code", "filter", "none", "newer", "older", "overdue",
+    "received_at",
     "ack_due", "resolve_due", "acknowledged_at", "resolved_at", "agency", "assignee",
     "hidden_badge", "description", "no_description", "published", "unpublished", "photos",
     "no_photos", "map", "open_map", "contact", "anonymous", "contact_note", "name", "phone",
@@ -307,8 +310,7 @@ def _render_report(
         raise NotFound(t("staff.not_found", lang, code=str(report_id)))
     english = language(lang) == "en"
     names = {c.code: c.name_en if english else c.name_vi for c in cats}
-    attribute_names = {a["code"]: a.get("en" if english else "vi", a["code"])
-                       for c in cats if c.code == found.category for a in c.attributes}  # fmt: skip
+    attribute_names = next((c.questions(english) for c in cats if c.code == found.category), {})
     agency_names = _agency_names(agencies, lang)
     done = flask.request.args.get("done")
     mail = flask.request.args.get("mail")
@@ -335,6 +337,7 @@ def _render_report(
         lang=lang,
         tr=_words(lang),
         r=found,
+        me=caller.username,
         queue=QUEUE,
         error=error,
         notice=notice,

@@ -41,6 +41,7 @@ class QueueFilter:
     unit_id: int | None = None  # the unit and everything inside it
     overdue: bool = False
     code: str | None = None  # a piece of the tracking code, as typed
+    assignee: str | None = None  # assigned to this person (an account), whatever the case
 
     def __post_init__(self) -> None:
         if self.status not in (None, OPEN, *rules.STATUSES):
@@ -111,6 +112,9 @@ def queue(
     if wanted.overdue:
         # "Not resolved" spelled out as well: it lets the open reports' index serve.
         where += ["r.status <> 'resolved'", OVERDUE_SQL]
+    if wanted.assignee and wanted.assignee.strip():
+        where.append("lower(r.assignee) = lower(:assignee)")
+        params["assignee"] = wanted.assignee.strip()
     if wanted.code and wanted.code.strip():
         where.append("r.code LIKE :code")
         params["code"] = f"%{_code_piece(wanted.code)}%"

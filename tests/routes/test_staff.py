@@ -269,6 +269,23 @@ def test_each_action_writes_the_history_and_the_audit_log(site: Site) -> None:
     assert page.count("nk.staff") >= len(ACTIONS)
 
 
+def test_staff_take_a_report_in_one_tap_and_find_it_under_assigned_to_me(site: Site) -> None:
+    mine, other = _report(site), _report(site)
+    staff = _sign_in(site, "nk.staff")
+    page = staff.get(f"{site.base}/xu-ly/{mine}", timeout=10).text
+    assert "Tôi nhận xử lý" in page
+    taken = _act(staff, site, mine, action="assign", assignee="nk.staff")
+    assert taken.status_code == 302
+    assert _events(site, mine)[-1] == ("assigned", "nk.staff", True)
+    # Once theirs, the button is gone; the queue narrowed to them lists it and not the other.
+    assert "Tôi nhận xử lý" not in staff.get(f"{site.base}/xu-ly/{mine}", timeout=10).text
+    listed = staff.get(f"{site.base}/xu-ly?mine=1", timeout=10).text
+    assert mine in listed and other not in listed
+    assert 'name="mine" value="1"\n checked' in listed
+    everyone = staff.get(f"{site.base}/xu-ly", timeout=10).text
+    assert mine in everyone and other in everyone
+
+
 def test_marking_a_duplicate_closes_it_as_part_of_the_other(site: Site) -> None:
     original, copy = _report(site), _report(site)
     staff = _sign_in(site, "nk.staff")

@@ -133,6 +133,18 @@ def test_a_piece_of_the_code_finds_it_whatever_the_case_spaces_or_prefix(city: C
     assert _codes(city.engine, QueueFilter(code="%")) == []  # a wildcard is just a character
 
 
+def test_assigned_to_me_is_the_reports_assigned_to_my_account_whatever_the_case(
+    city: City,
+) -> None:
+    with city.engine.begin() as conn:
+        for code, person in ((city.fresh, "NK.Staff"), (city.late_ack, "nk.other")):
+            report = staff_queue.report_id(conn, code)
+            assert report is not None
+            service.act(conn, report, Action("assign", assignee=person), "nk.staff", NOW)
+    assert _codes(city.engine, QueueFilter(assignee="nk.staff")) == [city.fresh]
+    assert _codes(city.engine, QueueFilter(assignee="nobody")) == []
+
+
 def test_pages_split_the_queue_and_count_the_whole(city: City) -> None:
     with city.engine.begin() as conn:
         first = staff_queue.queue(conn, QueueFilter(), NOW, page=1, page_size=2)
