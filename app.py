@@ -114,7 +114,7 @@ init_downloads(server)
 init_printmap(server)
 init_ogc(server)
 init_open311(server)
-init_citizen(server)  # after init_ogc: its rate limiter counts the reports
+init_citizen(server)
 init_api(server)
 init_statistics(server)
 # Dash finishes its set-up (the component libraries whose scripts it serves, the callback map)

@@ -56,9 +56,10 @@ from geodata.reports.mail import send_update
 from geodata.reports.photos import Photo, PhotoRefused
 from geodata.reports.service import Category, NewReport, ReportNotFound, ReportRefused
 from geodata.settings import get_settings
-from layouts.i18n import CATALOG, LANGUAGES, fmt_date, fmt_moment, t
+from layouts.i18n import CATALOG, LANGUAGES, fmt_date, fmt_moment, fmt_number, language, t
 from layouts.mail import update_message
 from routes import errors
+from routes.limits import limiter
 from web.access import current_caller, data_scope, may_read
 from web.request import LANG_COOKIE, current_language, today
 
@@ -581,6 +582,7 @@ def _track_page(
         ack_due=moment(report.ack_due) if report.status == "received" else None,
         resolve_due=moment(report.resolve_due) if report.status != "resolved" else None,
         resolved=moment(report.resolved_at),
+        answers=_answers(report, category, lang),
         history=[(moment(e.at), t(f"citizen.event.{e.kind}", lang), e.body) for e in history],
         may_rate=report.status == "resolved" and report.rating is None,
         may_reopen=may_reopen,
@@ -589,6 +591,20 @@ def _track_page(
         comment=comment,
         reason=reason,
     )
+
+
+def _answers(
+    report: service.PublicReport, category: service.Category | None, lang: str
+) -> list[tuple[str, str]]:
+    """The published answers to the category's questions, labelled and in the page's language
+    (numbers as the locale writes them)."""
+    labels = category.questions(language(lang) == "en") if category else {}
+    return [
+        (labels.get(code, code),
+         fmt_number(value, lang) if isinstance(value, int | float) and not isinstance(value, bool)
+         else str(value))
+        for code, value in report.attributes.items() if value not in (None, "")
+    ]  # fmt: skip
 
 
 def track(code: str) -> Any:
@@ -743,12 +759,11 @@ blueprint.add_url_rule(f"{PREFIX}/<code>/anh/<sha256>/nho", "thumbnail", thumbna
 
 
 def init_citizen(server: flask.Flask) -> None:
-    """Serve the citizens' pages. Call after ``init_ogc``: POSTs are counted by its limiter's
-    storage and strategy, against ``report_rate_limit`` per address."""
-    limiters = server.extensions.get("limiter")
-    if not limiters:
-        raise RuntimeError("init_citizen needs the app's rate limiter: call init_ogc first")
-    limiter = next(iter(limiters))
-    server.extensions["citizen_rate_limit"] = (limiter, parse(get_settings().report_rate_limit))
+    """Serve the citizens' pages. Reports sent are counted by the app's rate limiter
+    (``routes.limits``) against ``report_rate_limit`` per address."""
+    server.extensions["citizen_rate_limit"] = (
+        limiter(server),
+        parse(get_settings().report_rate_limit),
+    )
     errors.page_for(blueprint, _refusal_page)
     server.register_blueprint(blueprint)

@@ -36,7 +36,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import flask
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 import geodata.accounts.ratelimit  # noqa: F401  (registers the cantho+postgresql:// rate-limit storage)
@@ -57,6 +56,7 @@ from geodata.settings import get_settings
 from layouts.i18n import t
 from routes import errors
 from routes.bearer import audit_refusal, challenge, retry_after_failures
+from routes.limits import limiter
 from web.access import (
     AccessDenied,
     api_caller,
@@ -745,14 +745,5 @@ for _rule, _view in ROUTES:
 
 def init_ogc(server: flask.Flask) -> None:
     """Serve the OGC API under /ogc/ with a rate limit per client (token account or address)."""
-    settings = get_settings()
-    limiter = Limiter(
-        client_key,
-        app=server,
-        storage_uri=settings.ogc_rate_limit_storage,
-        headers_enabled=True,
-        strategy=settings.ogc_rate_limit_strategy,
-        key_prefix="ogc",
-    )
-    limiter.limit(settings.ogc_rate_limit)(blueprint)
+    limiter(server).limit(get_settings().ogc_rate_limit, key_func=client_key)(blueprint)
     server.register_blueprint(blueprint)

@@ -34,7 +34,7 @@ cookie, then Accept-Language; Vietnamese by default). Refusals are raised as the
 ``routes.errors``, whose table gives the status; this blueprint writes their body. Nothing is
 stored on any refusal but the audit entry of a bad key.
 
-Rate limits (Flask-Limiter, counted for every worker in the OGC API's storage): every request
+Rate limits (the app's limiter, ``routes.limits``, counted for every worker): every request
 per client address (``CANTHO_OPEN311_RATE_LIMIT``), and reports sent per API key
 (``CANTHO_OPEN311_KEY_RATE_LIMIT``).
 """
@@ -51,7 +51,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import flask
-from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from sqlalchemy import Connection
@@ -70,6 +69,7 @@ from geodata.settings import get_settings
 from layouts.i18n import CATALOG, DEFAULT_LANGUAGE, LANGUAGES, fmt_moment, language, t
 from routes import errors
 from routes.bearer import audit_refusal, lockout_wait
+from routes.limits import limiter
 from web.request import LANG_COOKIE, today
 
 PREFIX = "/open311/v2"
@@ -178,7 +178,8 @@ def write_error(
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimitExceeded):
         detail = t("open311.error.rate_limited", current_lang())
-        # The limit's window: the longest wait (this limiter sends no rate-limit headers).
+        # The limit's window: the longest wait (Flask-Limiter adds Retry-After only to the
+        # answers it builds itself; this one is ours).
         headers["Retry-After"] = str(exc.limit.limit.get_expiry())
     fmt = _asked_format()
     listed = [{"code": row.status, "description": detail}]
@@ -586,20 +587,11 @@ for _rule, _view, _methods in ROUTES:
 def init_open311(server: flask.Flask) -> None:
     """Serve Open311 under /open311/v2/ with its rate limits and its error format."""
     settings = get_settings()
-    limiter = Limiter(
-        get_remote_address,
-        app=server,
-        storage_uri=settings.ogc_rate_limit_storage,
-        # No X-RateLimit headers (not in the specification): each would cost every request
-        # one more read of the counters. A 429 still says when to come back (write_error).
-        headers_enabled=False,
-        strategy=settings.ogc_rate_limit_strategy,
-        key_prefix="open311",
-    )
-    limiter.limit(settings.open311_rate_limit)(blueprint)
+    limits = limiter(server)
+    limits.limit(settings.open311_rate_limit)(blueprint)
     # Reports per key, on top of the blueprint's limit per address (a route's own limit is
     # checked by the view it wraps: the wrapper is what the route serves).
-    per_key = limiter.limit(
+    per_key = limits.limit(
         settings.open311_key_rate_limit, key_func=_key_identity, override_defaults=False
     )
     blueprint.add_url_rule(

@@ -57,6 +57,10 @@ class Category:
     resolve_days: int
     attributes: list[dict[str, Any]]
 
+    def questions(self, english: bool) -> dict[str, str]:
+        """Its attributes' codes and their labels in the language asked for."""
+        return {a["code"]: a.get("en" if english else "vi", a["code"]) for a in self.attributes}
+
 
 @dataclass(frozen=True)
 class NewReport:
@@ -342,18 +346,23 @@ class PublicReport:
     duplicate_of: str | None
     photos: tuple[str, ...] = ()  # content hashes of the published photos
     agency_code: str | None = None  # the agency handling it
+    # The published answers to the category's questions (``public_report``, migration 0015).
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 _PUBLIC_COLUMNS = """r.id, r.code, r.category, r.status, r.resolution, ST_X(r.geom) AS lon,
     ST_Y(r.geom) AS lat, u.code AS unit_code, u.name AS unit_name, r.reported_at,
     r.acknowledged_at, r.resolved_at, r.ack_due, r.resolve_due, r.description, r.supporters,
     r.rating, (SELECT d.code FROM public_report d WHERE d.id = r.duplicate_of) AS duplicate_of,
-    r.photos, r.agency_code"""
+    r.photos, r.agency_code, r.attributes"""
 
 
 def _public(row: Any) -> PublicReport:
     values = row._mapping
-    return PublicReport(**{**values, "photos": tuple(values["photos"] or ())})
+    return PublicReport(
+        **{**values, "photos": tuple(values["photos"] or ()),
+           "attributes": dict(values["attributes"] or {})}
+    )  # fmt: skip
 
 
 def nearby_open(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -472,6 +473,39 @@ def test_the_tracking_page_shows_the_status_history_replies_and_published_text(s
     assert "Cần Thơ Urban Environment" in english
     # No rating or reopening while it is open.
     assert "danh-gia" not in page.text and "mo-lai" not in page.text
+
+
+def test_the_tracking_page_shows_the_answers_to_the_category_s_questions(site, city) -> None:
+    # A number describes the problem and is shown at once; an answer in free words waits, as
+    # the description does, until the agency publishes it. (The question is added for this test
+    # only: the database is shared with the other modules.)
+    with city.begin() as conn:
+        asked = conn.scalar(text("SELECT attributes FROM report_category WHERE code = 'flooding'"))
+        conn.execute(
+            text(
+                "UPDATE report_category SET attributes = attributes || jsonb_build_array("
+                "jsonb_build_object('code', 'where_exactly', 'datatype', 'string', "
+                "'vi', 'Chỗ nào', 'en', 'Where exactly')) WHERE code = 'flooding'"
+            )
+        )
+    try:
+        sent = _submit_directly(
+            city, category="flooding", attributes={"depth_cm": 1250, "where_exactly": "Nhà ông Tư"}
+        )
+        page = requests.get(site + f"/phan-anh/{sent.code}", timeout=10).text
+        assert "Độ sâu nước (cm)" in page and "1.250" in page  # as Vietnamese writes numbers
+        assert "Nhà ông Tư" not in page and "Chỗ nào" not in page
+        english = requests.get(site + f"/phan-anh/{sent.code}?lang=en", timeout=10).text
+        assert "Water depth (cm)" in english and "1,250" in english
+        _act(city, sent.id, Action("publish", description_public=True))
+        page = requests.get(site + f"/phan-anh/{sent.code}", timeout=10).text
+        assert "Chỗ nào" in page and "Nhà ông Tư" in page
+    finally:
+        with city.begin() as conn:
+            conn.execute(
+                text("UPDATE report_category SET attributes = :a WHERE code = 'flooding'"),
+                {"a": json.dumps(asked)},
+            )
 
 
 def test_a_closed_report_is_rated_once(site, city) -> None:
