@@ -372,10 +372,12 @@ def unit_figures(
               coalesce(sum(rated), 0) AS rated, coalesce(sum(rating_sum), 0) AS rating_sum,
               coalesce(sum(good), 0) AS good,
               (SELECT array_agg(t ORDER BY t) || array_agg(n ORDER BY t) FROM (
-                 SELECT t, sum(n) AS n FROM rows, unnest(ack_tenths, ack_counts) h(t, n)
+                 SELECT t, CAST(sum(n) AS integer) AS n
+                 FROM rows, unnest(ack_tenths, ack_counts) h(t, n)
                  GROUP BY t) s) AS ack_hist,
               (SELECT array_agg(t ORDER BY t) || array_agg(n ORDER BY t) FROM (
-                 SELECT t, sum(n) AS n FROM rows, unnest(resolve_tenths, resolve_counts) h(t, n)
+                 SELECT t, CAST(sum(n) AS integer) AS n
+                 FROM rows, unnest(resolve_tenths, resolve_counts) h(t, n)
                  GROUP BY t) s) AS resolve_hist
             FROM rows
             """
@@ -420,7 +422,7 @@ def _median_tenths(histogram: Sequence[int] | None) -> float | None:
             if seen <= position < seen + count:
                 found[position] = value
         seen += count
-    return sum(found[p] for p in sorted(wanted)) / len(wanted) / 10
+    return float(sum(found[p] for p in sorted(wanted))) / len(wanted) / 10
 
 
 def weekly(conn: Connection, unit_id: int, start: dt.datetime, end: dt.datetime) -> list[Week]:

@@ -4,7 +4,8 @@ as the water depth of a flooding report), so the tracking page and the map can s
 An answer that is a number, a date or a choice from a list describes the problem and is shown as
 soon as the report is; an answer in free words (``string``, ``text``) could name someone as a
 description can, so it is shown only when the description is published. The column is added at
-the end: the view keeps every column it had.
+the end: the view keeps every column it had. A flood report's depth, kept in its own column
+since before the categories (the flood layer reads it there), is one of these answers.
 
 Revision ID: 0015
 Revises: 0014
@@ -39,7 +40,8 @@ def upgrade() -> None:
         f"""
         CREATE OR REPLACE VIEW public_report AS {_COLUMNS},
                (SELECT coalesce(jsonb_object_agg(a.key, a.value), '{{}}'::jsonb)
-                FROM jsonb_each(r.attributes) a
+                FROM jsonb_each(jsonb_strip_nulls(jsonb_build_object('depth_cm', r.depth_cm))
+                                || r.attributes) a
                 WHERE r.description_public OR EXISTS (
                   SELECT FROM report_category c, jsonb_array_elements(c.attributes) q
                   WHERE c.code = r.category AND q ->> 'code' = a.key

@@ -114,6 +114,7 @@ def test_a_unit_s_figures_count_its_reports_and_measure_them_in_working_days(
     assert (f.resolved_on_time, f.resolve_measured) == (0.5, 4)
     assert f.median_days_to_acknowledge == pytest.approx(1.0)  # of 0.5, 2 and 1
     assert f.median_days_to_resolve == pytest.approx(4.0)  # of 1, 4 and 6
+    assert isinstance(f.median_days_to_acknowledge, float)  # not the database's Decimal
     assert f.average_rating == pytest.approx(11 / 3)
     assert (f.rated_4_or_more, f.rated) == (pytest.approx(2 / 3), 3)
     assert f.completed == 0.75
