@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -115,6 +116,50 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     size = BenchSize(days=args.days, segments=args.segments, facilities=args.facilities)
     return run(reuse=args.reuse, rounds=args.rounds, size=size)
+
+
+def _cmd_units(args: argparse.Namespace) -> int:
+    from geodata.db import transaction
+    from geodata.units import lifecycle, succession
+
+    with transaction(dry_run=getattr(args, "dry_run", False)) as conn:
+        if args.action == "list":
+            tree = lifecycle.tree_on(conn, args.on)
+            for line in tree:
+                print(line.describe())
+            levels: dict[str, int] = {}
+            for line in tree:
+                levels[line.level] = levels.get(line.level, 0) + 1
+            counted = ", ".join(f"{n} {level}" for level, n in levels.items()) or "no unit"
+            print(f"valid on {args.on.isoformat()}: {counted}")
+        elif args.action == "end":
+            report = lifecycle.end_units(conn, args.level, args.on, args.code)
+            print(report.describe())
+        elif args.file:
+            found = succession.load_decisions(conn, args.file, args.on)
+            print(f"{args.file}: successions stated for units ended on {args.on.isoformat()}:")
+            _print_successions(found)
+        else:
+            _print_successions(succession.on_day(conn, args.on))
+    if getattr(args, "dry_run", False):
+        print("dry run: nothing was changed")
+    return 0
+
+
+def _print_successions(found: Sequence[Any]) -> None:
+    if not found:
+        print("no successions")
+    for s in found:
+        share = f"{s.share:.0%}" if s.share else "share not stated"
+        print(f"{s.old_code:>8} {s.old_name} → {s.new_code} {s.new_name} ({share}, {s.source})")
+
+
+def _day(raw: str) -> dt.date:
+    """A date option: YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _cmd_users(args: argparse.Namespace) -> int:
@@ -293,6 +338,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--reuse", action="store_true", help="measure the bench database already built"
     )
     bench.set_defaults(handler=_cmd_bench)
+
+    unt = sub.add_parser(
+        "units", help="admin units through time: list the tree on a day, end units, successions"
+    )
+    unt_sub = unt.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ulist = unt_sub.add_parser("list", help="the tree of units valid on a day")
+    ulist.add_argument("--on", type=_day, default=dt.date.today(), help="YYYY-MM-DD (today)")
+    uend = unt_sub.add_parser(
+        "end", help="end a level's units (or one unit) valid on a day, keeping them for history"
+    )
+    uend.add_argument("--level", required=True, help="the level to end, e.g. district")
+    uend.add_argument("--on", type=_day, required=True, help="the first day without them")
+    uend.add_argument("--code", help="only the unit with this code")
+    uend.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
+    usucc = unt_sub.add_parser(
+        "succession", help="which units succeeded the ones that ended on a day (--file: state them)"
+    )
+    usucc.add_argument("--on", type=_day, required=True, help="the day the old units ended")
+    usucc.add_argument("--file", help="CSV old_code,new_code[,share] from an official decision")
+    usucc.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
+    unt.set_defaults(handler=_cmd_units)
 
     usr = sub.add_parser(
         "users", help="manage accounts: add, list, disable, set-role, set-units, token"

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     region_bbox: tuple[float, float, float, float] = (104.8, 8.9, 106.8, 10.9)
     # Metric CRS for areas and lengths: VN-2000 / UTM zone 48N.
     metric_srid: int = 3405
+    # How far two surveys of one border may disagree when boundaries are loaded: units of a file
+    # may overlap by this share of the smaller one's area, and a new edition of a level may
+    # leave this share of an old unit's area uncovered, before the file is refused.
+    boundary_tolerance: float = Field(default=0.005, ge=0, lt=1)
     default_language: str = "vi"
     # The root unit the map opens on (GSO code of Cần Thơ).
     root_unit_code: str = "92"

@@ -47,6 +47,7 @@ from geodata.importing.checks import (
 )
 from geodata.importing.names import normalize_name, unit_type_from_name
 from geodata.settings import get_settings
+from geodata.units.succession import Succession, work_out
 
 # Field names tried, case-insensitively and in this order, when no field is named on the command
 # line. Vietnamese agency files usually write "ma"/"ten" (mã, tên) with or without "_dvhc".
@@ -102,6 +103,7 @@ class LoadSummary:
     parents_by_code: int = 0
     parents_by_name: int = 0
     parents_by_overlap: int = 0
+    successions: list[Succession] = field(default_factory=list)
 
     @property
     def repaired(self) -> int:
@@ -119,6 +121,13 @@ class LoadSummary:
             f"  repaired: {self.repaired}",
         ]
         lines += [f"    - {repair}" for repair in self.repairs]
+        if self.ended:
+            pairs = len(self.successions)
+            olds = len({s.old_code for s in self.successions})
+            lines.append(
+                f"  successions: {pairs} (for {olds} ended unit(s), by overlap; "
+                f"python -m geodata units succession --on {self.valid_from.isoformat()})"
+            )
         if self.parent_level is None:
             lines.append("  parents:  none (top level)")
         else:
@@ -185,13 +194,106 @@ def load_boundaries(
         summary.parent_level = parent_level
         if parent_level is not None:
             _assign_parents(conn, units, parent_level, summary, problems)
+        problems += _check_set(conn, units, level, valid_from or summary.valid_from, valid_from)
         if problems:
             raise ImportRejected(label, problems)
         try:
             _write_units(conn, units, level, valid_from, summary)
         except IntegrityError as exc:
             raise ImportRejected(label, [_database_refusal(exc)]) from exc
+        if valid_from is not None:
+            summary.successions = work_out(conn, valid_from)
     return summary
+
+
+def _check_set(
+    conn: Connection, units: list[_Unit], level: str, day: dt.date, valid_from: dt.date | None
+) -> list[str]:
+    """What is wrong with the file's units as a set, measured in PostGIS (areas in the metric
+    CRS): a code another level's unit holds in the same period; units overlapping beyond the
+    tolerance; and, for a new edition (``valid_from``), current units of the level that began
+    after it (it would end them before they began) and old units whose area the new set leaves
+    uncovered beyond the tolerance."""
+    if not units:
+        return []
+    settings = get_settings()
+    params = {
+        "numbers": [u.number for u in units], "codes": [u.code for u in units],
+        "wkbs": [u.geom.wkb for u in units], "level": level, "day": day,
+        "srid": settings.metric_srid, "tol": settings.boundary_tolerance,
+    }  # fmt: skip
+    where = {u.number: u.where for u in units}
+    problems: list[str] = []
+    file_units = (
+        "WITH f AS (SELECT n, code, ST_GeomFromWKB(wkb, 4326) AS geom FROM unnest("
+        "CAST(:numbers AS int[]), CAST(:codes AS text[]), CAST(:wkbs AS bytea[])) "
+        "AS t(n, code, wkb))"
+    )
+    for r in conn.execute(
+        text(
+            f"""{file_units}
+            SELECT f.n, u.level, u.code, u.name, u.valid_from, u.valid_to FROM f
+            JOIN admin_unit u ON u.code = f.code AND u.level <> :level
+              AND (u.valid_to IS NULL OR u.valid_to > :day)
+            ORDER BY f.n"""
+        ),
+        params,
+    ):
+        until = r.valid_to.isoformat() if r.valid_to else "still valid"
+        problems.append(
+            f"{where[r.n]}: the code is held by {r.level} {r.name!r} "
+            f"({r.valid_from.isoformat()} → {until}) in the same period"
+        )
+    for r in conn.execute(
+        text(
+            f"""{file_units},
+            m AS (SELECT n, geom, ST_Area(ST_Transform(geom, :srid)) AS area FROM f)
+            SELECT a.n AS a, b.n AS b,
+              ST_Area(ST_Transform(ST_Intersection(a.geom, b.geom), :srid))
+                / nullif(least(a.area, b.area), 0) AS share
+            FROM m a JOIN m b ON a.n < b.n AND a.geom && b.geom AND ST_Intersects(a.geom, b.geom)
+            ORDER BY a.n, b.n"""
+        ),
+        params,
+    ):
+        if r.share is not None and r.share > settings.boundary_tolerance:
+            problems.append(
+                f"{where[r.a]} and {where[r.b]} overlap: {r.share:.1%} of the smaller one "
+                f"(tolerance {settings.boundary_tolerance:.1%})"
+            )
+    if valid_from is None:
+        return problems
+    for r in conn.execute(
+        text(
+            "SELECT code, name, valid_from FROM admin_unit WHERE level = :level "
+            "AND valid_to IS NULL AND valid_from > :day AND NOT (code = ANY (:codes)) ORDER BY code"
+        ),
+        params,
+    ):
+        problems.append(
+            f"--valid-from {day.isoformat()} is before {level} {r.code} {r.name!r} began "
+            f"({r.valid_from.isoformat()}): a new edition cannot end a unit before it began"
+        )
+    for r in conn.execute(
+        text(
+            f"""{file_units},
+            new AS (SELECT ST_Union(geom) AS geom FROM f)
+            SELECT o.code, o.name, ST_Area(ST_Transform(ST_Difference(o.geom, new.geom), :srid))
+                / nullif(ST_Area(ST_Transform(o.geom, :srid)), 0) AS missing,
+              ST_AsText(ST_PointOnSurface(ST_Difference(o.geom, new.geom)), 4) AS inside
+            FROM admin_unit o, new
+            WHERE o.level = :level AND o.valid_to IS NULL AND o.valid_from < :day
+            ORDER BY o.code"""
+        ),
+        params,
+    ):
+        if r.missing is not None and r.missing > settings.boundary_tolerance:
+            problems.append(
+                f"gap: {r.missing:.1%} of {level} {r.code} {r.name!r}, which this edition ends, "
+                f"is in none of its units (around {r.inside}; tolerance "
+                f"{settings.boundary_tolerance:.1%})"
+            )
+    return problems
 
 
 def _database_refusal(exc: IntegrityError) -> str:
