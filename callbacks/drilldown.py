@@ -12,9 +12,10 @@ from domain.units import DrillView
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
 from geodata.monitoring.queries import unit_by_code, unit_view
+from geodata.units.succession import gone
 from layouts import ids
 from layouts.i18n import fmt_date, t
-from layouts.panel import breadcrumb, children_panel, error_panel, unit_panel
+from layouts.panel import breadcrumb, children_panel, error_panel, gone_panel, unit_panel
 from web.access import (
     AccessDenied,
     Caller,
@@ -60,6 +61,19 @@ def _refused(message: str, caller: Caller, lang: str, shown_date: Any) -> tuple:
     return _EMPTY, no_update, [], panel, [], True, no_update, shown_date, _REFUSED, no_update
 
 
+def _gone(code: str, on_date: Any, date_given: bool, caller: Caller, lang: str) -> list | None:
+    """The panel for a code whose unit ended before the day shown (or begins after it), with
+    the units that took over; None if the code was never a unit's, or the database is away."""
+    try:
+        with get_engine().connect() as conn:
+            found = gone(conn, code, on_date)
+    except DBAPIError:
+        return None
+    if found is None:
+        return None
+    return gone_panel(found, lang, on_date if date_given else None, _home_label(caller, lang))
+
+
 @callback(
     Output(ids.UNITS, "data"),
     Output(ids.CONTEXT, "data"),
@@ -89,6 +103,19 @@ def show_selection(search: str | None) -> tuple:
     except AccessDenied:
         return _refused(t("error.denied", lang), caller, lang, shown_date)
     except UnknownUnit:
+        if req.unit and (panel := _gone(req.unit, req.on_date, req.date_given, caller, lang)):
+            return (
+                _EMPTY,
+                no_update,
+                [],
+                panel,
+                [],
+                True,
+                no_update,
+                shown_date,
+                _REFUSED,
+                no_update,
+            )
         key = "error.unknown_unit" if req.unit else "error.no_units"
         message = t(key, lang, code=req.unit, date=fmt_date(req.on_date, lang))
         return _refused(message, caller, lang, shown_date)
@@ -101,7 +128,7 @@ def show_selection(search: str | None) -> tuple:
     return (
         shown,
         view.context,
-        breadcrumb(trail_for(caller, view.trail), view.selected, link_date),
+        breadcrumb(trail_for(caller, view.trail), view.selected, link_date, lang),
         unit_panel(view.selected, parent, lang),
         children_panel(view.children, lang, link_date),
         not view.is_demo,

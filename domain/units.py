@@ -3,7 +3,8 @@ view."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -22,6 +23,8 @@ class Unit:
     source: str
     bounds: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
     child_count: int
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None  # the first day it no longer exists (None: still valid)
 
     @property
     def density(self) -> float | None:
@@ -29,6 +32,22 @@ class Unit:
         if self.population is None or not self.area_km2:
             return None
         return self.population / self.area_km2
+
+
+@dataclass(frozen=True)
+class Gone:
+    """A unit asked for on a day it does not exist: ended before it (with the units valid that
+    day that took over its area: code, name, share) or not yet begun."""
+
+    code: str
+    name: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    successors: list[tuple[str, str, float]] = field(default_factory=list)
+
+    @property
+    def ended(self) -> bool:
+        return self.valid_to is not None
 
 
 @dataclass(frozen=True)

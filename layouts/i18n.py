@@ -77,6 +77,25 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Không có đơn vị mã {code} vào ngày {date}.",
         "en": "No unit with code {code} on {date}.",
     },
+    # A unit asked for on a day it does not exist (issue 13: the 2025 reform).
+    "error.unit_ended": {
+        "vi": "Đơn vị {name} đã giải thể từ {date}.",
+        "en": "{name} was dissolved on {date}.",
+    },
+    "error.unit_ended_now": {"vi": "Nay thuộc:", "en": "Its area is now in:"},
+    "error.unit_ended_nothing": {
+        "vi": "Chưa có đơn vị nào được ghi nhận là kế thừa địa bàn này.",
+        "en": "No unit is recorded as taking over its area.",
+    },
+    "error.unit_not_yet": {
+        "vi": "Đơn vị {name} được thành lập từ {date}.",
+        "en": "{name} was established on {date}.",
+    },
+    "error.unit_not_yet_link": {"vi": "Xem đơn vị từ ngày {date}", "en": "View it from {date}"},
+    "unit.share": {"vi": "{share} diện tích", "en": "{share} of the area"},
+    "panel.validity": {"vi": "Hiệu lực", "en": "Valid"},
+    "unit.valid_since": {"vi": "từ {start}", "en": "since {start}"},
+    "unit.valid_between": {"vi": "{start} – {end}", "en": "{start} – {end}"},
     "error.denied": {
         "vi": "Bạn không có quyền xem đơn vị này.",
         "en": "You may not view this unit.",

@@ -23,10 +23,12 @@ PORT = free_port()
 
 
 def _wait_for_breadcrumb(dash_duo, *names: str) -> None:
-    """Wait until the breadcrumb reads ``names`` joined by "›" (layout whitespace ignored)."""
+    """Wait until the breadcrumb reads ``names`` joined by "›" (layout whitespace ignored, and
+    the selected unit's validity after them: "(từ …)")."""
     want = "›".join(names)
     until(
-        lambda: "".join(_text(dash_duo, "#breadcrumb").split()) == want.replace(" ", ""),
+        lambda: re.sub(r"\(.*\)$", "", "".join(_text(dash_duo, "#breadcrumb").split()))
+        == want.replace(" ", ""),
         timeout=15,
         msg=f"breadcrumb never read {want!r}",
     )

@@ -24,7 +24,7 @@ _VALID = "u.valid_from <= :on_date AND (u.valid_to IS NULL OR u.valid_to > :on_d
 _UNIT_COLUMNS = f"""
     u.id, u.code, u.name, u.unit_type, u.level, u.parent_id, u.population, u.area_km2, u.source,
     ST_XMin(u.geom) AS xmin, ST_YMin(u.geom) AS ymin, ST_XMax(u.geom) AS xmax,
-    ST_YMax(u.geom) AS ymax,
+    ST_YMax(u.geom) AS ymax, u.valid_from, u.valid_to,
     (SELECT count(*) FROM admin_unit c
       WHERE c.parent_id IN (SELECT v.id FROM admin_unit v WHERE v.level = u.level
                               AND v.code = u.code)
@@ -45,6 +45,8 @@ def _unit_from_row(row: Any) -> Unit:
         source=row.source,
         bounds=(row.xmin, row.ymin, row.xmax, row.ymax),
         child_count=row.child_count,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
     )
 
 

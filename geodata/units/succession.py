@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, text
 
+from domain.units import Gone
 from geodata.errors import ImportRejected
 from geodata.settings import get_settings
 
@@ -120,6 +121,29 @@ def successors_on(conn: Connection, unit_id: int, day: dt.date) -> list[tuple[st
         {"id": unit_id, "day": day},
     ).all()
     return [(str(code), str(name), float(share)) for code, name, share in rows]
+
+
+def gone(conn: Connection, code: str, day: dt.date) -> Gone | None:
+    """Why no unit has ``code`` on ``day``: the latest version that ended by then, with the
+    units valid that day that took over its area; else the first one that begins later; None if
+    the code was never a unit's."""
+    row = conn.execute(
+        text(
+            """
+            SELECT id, code, name, valid_from, valid_to FROM admin_unit
+            WHERE code = :code AND (valid_to <= :day OR valid_from > :day)
+            ORDER BY (valid_to <= :day) DESC, valid_to DESC, valid_from, area_km2 DESC LIMIT 1
+            """
+        ),
+        {"code": code, "day": day},
+    ).one_or_none()
+    if row is None:
+        return None
+    found = Gone(str(row.code), str(row.name), row.valid_from, row.valid_to)
+    if row.valid_to is not None and row.valid_to <= day:
+        return Gone(found.code, found.name, found.valid_from, found.valid_to,
+                    successors_on(conn, int(row.id), day))  # fmt: skip
+    return Gone(found.code, found.name, found.valid_from, None)
 
 
 def load_decisions(conn: Connection, path: str | Path, day: dt.date) -> list[Succession]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -28,7 +29,7 @@ def test_the_city_view_shows_the_nine_districts(demo_db) -> None:
         "Vĩnh Thạnh", "Cờ Đỏ", "Phong Điền", "Thới Lai",
     }  # fmt: skip
     assert {f["properties"]["kind"] for f in context["features"]} == {"outline", "river"}
-    assert texts(crumbs) == ["Cần Thơ"]
+    assert texts(crumbs) == ["Cần Thơ", "(từ 1 thg 1, 2004)"]  # with its validity
     assert "Cần Thơ" in texts(panel)
     assert "Đơn vị trực thuộc (9)" in texts(children)
     assert demo_hidden is False  # the demo data set is labelled as such
@@ -40,9 +41,10 @@ def test_a_district_in_the_url_shows_its_wards_breadcrumb_and_facts(demo_db) -> 
     units, _, crumbs, panel, _, _, viewport, *_ = show_selection("?unit=916")
     names = _names(units)
     assert len(names) == 11 and "Cái Khế" in names
-    assert texts(crumbs) == ["Cần Thơ", "›", "Ninh Kiều"]
+    assert texts(crumbs) == ["Cần Thơ", "›", "Ninh Kiều", "(từ 1 thg 1, 2004)"]
     shown = texts(panel)
     assert "Ninh Kiều" in shown and "Quận" in shown and "Cần Thơ" in shown
+    assert "Hiệu lực" in shown and "từ 1 thg 1, 2004" in shown
     assert any(s.endswith("km²") for s in shown)
     assert any(s.endswith("người/km²") for s in shown)
     (ymin, xmin), (ymax, xmax) = viewport["bounds"]
@@ -54,7 +56,7 @@ def test_a_ward_shows_its_facts_among_its_siblings(demo_db) -> None:
     selected = [f["properties"]["name"] for f in units["features"] if f["properties"]["selected"]]
     assert selected == ["Cái Khế"]
     assert len(units["features"]) == 11  # the ward is drawn with the other wards of Ninh Kiều
-    assert texts(crumbs) == ["Cần Thơ", "›", "Ninh Kiều", "›", "Cái Khế"]
+    assert texts(crumbs) == ["Cần Thơ", "›", "Ninh Kiều", "›", "Cái Khế", "(từ 1 thg 1, 2004)"]
     shown = texts(panel)
     assert "Phường" in shown and "Ninh Kiều" in shown
 
@@ -144,3 +146,50 @@ def test_the_public_asking_for_an_unknown_code_get_a_link_back_to_the_city(demo_
     *_, panel, _, _, _, _, page, _ = show_selection("?unit=99999")
     assert links(panel) == [("← Về Cần Thơ", "/")]
     assert "refused" in page.split()
+
+
+# --- a unit that does not exist on the day shown (issue 13: the 2025 reform) ---------------------
+
+
+@pytest.fixture
+def cai_khe_merged(demo_db):
+    """Cái Khế (91601) ended on 2026-01-01 and taken over by a new ward on the same ground."""
+    from sqlalchemy import text
+
+    from geodata.db import get_engine
+    from geodata.units.succession import work_out
+
+    with get_engine().begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO admin_unit (code, name, name_norm, unit_type, level, parent_id, "
+                "valid_from, area_km2, source, geom) SELECT '31099', 'Phường Cái Khế Mới', "
+                "'cai khe moi', unit_type, level, parent_id, DATE '2026-01-01', area_km2, "
+                "source, geom FROM admin_unit WHERE code = '91601'"
+            )
+        )
+        conn.execute(
+            text("UPDATE admin_unit SET valid_to = DATE '2026-01-01' WHERE code = '91601'")
+        )
+        work_out(conn, dt.date(2026, 1, 1))
+    return demo_db
+
+
+def test_a_dissolved_unit_says_since_when_and_links_to_its_successors(cai_khe_merged) -> None:
+    units, _, crumbs, panel, *_, page, _ = show_selection("?unit=91601&date=2026-06-01")
+    shown = texts(panel)
+    assert "Đơn vị Cái Khế đã giải thể từ 1 thg 1, 2026." in shown
+    assert "Nay thuộc:" in shown and "Phường Cái Khế Mới" in shown
+    # Its successor, on the same day.
+    assert ("Phường Cái Khế Mới", "?unit=31099&date=2026-06-01") in links(panel)
+    assert units["features"] == [] and page == "page refused"
+    # Before its end it is shown as always, its validity closed.
+    _, _, crumbs, panel, *_ = show_selection("?unit=91601&date=2025-06-01")
+    assert "(1 thg 1, 2004 – 31 thg 12, 2025)" in texts(crumbs)
+
+
+def test_a_unit_not_yet_established_offers_its_first_day(cai_khe_merged) -> None:
+    _, _, _, panel, *_ = show_selection("?unit=31099&date=2025-06-01")
+    shown = texts(panel)
+    assert "Đơn vị Phường Cái Khế Mới được thành lập từ 1 thg 1, 2026." in shown
+    assert ("Xem đơn vị từ ngày 1 thg 1, 2026", "?unit=31099&date=2026-01-01") in links(panel)
