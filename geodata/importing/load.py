@@ -46,6 +46,8 @@ from geodata.importing.checks import (
     valid_polygons,
 )
 from geodata.importing.names import normalize_name, unit_type_from_name
+from geodata.monitoring.coverage import compute_coverage, today_in_city
+from geodata.monitoring.readings import refresh_units
 from geodata.settings import get_settings
 from geodata.units.succession import Succession, work_out
 
@@ -203,7 +205,24 @@ def load_boundaries(
             raise ImportRejected(label, [_database_refusal(exc)]) from exc
         if valid_from is not None:
             summary.successions = work_out(conn, valid_from)
+        _refresh_touched(conn, units, level, summary.valid_from)
     return summary
+
+
+def _refresh_touched(conn: Connection, units: list[_Unit], level: str, day: dt.date) -> None:
+    """The rollups of the units just written (their indicators for every period, their service
+    coverage today), and of nothing else; citizens' report figures follow by trigger."""
+    ids = list(
+        conn.scalars(
+            text(
+                f"SELECT id FROM admin_unit WHERE level = :level AND code = ANY (:codes) "
+                f"AND {_VALID_AT_SQL}"
+            ),
+            {"level": level, "codes": [u.code for u in units], "day": day},
+        )
+    )
+    refresh_units(conn, ids)
+    compute_coverage(conn, today_in_city(), ids)
 
 
 def _check_set(

@@ -49,6 +49,10 @@ _COMPUTE = text(
         FROM population_cell c
         CROSS JOIN LATERAL ST_PointOnSurface(c.geom) AS p(pt)
         CROSS JOIN facility_kind k
+        -- Only the cells of the units asked for, when some are (new or reshaped boundaries).
+        WHERE CAST(:units AS bigint[]) IS NULL OR EXISTS (
+            SELECT FROM admin_unit w WHERE w.id = ANY (CAST(:units AS bigint[]))
+              AND c.geom && w.geom)
     ),
     placed AS (
         -- A cell belongs to every unit (of any level) its representative point lies in.
@@ -57,6 +61,7 @@ _COMPUTE = text(
         JOIN population_cell c
           ON c.geom && u.geom AND ST_Intersects(u.geom, ST_PointOnSurface(c.geom))
         WHERE {_VALID.format(u="u")}
+          AND (CAST(:units AS bigint[]) IS NULL OR u.id = ANY (CAST(:units AS bigint[])))
     )
     INSERT INTO coverage AS cov (admin_unit_id, facility_kind, population, covered, computed_at)
     SELECT u.id, k.code,
@@ -70,6 +75,7 @@ _COMPUTE = text(
     LEFT JOIN placed pl ON pl.unit_id = u.id
     LEFT JOIN served s ON s.cell_id = pl.cell_id AND s.kind = k.code
     WHERE {_VALID.format(u="u")}
+      AND (CAST(:units AS bigint[]) IS NULL OR u.id = ANY (CAST(:units AS bigint[])))
     GROUP BY u.id, k.code
     ON CONFLICT (facility_kind, admin_unit_id) DO UPDATE
        SET population = EXCLUDED.population, covered = EXCLUDED.covered,
@@ -83,12 +89,13 @@ def today_in_city() -> dt.date:
     return dt.datetime.now(CITY_TZ).date()
 
 
-def compute_coverage(conn: Connection, on_date: dt.date) -> int:
-    """(Re)compute the coverage rollup of every unit valid at ``on_date`` for every kind.
+def compute_coverage(conn: Connection, on_date: dt.date, unit_ids: list[int] | None = None) -> int:
+    """(Re)compute the coverage rollup of every unit valid at ``on_date`` (or of those among
+    ``unit_ids``: a boundary change recomputes what it touches) for every kind.
 
     Units without population cells get population 0. Returns the number of rows written.
     """
-    return conn.execute(_COMPUTE, {"on_date": on_date}).rowcount
+    return conn.execute(_COMPUTE, {"on_date": on_date, "units": unit_ids}).rowcount
 
 
 def _check_kind(conn: Connection, kind: str) -> None:

@@ -230,6 +230,33 @@ def refresh_rollups(
     return hours, days
 
 
+def refresh_units(conn: Connection, unit_ids: list[int]) -> None:
+    """Compute the indicators of units whose boundaries are new or changed, for every period the
+    sensors inside them have figures for: what a boundary change touches, and nothing else."""
+    if not unit_ids:
+        return
+    conn.execute(text("DROP TABLE IF EXISTS touched_hour, touched_day"))
+    for bucket, period in (("hour", "hour"), ("day", "day")):
+        conn.execute(
+            text(
+                f"""
+                CREATE TEMP TABLE touched_{bucket} ON COMMIT DROP AS
+                SELECT DISTINCT si.period_start AS {bucket} FROM sensor_indicator si
+                WHERE si.period = '{period}' AND si.sensor_id IN (
+                  SELECT s.id FROM sensor s JOIN admin_unit u ON ST_Covers(u.geom, s.geom)
+                  WHERE u.id = ANY (CAST(:ids AS bigint[])))
+                """
+            ),
+            {"ids": unit_ids},
+        )
+        conn.execute(text(f"ANALYZE touched_{bucket}"))
+    conn.execute(
+        text("DELETE FROM unit_indicator WHERE admin_unit_id = ANY (CAST(:ids AS bigint[]))"),
+        {"ids": unit_ids},
+    )
+    refresh_unit_indicators(conn, unit_ids=unit_ids)
+
+
 def _rollup_rows(period: str, hourly_table: str | None) -> str:
     """The touched periods' rollups, as rows ``x`` (sensor_id, quantity_id, hour or day, mean,
     max). A load's own hourly table holds exactly its touched hours: read whole, by hash joins,
@@ -400,15 +427,20 @@ def _upsert_unit_indicators(conn: Connection, select: str, params: dict[str, obj
     )
 
 
-def refresh_unit_indicators(conn: Connection, sensors_touched: bool = False) -> None:
-    """Per admin unit (every level valid at the period) and period: worst AQI, gauges above
-    alert, congested length share. Sensors belong to the units whose geometry covers them.
+def refresh_unit_indicators(
+    conn: Connection, sensors_touched: bool = False, unit_ids: list[int] | None = None
+) -> None:
+    """Per admin unit and period: worst AQI, gauges above alert, congested length share.
+    Sensors belong to the units whose geometry covers them. A unit has them for every period
+    before it ended, also before it began: a ward created by the 2025 reform has its history
+    from the sensors inside its own boundary, so its charts do not break at the reform.
 
     Recomputes the periods listed in the temporary tables ``touched_hour(hour)`` and
     ``touched_day(day)`` of the current transaction. With ``sensors_touched`` (those tables
     then have a ``sensor_id``), only the units covering a touched sensor: no other unit's
     inputs changed. A sensor's push then recomputes its ward, district and city, not all ~90
     units; that halves the cost of a small batch (measured by scripts/bench_ingest.py).
+    With ``unit_ids``, only those units (new or reshaped boundaries: :func:`refresh_units`).
     """
     # Which sensor lies in which unit (every version of a unit), worked out once: a few
     # thousand pairs joined by hash below, instead of a spatial index probe per indicator row
@@ -420,6 +452,8 @@ def refresh_unit_indicators(conn: Connection, sensors_touched: bool = False) -> 
         if sensors_touched
         else ""
     )
+    if unit_ids is not None:
+        only_touched = "WHERE u.id = ANY (CAST(:unit_ids AS bigint[]))"
     conn.execute(text("DROP TABLE IF EXISTS unit_sensor"))
     conn.execute(
         text(
@@ -430,15 +464,17 @@ def refresh_unit_indicators(conn: Connection, sensors_touched: bool = False) -> 
             FROM admin_unit u JOIN sensor s ON ST_Covers(u.geom, s.geom)
             {only_touched}
             """
-        )
+        ),
+        {"unit_ids": unit_ids},
     )
     conn.execute(text("ANALYZE unit_sensor"))
     for period, bucket in (("hour", "hour"), ("day", "day")):
         params: dict[str, object] = {"period": period}
         periods = f"(SELECT DISTINCT {bucket} AS start FROM touched_{bucket})"
+        # Every period before the unit ended (not only since it began: see above).
         units_at = f"""
-            unit_sensor s ON s.valid_from <= (p.start AT TIME ZONE '{CITY_TZ_NAME}')::date
-              AND (s.valid_to IS NULL OR s.valid_to > (p.start AT TIME ZONE '{CITY_TZ_NAME}')::date)
+            unit_sensor s ON (s.valid_to IS NULL
+              OR s.valid_to > (p.start AT TIME ZONE '{CITY_TZ_NAME}')::date)
         """
         _upsert_unit_indicators(
             conn,

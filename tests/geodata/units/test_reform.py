@@ -302,3 +302,56 @@ def test_units_end_dry_run_reports_and_changes_nothing(
     assert snapshot(before_reform) == before
     refused = main(["units", "end", "--level", "ward", "--on", "2008-01-01"])
     assert refused == 2 and "cannot end that day" in capsys.readouterr().err
+
+
+# --- indicators across the reform -----------------------------------------------------------------
+
+
+def test_a_new_unit_gets_its_history_from_its_own_sensors_and_nothing_else_is_recomputed(
+    monitored_db: Engine, tmp_path: Path
+) -> None:
+    """A ward drawn on Cái Khế's ground, loaded today: its indicators reach back over the whole
+    history, equal to Cái Khế's (the same sensors), and no other unit's rows are rewritten."""
+    import shapely
+
+    with monitored_db.connect() as conn:
+        wkb = conn.scalar(text("SELECT ST_AsBinary(geom) FROM admin_unit WHERE code = '91601'"))
+        others = conn.execute(
+            text(
+                "SELECT admin_unit_id, indicator, period, period_start, value, xmin::text "
+                "FROM unit_indicator ORDER BY 1, 2, 3, 4"
+            )
+        ).all()
+    new = {"code": "31099", "name": "Phường Mới", "geometry": shapely.from_wkb(wkb)}
+    load(geojson_file(tmp_path / "new.geojson", [new]), "ward")
+
+    def series(code: str) -> list[tuple[Any, ...]]:
+        with monitored_db.connect() as conn:
+            return conn.execute(
+                text(
+                    "SELECT i.indicator, i.period, i.period_start, i.value FROM unit_indicator i "
+                    "JOIN admin_unit u ON u.id = i.admin_unit_id WHERE u.code = :c "
+                    "ORDER BY 1, 2, 3"
+                ),
+                {"c": code},
+            ).all()
+
+    history = series("31099")
+    assert history and history == series("91601")
+    today = dt.date.today()
+    assert min(row.period_start for row in history).date() < today  # before it began
+    with monitored_db.connect() as conn:
+        after = conn.execute(
+            text(
+                "SELECT admin_unit_id, indicator, period, period_start, value, xmin::text "
+                "FROM unit_indicator WHERE admin_unit_id <> "
+                "(SELECT id FROM admin_unit WHERE code = '31099') ORDER BY 1, 2, 3, 4"
+            )
+        ).all()
+        assert after == others  # not one row of another unit rewritten (same xmin)
+        assert conn.scalar(
+            text(
+                "SELECT count(*) FROM coverage c JOIN admin_unit u ON u.id = c.admin_unit_id "
+                "WHERE u.code = '31099'"
+            )
+        ) == conn.scalar(text("SELECT count(*) FROM facility_kind"))
