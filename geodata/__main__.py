@@ -169,11 +169,28 @@ def _cmd_users(args: argparse.Namespace) -> int:
     from geodata.accounts import users
     from geodata.db import transaction
 
-    with transaction() as conn:
+    with transaction(dry_run=getattr(args, "dry_run", False)) as conn:
         if args.action == "list":
+            # A binding to a unit that no longer exists is flagged with its successors.
+            ended = {(b.username, b.code): b for b in users.ended_bindings(conn, dt.date.today())}
             for u in users.list_users(conn):
                 state = "disabled" if u.disabled else "active"
-                print(f"{u.username:24} {u.role:11} {state:8} {','.join(u.unit_codes)}")
+                shown = []
+                for code in u.unit_codes:
+                    if (b := ended.get((u.username, code))) is not None:
+                        after = ",".join(c for c, _, _ in b.successors) or "no successor"
+                        code = f"{code}[ended {b.ended_on.isoformat()} → {after}]"
+                    shown.append(code)
+                print(f"{u.username:24} {u.role:11} {state:8} {','.join(shown)}")
+            if ended:
+                print(f"{len(ended)} binding(s) to ended units: python -m geodata users remap")
+        elif args.action == "remap":
+            for binding, codes in users.remap_ended(conn, args.on):
+                moved = ", ".join(codes) if codes else "left as it is: no successor recorded"
+                print(f"{binding.username}: {binding.code} {binding.name} "
+                      f"(ended {binding.ended_on.isoformat()}) → {moved}")  # fmt: skip
+            if args.dry_run:
+                print("dry run: nothing was changed")
         elif args.action == "add":
             # The password comes from the environment or a prompt, never from the command line
             # (it would sit in the shell history and the process list).
@@ -371,7 +388,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=roles)
     add.add_argument("--units", nargs="*", default=[], help="admin unit codes (ward_staff)")
-    usr_sub.add_parser("list", help="list the accounts")
+    usr_sub.add_parser("list", help="list the accounts (bindings to ended units flagged)")
+    remap = usr_sub.add_parser(
+        "remap", help="move every binding to an ended unit to the units that succeeded it"
+    )
+    remap.add_argument("--on", type=_day, default=dt.date.today(), help="YYYY-MM-DD (today)")
+    remap.add_argument("--dry-run", action="store_true", help="report, change nothing")
     dis = usr_sub.add_parser("disable", help="disable an account (--enable to undo)")
     dis.add_argument("username")
     dis.add_argument("--enable", action="store_true")

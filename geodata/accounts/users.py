@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, text
 
 from geodata.errors import GeodataError
+from geodata.units.succession import gone
 
 ROLES = ("admin", "official", "ward_staff")
 # Failed sign-ins allowed in the window before further tries are refused.
@@ -165,6 +166,69 @@ def _users(conn: Connection, user_id: int | None = None) -> list[User]:
 def list_users(conn: Connection) -> list[User]:
     """Every account, by name."""
     return _users(conn)
+
+
+@dataclass(frozen=True)
+class EndedBinding:
+    """An account bound to a unit code that no unit holds on the day asked: the unit ended (a
+    boundary reform). Until it is remapped the account keeps that unit's area as its scope."""
+
+    username: str
+    code: str
+    name: str
+    ended_on: dt.date
+    successors: tuple[tuple[str, str, float], ...]  # (code, name, share of the old area)
+
+
+def ended_bindings(conn: Connection, day: dt.date) -> list[EndedBinding]:
+    """Every binding to a unit that ended by ``day``, with the units valid that day that took
+    over its area."""
+    rows = conn.execute(
+        text(
+            """
+            SELECT u.username, x.unit_code FROM app_user_unit x JOIN app_user u ON u.id = x.user_id
+            WHERE NOT EXISTS (
+              SELECT FROM admin_unit a WHERE a.code = x.unit_code AND a.valid_from <= :day
+                AND (a.valid_to IS NULL OR a.valid_to > :day))
+            ORDER BY u.username, x.unit_code
+            """
+        ),
+        {"day": day},
+    ).all()
+    found = []
+    for username, code in rows:
+        was = gone(conn, str(code), day)
+        if was is not None and was.valid_to is not None:
+            found.append(EndedBinding(str(username), str(code), was.name, was.valid_to,
+                                      tuple(was.successors)))  # fmt: skip
+    return found
+
+
+def remap_ended(conn: Connection, day: dt.date) -> list[tuple[EndedBinding, tuple[str, ...]]]:
+    """Move every binding to an ended unit to the units that succeeded it on ``day`` (each
+    change audited); bindings whose unit has no recorded successor are left as they are, and
+    returned with no new codes."""
+    done = []
+    for binding in ended_bindings(conn, day):
+        codes = tuple(code for code, _, _ in binding.successors)
+        if codes:
+            user_id = user_id_of(conn, binding.username)
+            conn.execute(
+                text("DELETE FROM app_user_unit WHERE user_id = :id AND unit_code = :c"),
+                {"id": user_id, "c": binding.code},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO app_user_unit (user_id, unit_code) VALUES (:id, :c) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                [{"id": user_id, "c": c} for c in codes],
+            )
+            audit(conn, "user_units_remap", "success", None, None,
+                  {"user": binding.username, "from": binding.code, "to": list(codes),
+                   "ended_on": binding.ended_on.isoformat()})  # fmt: skip
+        done.append((binding, codes))
+    return done
 
 
 def get_user(conn: Connection, user_id: int) -> User | None:

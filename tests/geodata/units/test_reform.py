@@ -355,3 +355,56 @@ def test_a_new_unit_gets_its_history_from_its_own_sensors_and_nothing_else_is_re
                 "WHERE u.code = '31099'"
             )
         ) == conn.scalar(text("SELECT count(*) FROM facility_kind"))
+
+
+# --- accounts bound to ended units ----------------------------------------------------------------
+
+
+def _bindings(engine: Engine) -> dict[str, list[str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT u.username, x.unit_code FROM app_user_unit x "
+                "JOIN app_user u ON u.id = x.user_id ORDER BY 1, 2"
+            )
+        ).all()
+    out: dict[str, list[str]] = {}
+    for name, code in rows:
+        out.setdefault(name, []).append(code)
+    return out
+
+
+def test_accounts_bound_to_ended_units_are_flagged_then_moved_to_the_successors(
+    reformed: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from geodata.accounts import users
+
+    with reformed.begin() as conn:
+        users.add_user(conn, "mot.staff", "mật khẩu dài đủ", "ward_staff", ["901"])
+        users.add_user(conn, "moi.staff", "mật khẩu dài đủ", "ward_staff", ["31003"])
+    assert main(["users", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "901[ended 2025-07-01 → 31001,31002]" in out and "31003[" not in out
+    assert "1 binding(s) to ended units: python -m geodata users remap" in out
+    # Until then, not locked out nor widened: the scope is the old district's area.
+    from geodata.accounts.scopes import unit_within
+
+    with reformed.connect() as conn:
+        ids = dict(conn.execute(text("SELECT code, id FROM admin_unit")).all())
+        assert unit_within(conn, ["901"], ids["31001"])  # inside Quận Một's old ground
+        assert not unit_within(conn, ["901"], ids["31003"])  # in Quận Hai's
+
+    assert main(["users", "remap", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "mot.staff: 901 Quận Một (ended 2025-07-01) → 31001, 31002" in out
+    assert "dry run: nothing was changed" in out
+    assert _bindings(reformed)["mot.staff"] == ["901"]
+
+    assert main(["users", "remap"]) == 0
+    assert _bindings(reformed) == {"moi.staff": ["31003"], "mot.staff": ["31001", "31002"]}
+    with reformed.connect() as conn:
+        detail = conn.scalar(text("SELECT detail FROM audit_log WHERE action = 'user_units_remap'"))
+    assert detail == {"user": "mot.staff", "from": "901", "to": ["31001", "31002"],
+                      "ended_on": "2025-07-01"}  # fmt: skip
+    assert main(["users", "remap"]) == 0  # nothing left to move: safe to run twice
+    assert _bindings(reformed)["mot.staff"] == ["31001", "31002"]
