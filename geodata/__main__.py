@@ -35,13 +35,22 @@ def _cmd_db_rollups(args: argparse.Namespace) -> int:
 
 def _cmd_sample(args: argparse.Namespace) -> int:
     from geodata.demo.sample import write_sample
+    from geodata.demo.sample_reform import HISTORY_FROM
 
+    # With the reform, the history reaches back before it: hourly readings and citizens'
+    # reports from HISTORY_FROM, so last year's charts and today's both have data.
+    history_from = HISTORY_FROM if args.reform else None
+    report_days = args.report_days
+    if report_days is None:
+        report_days = (dt.date.today() - HISTORY_FROM).days + 1 if args.reform else 365
     return write_sample(
         seed=args.seed,
         if_empty=args.if_empty,
         days=365 if args.year else args.days,
         services=True,
-        report_days=args.report_days,
+        report_days=report_days,
+        reform=args.reform,
+        history_from=history_from,
     )
 
 
@@ -112,9 +121,11 @@ def _cmd_load_readings(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from geodata.ops.bench import BenchSize, run
+    from geodata.ops.bench import BenchSize, run, run_communes
 
     size = BenchSize(days=args.days, segments=args.segments, facilities=args.facilities)
+    if args.communes:
+        return run_communes(args.reuse, args.rounds, size, args.communes)
     return run(reuse=args.reuse, rounds=args.rounds, size=size)
 
 
@@ -338,8 +349,16 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument(
         "--report-days",
         type=int,
-        default=365,
-        help="days of citizens' reports and their handling up to now (default: %(default)s)",
+        default=None,
+        help="days of citizens' reports and their handling up to now (default: 365, or from "
+        "2025-05-01 with the reform)",
+    )
+    sample.add_argument(
+        "--reform",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="live through the 1 July 2025 reform: today's wards and communes, the districts "
+        "before it, hourly readings from 2025-05-01 (default: on)",
     )
     sample.set_defaults(handler=_cmd_sample)
 
@@ -353,6 +372,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--rounds", type=int, default=50, help="calls per measurement")
     bench.add_argument(
         "--reuse", action="store_true", help="measure the bench database already built"
+    )
+    bench.add_argument(
+        "--communes",
+        type=int,
+        default=0,
+        help="measure after a reform: a copy of the bench database whose city holds N units "
+        "directly (today's structure; e.g. 120)",
     )
     bench.set_defaults(handler=_cmd_bench)
 

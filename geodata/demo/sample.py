@@ -22,8 +22,9 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, text
 
 from geodata.db import transaction
-from geodata.demo.common import DEMO_SOURCE, METRIC_CRS
+from geodata.demo.common import DEMO_SOURCE, METRIC_CRS, as_multipolygon, kmeans
 from geodata.demo.sample_monitoring import delete_monitoring_demo, write_monitoring_sample
+from geodata.demo.sample_reform import apply_reform
 from geodata.demo.sample_reports import delete_reports_demo, write_reports_sample
 from geodata.demo.sample_services import write_service_sample
 from geodata.errors import GeodataError
@@ -154,25 +155,6 @@ def _assign_districts(centres: np.ndarray, sites: np.ndarray, targets: np.ndarra
     return owner
 
 
-def _kmeans(points: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """Labels of a plain k-means on ``points`` (deterministic for a given generator state)."""
-    centres = points[rng.choice(len(points), size=k, replace=False)]
-    labels = np.zeros(len(points), dtype=int)
-    for _ in range(30):
-        labels = np.argmin(((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2), axis=1)
-        for c in range(k):
-            members = points[labels == c]
-            if len(members):
-                centres[c] = members.mean(axis=0)
-    return labels
-
-
-def _as_multipolygon(geom: BaseGeometry) -> MultiPolygon:
-    geom = shapely.make_valid(geom)
-    polys = [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon) and not g.is_empty]
-    return MultiPolygon(polys)
-
-
 def build_sample_city(seed: int = 2004) -> SampleCity:
     """The demo city in memory; the same seed always gives the same geometry and numbers."""
     rng = np.random.default_rng(seed)
@@ -192,7 +174,7 @@ def build_sample_city(seed: int = 2004) -> SampleCity:
     ward_meta: list[tuple[int, int]] = []  # (district index, ward index)
     for di, district in enumerate(DISTRICTS):
         idx = np.nonzero(district_of == di)[0]
-        labels = _kmeans(centres[idx], len(district.wards), rng)
+        labels = kmeans(centres[idx], len(district.wards), rng)
         for wi in range(len(district.wards)):
             ward_cells.append([cells[i] for i in idx[labels == wi]])
             ward_meta.append((di, wi))
@@ -205,7 +187,7 @@ def build_sample_city(seed: int = 2004) -> SampleCity:
         projected = shapely.transform(
             geom, lambda xy: np.column_stack(to_wgs84.transform(xy[:, 0], xy[:, 1]))
         )
-        return _as_multipolygon(shapely.set_precision(projected, 1e-7))
+        return as_multipolygon(shapely.set_precision(projected, 1e-7))
 
     # Precision is snapped once, on the wards; parents are unions of the snapped wards, so the
     # nesting stays exact in the stored coordinates.
@@ -220,7 +202,7 @@ def build_sample_city(seed: int = 2004) -> SampleCity:
     for di, district in enumerate(DISTRICTS):
         members = [k for k, (d, _) in enumerate(ward_meta) if d == di]
         geoms = [wards_wgs[k] for k in members]
-        district_geoms.append(_as_multipolygon(shapely.union_all(geoms)))
+        district_geoms.append(as_multipolygon(shapely.union_all(geoms)))
         split = rng.dirichlet(np.full(len(members), 4.0)) * district_pops[di]
         ward_pops = np.floor(split).astype(int)
         ward_pops[0] += int(district_pops[di] - ward_pops.sum())  # keep the district total exact
@@ -241,7 +223,7 @@ def build_sample_city(seed: int = 2004) -> SampleCity:
                     geom=wards_wgs[k],
                 )
             )
-    city_geom = _as_multipolygon(shapely.union_all(district_geoms))
+    city_geom = as_multipolygon(shapely.union_all(district_geoms))
     units.append(
         SampleUnit(
             CITY_CODE, CITY_NAME, CITY_TYPE, "city", None, int(district_pops.sum()), city_geom
@@ -267,7 +249,7 @@ def build_sample_city(seed: int = 2004) -> SampleCity:
         lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])),
     ).buffer(1600, cap_style="flat")
     # Cut on the stored (snapped) coordinates so the river touches the city without a sliver.
-    hau = _as_multipolygon(shapely.difference(wgs84(hau_metric), city_geom, grid_size=1e-7))
+    hau = as_multipolygon(shapely.difference(wgs84(hau_metric), city_geom, grid_size=1e-7))
     rivers: list[tuple[str, BaseGeometry]] = [
         ("Sông Hậu", hau),
         ("Sông Cần Thơ", LineString(CAN_THO_RIVER)),
@@ -326,10 +308,14 @@ def write_sample(
     days: int = 0,
     services: bool = False,
     report_days: int | None = None,
+    reform: bool = False,
+    history_from: dt.date | None = None,
 ) -> int:
-    """Write the demo city, ``days`` of monitoring data, ``report_days`` (by default ``days``)
-    of citizens' reports and their handling, and (with ``services``) facilities and a
-    population grid, replacing an earlier demo set.
+    """Write the demo city, ``days`` of monitoring data (and hourly readings from
+    ``history_from`` before them), ``report_days`` (by default ``days``) of citizens' reports and
+    their handling, and (with ``services``) facilities and a population grid, replacing an
+    earlier demo set; with ``reform``, the city then lives through the 1 July 2025 reform
+    (:mod:`geodata.demo.sample_reform`).
 
     One transaction: a failure leaves the database as it was.
     """
@@ -368,7 +354,11 @@ def write_sample(
                 ),
                 {"name": name, "source": DEMO_SOURCE, "wkb": shapely.to_wkb(geom)},
             )
-        monitoring = write_monitoring_sample(conn, seed=seed, days=days) if days else None
+        monitoring = (
+            write_monitoring_sample(conn, seed=seed, days=days, history_from=history_from)
+            if days
+            else None
+        )
         history = days if report_days is None else report_days
         reports = (
             write_reports_sample(conn, seed=seed, days=history, monitoring_days=days)
@@ -376,6 +366,8 @@ def write_sample(
             else None
         )
         facilities = write_service_sample(conn, seed=seed) if services else None
+        # Last: the reform ends what was written above and draws today's units over it.
+        reformed = apply_reform(conn, seed=seed) if reform else None
     by_level: dict[str, int] = {}
     for unit in city.units:
         by_level[unit.level] = by_level.get(unit.level, 0) + 1
@@ -390,4 +382,6 @@ def write_sample(
         print(f"demo citizens' reports ({history} days): {reports.describe()}")
     if facilities:
         print("demo services: " + ", ".join(f"{n:,} {what}" for what, n in facilities.items()))
+    if reformed:
+        print(f"demo reform of 1 July 2025: {reformed.describe()}")
     return 0

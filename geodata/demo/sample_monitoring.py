@@ -169,20 +169,22 @@ def tide_level(hours: np.ndarray, gain: float = 1.0, lag_h: float = 0.0) -> np.n
     return 0.48 + _season(t) + gain * tide
 
 
-def _rain_series(rng: np.random.Generator, hours: np.ndarray) -> np.ndarray:
-    """Rainfall per 5 minutes (mm): showers of 30 min to 3 h, more of them in the wet season."""
+def _rain_series(rng: np.random.Generator, hours: np.ndarray, per_hour: int = 12) -> np.ndarray:
+    """Rainfall per step (mm; ``per_hour`` steps an hour, 12: per 5 minutes): showers of 30 min
+    to 3 h, more of them in the wet season."""
     rain = np.zeros_like(hours)
     day_of_year = (hours / 24.0) % 365.25
     wet = (day_of_year > 120) & (day_of_year < 335)
     n = len(hours)
     i = 0
     while i < n:
-        rate = 1 / (12 * 30) if wet[i] else 1 / (12 * 120)  # a shower every ~30 h (wet) or 5 d
+        # A shower every ~30 h (wet season) or 5 days.
+        rate = 1 / (per_hour * 30) if wet[i] else 1 / (per_hour * 120)
         i += int(rng.exponential(1 / rate)) + 1
         if i >= n:
             break
-        length = int(rng.integers(6, 36))
-        peak = rng.gamma(2.0, 2.5 if wet[i] else 1.0)
+        length = max(1, int(rng.integers(6, 36)) * per_hour // 12)
+        peak = rng.gamma(2.0, 2.5 if wet[i] else 1.0) * 12 / per_hour
         shape = np.sin(np.linspace(0, np.pi, length)) ** 2
         rain[i : i + length] += (peak * shape)[: n - i]
     return np.round(rain, 1)
@@ -294,9 +296,14 @@ def delete_monitoring_demo(conn: Connection) -> None:
 
 
 def write_monitoring_sample(
-    conn: Connection, seed: int = 2004, days: int = 30, end: dt.datetime | None = None
+    conn: Connection,
+    seed: int = 2004,
+    days: int = 30,
+    end: dt.datetime | None = None,
+    history_from: dt.date | None = None,
 ) -> MonitoringCounts:
-    """Write the demo roads, sensors and ``days`` of 5-minute readings up to ``end`` (now)."""
+    """Write the demo roads, sensors and ``days`` of 5-minute readings up to ``end`` (now), and
+    with ``history_from`` hourly readings from that day until then (a long history, light)."""
     rng = np.random.default_rng(seed)
     if end is None:
         end = dt.datetime.now(dt.UTC)
@@ -412,17 +419,66 @@ def write_monitoring_sample(
         conn.execute(text("SELECT code, id FROM sensor WHERE source = 'demo'")).tuples().all()
     )
 
-    # Readings.
+    # Readings: 5-minute ones for the last ``days``, hourly ones before them from history_from.
+    earlier = 0
     steps = days * 24 * 12
     last = np.datetime64(end.astimezone(dt.UTC).replace(tzinfo=None), "s")
     times = last - np.arange(steps - 1, -1, -1) * np.timedelta64(int(STEP.total_seconds()), "s")
+    if history_from is not None:
+        first = np.datetime64(
+            dt.datetime.combine(history_from, dt.time(0), tzinfo=LOCAL)
+            .astimezone(dt.UTC).replace(tzinfo=None), "s"
+        )  # fmt: skip
+        hourly = np.arange(first, times[0], np.timedelta64(1, "h"))
+        if len(hourly):
+            earlier = write_readings(conn, _series(hourly, 1, sensor_ids, rng)[0]).inserted
+    series, hours, city_rain = _series(times, 12, sensor_ids, rng)
+    result = write_readings(conn, series)
+
+    reports, areas = _floods(conn, rng, times, tide_level(hours), city_rain)
+    incidents = _incidents(conn, rng, times)
+    cameras = conn.execute(
+        text(
+            """
+            INSERT INTO camera (code, source, geom, name)
+            SELECT 'demo-cam-' || g.code, 'demo', ST_StartPoint(g.geom),
+                   'Camera ' || g.name || ' #' || row_number() OVER (ORDER BY g.code)
+            FROM (SELECT g.*, row_number() OVER (ORDER BY g.code) AS k
+                  FROM road_segment g WHERE g.road_class = 'arterial' AND g.source = 'demo') g
+            WHERE g.k % 4 = 2
+            """
+        )
+    ).rowcount
+    for table in ("flood_report", "traffic_incident", "camera"):
+        assign_admin_units(conn, table, today, source=DEMO_SOURCE)
+    return MonitoringCounts(
+        road_segments=len(segments),
+        sensors=len(sensor_ids),
+        readings=earlier + result.inserted,
+        flood_reports=reports,
+        inundation_areas=areas,
+        incidents=incidents,
+        cameras=cameras,
+    )
+
+
+def _series(
+    times: np.ndarray,
+    per_hour: int,
+    sensor_ids: dict[str, int],
+    rng: np.random.Generator,
+) -> tuple[Iterator[Reading], np.ndarray, np.ndarray]:
+    """Every demo sensor's readings at ``times`` (``per_hour`` of them an hour), with the
+    times' hours and the city's rainfall per step (the floods follow them)."""
+    steps = len(times)
     hours = _hours(times)
     local_hour = _local_hour(times)
     rush = _rush(local_hour)
-    rain = {code: _rain_series(rng, hours) for code, *_ in RAIN_GAUGES}
+    rain = {code: _rain_series(rng, hours, per_hour) for code, *_ in RAIN_GAUGES}
     city_rain = np.mean(list(rain.values()), axis=0)
     # Rain drains slowly: a canal rises with the last few hours of rain.
-    wet_canal = np.convolve(city_rain, np.exp(-np.arange(48) / 18.0), mode="full")[:steps] * 0.02
+    kernel = np.exp(-np.arange(4 * per_hour) / (1.5 * per_hour))
+    wet_canal = np.convolve(city_rain, kernel, mode="full")[:steps] * 0.02 * 12 / per_hour
 
     def series() -> Iterator[Reading]:
         stamp = [t.astype(dt.datetime).replace(tzinfo=dt.UTC) for t in times]
@@ -433,7 +489,8 @@ def write_monitoring_sample(
             yield from _readings(sensor_ids[code], "water_level", stamp, level, rng)
         for code, *_ in RAIN_GAUGES:
             yield from _readings(sensor_ids[code], "rainfall", stamp, rain[code], rng)
-        bad_days = set(rng.choice(days, size=min(3, days), replace=False).tolist())
+        span = max(1, int((hours[-1] - hours[0]) // 24) + 1)
+        bad_days = set(rng.choice(span, size=min(3, span), replace=False).tolist())
         day_index = ((hours - hours[0]) // 24).astype(int)
         smog = np.where(np.isin(day_index, list(bad_days)), 2.6, 1.0)
         for code, _, _, _, load in AIR_STATIONS:
@@ -461,33 +518,7 @@ def write_monitoring_sample(
             )
             yield from _readings(sensor_id, "speed", stamp, 50.0 * ratio, rng)
 
-    result = write_readings(conn, series())
-
-    reports, areas = _floods(conn, rng, times, tide_level(hours), city_rain)
-    incidents = _incidents(conn, rng, times)
-    cameras = conn.execute(
-        text(
-            """
-            INSERT INTO camera (code, source, geom, name)
-            SELECT 'demo-cam-' || g.code, 'demo', ST_StartPoint(g.geom),
-                   'Camera ' || g.name || ' #' || row_number() OVER (ORDER BY g.code)
-            FROM (SELECT g.*, row_number() OVER (ORDER BY g.code) AS k
-                  FROM road_segment g WHERE g.road_class = 'arterial' AND g.source = 'demo') g
-            WHERE g.k % 4 = 2
-            """
-        )
-    ).rowcount
-    for table in ("flood_report", "traffic_incident", "camera"):
-        assign_admin_units(conn, table, today, source=DEMO_SOURCE)
-    return MonitoringCounts(
-        road_segments=len(segments),
-        sensors=len(sensor_ids),
-        readings=result.inserted,
-        flood_reports=reports,
-        inundation_areas=areas,
-        incidents=incidents,
-        cameras=cameras,
-    )
+    return series(), hours, city_rain
 
 
 def _readings(
