@@ -287,6 +287,92 @@ def _readings(conn: Connection, start: dt.datetime, end: dt.datetime) -> int:
     return rows
 
 
+def split_into_communes(conn: Connection, communes: int, day: dt.date) -> list[int]:
+    """Today's structure at bench scale: the districts and wards valid before ``day`` end then,
+    and the city is split into ``communes`` units directly under it (Voronoi cells of points
+    spread over it, cut to its outline, all in PostGIS); their indicators over the whole year
+    and their coverage are computed as a boundary load computes them. Their ids."""
+    from geodata.monitoring.coverage import compute_coverage, today_in_city
+    from geodata.monitoring.readings import refresh_units
+
+    conn.execute(
+        text(
+            "UPDATE admin_unit SET valid_to = :day WHERE level IN ('district', 'ward') "
+            "AND valid_from < :day AND valid_to IS NULL"
+        ),
+        {"day": day},
+    )
+    ids = list(
+        conn.scalars(
+            text(
+                """
+                WITH city AS (
+                  SELECT id, geom FROM admin_unit WHERE level = 'city' AND valid_to IS NULL
+                ),
+                cells AS (
+                  SELECT (ST_Dump(ST_VoronoiPolygons(ST_GeneratePoints(city.geom, :n, 2025))))
+                         .geom AS cell FROM city
+                ),
+                cut AS (
+                  SELECT row_number() OVER (ORDER BY ST_Y(ST_Centroid(c.cell)) DESC,
+                                                     ST_X(ST_Centroid(c.cell))) AS k,
+                         ST_Multi(ST_CollectionExtract(
+                           ST_MakeValid(ST_Intersection(c.cell, city.geom)), 3)) AS geom,
+                         city.id AS city_id
+                  FROM cells c, city
+                )
+                INSERT INTO admin_unit (code, name, name_norm, unit_type, level, parent_id,
+                                        valid_from, area_km2, source, geom)
+                SELECT 'B' || lpad(k::text, 4, '0'), 'Xã Bench ' || k, 'xa bench ' || k, 'Xã',
+                       'ward', city_id, :day, ST_Area(ST_Transform(geom, :srid)) / 1e6, 'bench',
+                       geom
+                FROM cut WHERE NOT ST_IsEmpty(geom)
+                RETURNING id
+                """
+            ),
+            {"n": communes, "day": day, "srid": get_settings().metric_srid},
+        )
+    )
+    refresh_units(conn, ids)
+    compute_coverage(conn, today_in_city(), ids)
+    return ids
+
+
+def run_communes(reuse: bool, rounds: int, size: BenchSize, communes: int) -> int:
+    """The same measurement after a reform at bench scale: a copy of the bench database (built
+    first if missing) whose city holds ``communes`` units directly, from 180 days ago."""
+    url = bench_database_url()
+    base_url, name = get_settings().database_url, str(make_url(url).database)
+    if not database_exists(base_url, name):
+        create_database(base_url, name, replace=False)
+        end = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+        build(url, size, end)
+    else:
+        upgrade(database_url=url)
+    copy = f"{name}_communes{communes}"
+    copy_url = url.replace(f"/{name}", f"/{copy}")
+    if not (reuse and database_exists(base_url, copy)):
+        from geodata import db
+
+        _say(f"copying {name} into {copy}")
+        db.get_engine.cache_clear()
+        create_database(base_url, copy, replace=True, copy_of=name)
+        started = time.monotonic()
+        engine = db.get_engine(copy_url)
+        with engine.begin() as conn:
+            day = dt.date.today() - dt.timedelta(days=180)
+            ids = split_into_communes(conn, communes, day)
+        engine.dispose()
+        _say(f"{len(ids)} communes under the city from {day}, rolled up in "
+             f"{time.monotonic() - started:,.0f} s")  # fmt: skip
+    else:
+        upgrade(database_url=copy_url)
+    env = {**os.environ, "DATABASE_URL": copy_url, "CANTHO_TILE_URL": ""}
+    return subprocess.call(
+        [sys.executable, str(ROOT / "scripts" / "bench_dashboard.py"), str(rounds)], env=env
+    )
+
+
 def run(reuse: bool, rounds: int, size: BenchSize) -> int:
     """Build (unless reusing) and measure; prints the report."""
     url = bench_database_url()

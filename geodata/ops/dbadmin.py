@@ -49,18 +49,20 @@ def database_exists(base_url: str, name: str) -> bool:
         return bool(conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}))
 
 
-def create_database(base_url: str, name: str, *, replace: bool) -> str:
+def create_database(base_url: str, name: str, *, replace: bool, copy_of: str | None = None) -> str:
     """Create the database ``name`` on the server at ``base_url``, from the template when there is
-    one; its URL. ``replace``: drop a database of that name first (whoever is connected to it);
-    otherwise an existing one is an error (the server's)."""
+    one (or as a copy of the database ``copy_of``, which nobody may be connected to); its URL.
+    ``replace``: drop a database of that name first (whoever is connected to it); otherwise an
+    existing one is an error (the server's)."""
     quoted = _quoted(name)
     if replace:
         drop_database(base_url, name)
     with _admin(base_url) as conn:
+        source = copy_of or TEMPLATE
         has_template = conn.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": TEMPLATE}
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": source}
         )
-        template = f" TEMPLATE {_quoted(TEMPLATE)}" if has_template else ""
+        template = f" TEMPLATE {_quoted(source)}" if has_template else ""
         conn.execute(text(f"CREATE DATABASE {quoted}{template}"))
     return database_url(base_url, name)
 
