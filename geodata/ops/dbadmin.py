@@ -63,7 +63,26 @@ def create_database(base_url: str, name: str, *, replace: bool, copy_of: str | N
             text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": source}
         )
         template = f" TEMPLATE {_quoted(source)}" if has_template else ""
-        conn.execute(text(f"CREATE DATABASE {quoted}{template}"))
+        if copy_of is None:
+            conn.execute(text(f"CREATE DATABASE {quoted}{template}"))
+            return database_url(base_url, name)
+        # A copy needs its source to itself: end our own idle sessions on it (a pool, a
+        # migration's engine) and try again while an autovacuum worker finishes.
+        for attempt in range(30):
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND usename = current_user AND pid <> pg_backend_pid()"
+                ),
+                {"n": copy_of},
+            )
+            try:
+                conn.execute(text(f"CREATE DATABASE {quoted}{template}"))
+                break
+            except DBAPIError:
+                if attempt == 29:
+                    raise
+                time.sleep(1)
     return database_url(base_url, name)
 
 
