@@ -222,41 +222,6 @@ window.canthoMap = {
     layer.bindTooltip("<bdi>" + window.canthoMap.escape(p.name || "") + "</bdi>", {
       permanent: true, direction: "center", className: "unit-label", interactive: false
     });
-    layer.on("add", function () {
-      var map = layer._map;
-      if (!map) { return; }
-      if (!map._canthoDeclutter) {
-        map._canthoDeclutter = true;
-        map.on("zoomend moveend resize", function () { window.canthoMap.declutterSoon(map); });
-      }
-      window.canthoMap.declutterSoon(map);
-    });
-  },
-  // Labels that would overlap one already shown are hidden, the larger units' first: a city of
-  // thirty small wards beside two large merged areas stays readable, and zooming in shows them.
-  declutterSoon: function (map) {
-    clearTimeout(map._canthoDeclutterTimer);
-    map._canthoDeclutterTimer = setTimeout(function () { window.canthoMap.declutter(map); }, 60);
-  },
-  declutter: function (map) {
-    var items = [], kept = [];
-    map.eachLayer(function (layer) {
-      var tip = layer.getTooltip && layer.getTooltip();
-      if (!tip || !tip.options.permanent || !tip._container || !layer.getBounds) { return; }
-      var b = layer.getBounds();
-      var size = map.latLngToLayerPoint(b.getNorthEast())
-        .distanceTo(map.latLngToLayerPoint(b.getSouthWest()));
-      items.push({el: tip._container, size: size});
-    });
-    items.sort(function (a, b) { return b.size - a.size; });
-    items.forEach(function (item) {
-      item.el.style.visibility = "";
-      var r = item.el.getBoundingClientRect();
-      var clash = kept.some(function (k) {
-        return r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top;
-      });
-      if (clash) { item.el.style.visibility = "hidden"; } else { kept.push(r); }
-    });
   }
 };
 
