@@ -50,7 +50,14 @@ class Caller:
 
     username: str | None
     role: str  # admin, official, ward_staff or public
+    # A ward staff's units: codes, each pinned to the unit it named when bound ("code@date",
+    # geodata.accounts.scopes); a bare code means every unit that held it.
     unit_codes: tuple[str, ...] = ()
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The unit codes alone (to name or open the units, never to decide a scope)."""
+        return tuple(c.split("@", 1)[0] for c in self.unit_codes)
 
     @property
     def sees_everything(self) -> bool:
@@ -73,7 +80,7 @@ def current_caller() -> Caller:
     """The caller of this request, from the signed session only."""
     if flask.has_request_context() and current_user.is_authenticated:
         user = current_user.user
-        return Caller(user.username, user.role, user.unit_codes)
+        return Caller(user.username, user.role, user.unit_pins or user.unit_codes)
     return Caller(None, PUBLIC)
 
 
@@ -105,7 +112,8 @@ def api_caller() -> Caller:
     result = personal_token()
     if not isinstance(result, TokenHolder):
         return Caller(None, PUBLIC)
-    return Caller(result.user.username, result.user.role, result.user.unit_codes)
+    user = result.user
+    return Caller(user.username, user.role, user.unit_pins or user.unit_codes)
 
 
 # --- what they may read, and as which database role ----------------------------------------------
@@ -184,15 +192,14 @@ def may_see_unit(conn: Connection, caller: Caller, unit: Unit) -> bool:
     """Everyone but ward staff may see any unit; ward staff their units and what is inside."""
     if caller.role != "ward_staff":
         return True
-    if unit.code in caller.unit_codes:
-        return True
+    # Not by its code alone: a code a reform gave to another unit is not the one bound.
     return unit_within(conn, caller.unit_codes, unit.id)
 
 
 def home_code(conn: Connection, caller: Caller, on_date: dt.date) -> str:
     """Where the map opens: the city, or a ward_staff's (first) unit."""
     if caller.role == "ward_staff" and caller.unit_codes:
-        return sorted(caller.unit_codes)[0]
+        return sorted(caller.codes)[0]
     return root_unit(conn, on_date).code
 
 
@@ -266,6 +273,6 @@ def trail_for(caller: Caller, trail: list[Unit]) -> list[Unit]:
     if caller.role != "ward_staff":
         return trail
     for k, unit in enumerate(trail):
-        if unit.code in caller.unit_codes:
+        if unit.code in caller.codes:
             return trail[k:]
     return []

@@ -1,7 +1,9 @@
 """What lies inside a set of admin units: the SQL behind ward staff's scope.
 
-Ward staff are bound to admin unit codes; they see those units, every unit whose point on the
-surface lies inside them, and the sensors standing in them. ``web.access`` decides with these
+Ward staff are bound to admin unit codes, each pinned to the unit it named when the binding was
+made (``code@YYYY-MM-DD``, resolved by the database's ``app_pinned_unit_ids``; a bare code is
+every unit that held it); they see those units, every unit whose point on the surface lies
+inside them, and the sensors standing in them. ``web.access`` decides with these
 (the application's wall); row-level security (migration 0005) is the database's own, second wall.
 Each function takes the unit codes rather than a caller: geodata knows no web request.
 """
@@ -22,7 +24,8 @@ def _covered(conn: Connection, unit_codes: Sequence[str], geom_sql: str, params:
                 f"""
                 SELECT EXISTS (
                     SELECT 1 FROM admin_unit s
-                    WHERE s.code = ANY(:codes) AND ST_Covers(s.geom, {geom_sql}))
+                    WHERE s.id = ANY(app_pinned_unit_ids(CAST(:codes AS text[])))
+                      AND ST_Covers(s.geom, {geom_sql}))
                 """
             ),
             {"codes": list(unit_codes), **params},
@@ -51,9 +54,10 @@ def unit_ids_within(conn: Connection, unit_codes: Sequence[str], unit_ids: list[
         conn.scalars(
             text(
                 """
-                SELECT u.id FROM admin_unit u WHERE u.id = ANY(:ids) AND (
-                    u.code = ANY(:codes) OR EXISTS (
-                        SELECT 1 FROM admin_unit s WHERE s.code = ANY(:codes)
+                WITH pinned AS (SELECT app_pinned_unit_ids(CAST(:codes AS text[])) AS ids)
+                SELECT u.id FROM admin_unit u, pinned WHERE u.id = ANY(:ids) AND (
+                    u.id = ANY(pinned.ids) OR EXISTS (
+                        SELECT 1 FROM admin_unit s WHERE s.id = ANY(pinned.ids)
                           AND ST_Covers(s.geom, ST_PointOnSurface(u.geom))))
                 """
             ),

@@ -15,8 +15,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, text
 
+from domain.clock import CITY_TZ
 from geodata.errors import GeodataError
-from geodata.units.succession import gone
+from geodata.units.succession import successors_on
 
 ROLES = ("admin", "official", "ward_staff")
 # Failed sign-ins allowed in the window before further tries are refused.
@@ -43,6 +44,10 @@ class User:
     role: str
     unit_codes: tuple[str, ...]
     disabled: bool = False
+    # The same bindings pinned to the unit each named when it was made ("code@YYYY-MM-DD"):
+    # what the scope is built from (migration 0017), so a code a reform gives to another unit
+    # never widens it.
+    unit_pins: tuple[str, ...] = ()
 
 
 class SignInRefused(GeodataError):
@@ -104,9 +109,16 @@ def _write_units(conn: Connection, user_id: int, unit_codes: list[str]) -> None:
     conn.execute(text("DELETE FROM app_user_unit WHERE user_id = :id"), {"id": user_id})
     if unit_codes:
         conn.execute(
-            text("INSERT INTO app_user_unit (user_id, unit_code) VALUES (:id, :code)"),
-            [{"id": user_id, "code": c} for c in sorted(set(unit_codes))],
+            text(
+                "INSERT INTO app_user_unit (user_id, unit_code, bound_on) VALUES (:id, :code, :day)"
+            ),
+            [{"id": user_id, "code": c, "day": _today()} for c in sorted(set(unit_codes))],
         )
+
+
+def _today() -> dt.date:
+    """Today in Cần Thơ: the day a binding is pinned to."""
+    return dt.datetime.now(CITY_TZ).date()
 
 
 def user_id_of(conn: Connection, username: str) -> int:
@@ -152,7 +164,9 @@ def _users(conn: Connection, user_id: int | None = None) -> list[User]:
             """
             SELECT u.id, u.username, u.role, u.disabled,
                    coalesce(array_agg(x.unit_code ORDER BY x.unit_code)
-                            FILTER (WHERE x.unit_code IS NOT NULL), '{}') AS units
+                            FILTER (WHERE x.unit_code IS NOT NULL), '{}') AS units,
+                   coalesce(array_agg(x.unit_code || '@' || x.bound_on ORDER BY x.unit_code)
+                            FILTER (WHERE x.unit_code IS NOT NULL), '{}') AS pins
             FROM app_user u LEFT JOIN app_user_unit x ON x.user_id = u.id
             WHERE CAST(:id AS bigint) IS NULL OR u.id = :id
             GROUP BY u.id ORDER BY u.username
@@ -160,7 +174,8 @@ def _users(conn: Connection, user_id: int | None = None) -> list[User]:
         ),
         {"id": user_id},
     ).all()
-    return [User(r.id, r.username, r.role, tuple(r.units), r.disabled) for r in rows]
+    return [User(r.id, r.username, r.role, tuple(r.units), r.disabled, tuple(r.pins))
+            for r in rows]  # fmt: skip
 
 
 def list_users(conn: Connection) -> list[User]:
@@ -181,27 +196,26 @@ class EndedBinding:
 
 
 def ended_bindings(conn: Connection, day: dt.date) -> list[EndedBinding]:
-    """Every binding to a unit that ended by ``day``, with the units valid that day that took
-    over its area."""
+    """Every binding whose unit (the one it was pinned to) ended by ``day``, with the units
+    valid that day that took over its area."""
     rows = conn.execute(
         text(
             """
-            SELECT u.username, x.unit_code FROM app_user_unit x JOIN app_user u ON u.id = x.user_id
-            WHERE NOT EXISTS (
-              SELECT FROM admin_unit a WHERE a.code = x.unit_code AND a.valid_from <= :day
-                AND (a.valid_to IS NULL OR a.valid_to > :day))
+            SELECT u.username, x.unit_code, a.id, a.name, a.valid_to
+            FROM app_user_unit x JOIN app_user u ON u.id = x.user_id
+            JOIN admin_unit a ON a.id = ANY (
+              app_pinned_unit_ids(ARRAY[x.unit_code || '@' || x.bound_on]))
+            WHERE a.valid_to <= :day
             ORDER BY u.username, x.unit_code
             """
         ),
         {"day": day},
     ).all()
-    found = []
-    for username, code in rows:
-        was = gone(conn, str(code), day)
-        if was is not None and was.valid_to is not None:
-            found.append(EndedBinding(str(username), str(code), was.name, was.valid_to,
-                                      tuple(was.successors)))  # fmt: skip
-    return found
+    return [
+        EndedBinding(str(username), str(code), str(name), valid_to,
+                     tuple(successors_on(conn, int(unit_id), day)))
+        for username, code, unit_id, name, valid_to in rows
+    ]  # fmt: skip
 
 
 def remap_ended(conn: Connection, day: dt.date) -> list[tuple[EndedBinding, tuple[str, ...]]]:
@@ -219,10 +233,10 @@ def remap_ended(conn: Connection, day: dt.date) -> list[tuple[EndedBinding, tupl
             )
             conn.execute(
                 text(
-                    "INSERT INTO app_user_unit (user_id, unit_code) VALUES (:id, :c) "
-                    "ON CONFLICT DO NOTHING"
+                    "INSERT INTO app_user_unit (user_id, unit_code, bound_on) "
+                    "VALUES (:id, :c, :day) ON CONFLICT DO NOTHING"
                 ),
-                [{"id": user_id, "c": c} for c in codes],
+                [{"id": user_id, "c": c, "day": day} for c in codes],
             )
             audit(conn, "user_units_remap", "success", None, None,
                   {"user": binding.username, "from": binding.code, "to": list(codes),

@@ -134,7 +134,8 @@ def _within(units: Sequence[str] | None, params: dict[str, Any]) -> str:
     if units is None:
         return "true"
     params["within_units"] = list(units)
-    return """EXISTS (SELECT 1 FROM admin_unit s WHERE s.code = ANY(:within_units)
+    return """EXISTS (SELECT 1 FROM admin_unit s
+        WHERE s.id = ANY(app_pinned_unit_ids(CAST(:within_units AS text[])))
         AND s.geom && b.geom AND ST_Intersects(s.geom, b.geom))"""
 
 

@@ -3,8 +3,11 @@ role, and who an API request's caller is (its token, never the session)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from domain.clock import CITY_TZ
 from geodata.accounts import users
 from geodata.accounts.tokens import add_api_token
 from geodata.db import Scope
@@ -71,7 +74,11 @@ def test_an_api_requests_caller_is_the_holder_of_its_token(ward_token) -> None:
     from app import server
 
     with server.test_request_context("/ogc/", headers={"Authorization": f"Bearer {ward_token}"}):
-        assert api_caller() == WARD
+        caller = api_caller()
+    # Their unit pinned to the one the code named the day they were bound (migration 0017).
+    today = dt.datetime.now(CITY_TZ).date().isoformat()
+    assert caller == Caller("nk.staff", "ward_staff", (f"916@{today}",))
+    assert caller.codes == WARD.codes
     with server.test_request_context("/ogc/", headers={"Authorization": "Bearer pat-1.wrong"}):
         assert api_caller() == PUBLIC
 

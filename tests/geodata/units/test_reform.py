@@ -408,3 +408,42 @@ def test_accounts_bound_to_ended_units_are_flagged_then_moved_to_the_successors(
                       "ended_on": "2025-07-01"}  # fmt: skip
     assert main(["users", "remap"]) == 0  # nothing left to move: safe to run twice
     assert _bindings(reformed)["mot.staff"] == ["31001", "31002"]
+
+
+def test_a_code_given_to_another_unit_by_a_reform_never_widens_an_account_bound_to_the_old(
+    before_reform: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ward staff bound to ward 90101 before the reform; the new edition gives the code 90101 to
+    the wide middle strip. Until remapped they keep the old ward's ground, and are flagged."""
+    from geodata.accounts import users
+    from geodata.accounts.scopes import unit_within
+    from geodata.db import Scope, scope
+
+    with before_reform.begin() as conn:
+        users.add_user(conn, "mot.a", "mật khẩu dài đủ", "ward_staff", ["90101"])
+        conn.execute(text("UPDATE app_user_unit SET bound_on = DATE '2024-01-01'"))
+        pins = users.list_users(conn)[0].unit_pins
+    assert pins == ("90101@2024-01-01",)
+    reused = [NEW_WARDS[0], {**NEW_WARDS[1], "code": "90101"}, NEW_WARDS[2]]
+    load(
+        geojson_file(tmp_path / "new.geojson", reused), "ward", parent_level="city",
+        valid_from=REFORM.isoformat(),
+    )  # fmt: skip
+    with before_reform.connect() as conn:
+        ids = dict(
+            conn.execute(
+                text("SELECT code || '@' || valid_from, id FROM admin_unit WHERE level = 'ward'")
+            ).all()
+        )
+        old, new_strip = ids["90101@2008-01-01"], ids["90101@2025-07-01"]
+        pinned = conn.scalar(text("SELECT app_pinned_unit_ids(:t)"), {"t": list(pins)})
+        assert pinned == [old]  # the ward it was bound to, not the unit that took the code
+        bare = conn.scalar(text("SELECT app_pinned_unit_ids(ARRAY['90101'])"))
+        assert sorted(bare) == sorted([old, new_strip])  # a bare code: every unit that held it
+        assert unit_within(conn, pins, old)
+        assert not unit_within(conn, pins, ids["31003@2025-07-01"])
+    with scope(Scope.ward(pins)), before_reform.connect() as conn:
+        area = conn.scalar(text("SELECT round(ST_Area(app_scope_geom())::numeric, 6)"))
+        assert float(area) == pytest.approx(0.1 * 0.05)  # the old ward's box, not the strip
+    assert main(["users", "list"]) == 0
+    assert "90101[ended 2025-07-01 → 31001,90101]" in capsys.readouterr().out
