@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, text
 
 from geodata.db import transaction
-from geodata.demo.common import DEMO_SOURCE, METRIC_CRS, as_multipolygon, kmeans
+from geodata.demo.common import DEMO_SOURCE, INSERT_UNIT, METRIC_CRS, as_multipolygon, kmeans
 from geodata.demo.sample_monitoring import delete_monitoring_demo, write_monitoring_sample
 from geodata.demo.sample_reform import apply_reform
 from geodata.demo.sample_reports import delete_reports_demo, write_reports_sample
@@ -257,18 +257,6 @@ def build_sample_city(seed: int = 2004) -> SampleCity:
     return SampleCity(units=units, rivers=rivers)
 
 
-_INSERT_UNIT = text(
-    """
-    INSERT INTO admin_unit (code, name, name_norm, unit_type, level, parent_id, valid_from,
-                            valid_to, population, area_km2, source, geom)
-    SELECT :code, :name, :name_norm, :unit_type, :level, :parent_id, :valid_from, NULL,
-           :population, ST_Area(ST_Transform(g, :metric_srid)) / 1e6, :source, g
-    FROM (SELECT ST_Multi(ST_GeomFromWKB(:wkb, 4326)) AS g) AS src
-    RETURNING id
-    """
-)
-
-
 def delete_demo_data(conn: Connection) -> None:
     """Remove the demo data set (children before parents, as the hierarchy demands)."""
     conn.execute(text("DELETE FROM map_feature WHERE source = :s"), {"s": DEMO_SOURCE})
@@ -331,7 +319,7 @@ def write_sample(
         ids: dict[str, int] = {}
         for unit in city.units:
             ids[unit.code] = conn.execute(
-                _INSERT_UNIT,
+                INSERT_UNIT,
                 {
                     "code": unit.code,
                     "name": unit.name,

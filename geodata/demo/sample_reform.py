@@ -30,7 +30,7 @@ import shapely
 from shapely.geometry import Polygon
 from sqlalchemy import Connection, text
 
-from geodata.demo.common import DEMO_SOURCE, as_multipolygon, kmeans
+from geodata.demo.common import DEMO_SOURCE, INSERT_UNIT, as_multipolygon, kmeans
 from geodata.importing.importers import assign_admin_units
 from geodata.importing.names import normalize_name
 from geodata.monitoring.coverage import compute_coverage, today_in_city
@@ -141,43 +141,32 @@ def apply_reform(conn: Connection, seed: int = 2004, day: dt.date = REFORM_DAY) 
         taken = taken.union(area)
     new_city = as_multipolygon(shapely.set_precision(taken, 1e-7))
 
-    insert = text(
-        """
-        INSERT INTO admin_unit (code, name, name_norm, unit_type, level, parent_id, valid_from,
-                                valid_to, population, area_km2, source, geom)
-        SELECT :code, :name, :name_norm, :unit_type, :level, :parent_id, :day, NULL,
-               :population, ST_Area(ST_Transform(g, :srid)) / 1e6, :s, g
-        FROM (SELECT ST_Multi(ST_GeomFromWKB(:wkb, 4326)) AS g) x
-        RETURNING id
-        """
-    )
-    srid = get_settings().metric_srid
+    unit = {"valid_from": day, "source": DEMO_SOURCE, "metric_srid": get_settings().metric_srid}
     total = int(city.population or 0) + sum(p for *_, p in MERGED)
     city_id = conn.execute(
-        insert,
-        {**params, "code": city.code, "name": city.name, "name_norm": normalize_name(city.name),
+        INSERT_UNIT,
+        {**unit, "code": city.code, "name": city.name, "name_norm": normalize_name(city.name),
          "unit_type": city.unit_type, "level": "city", "parent_id": None, "population": total,
-         "srid": srid, "wkb": shapely.to_wkb(new_city)},
+         "wkb": shapely.to_wkb(new_city)},
     ).scalar_one()  # fmt: skip
     new_ids = [int(city_id)]
     for n, commune in enumerate(communes, start=1):
         new_ids.append(
             conn.execute(
-                insert,
-                {**params, "code": f"31{n:03d}", "name": commune["name"],
+                INSERT_UNIT,
+                {**unit, "code": f"31{n:03d}", "name": commune["name"],
                  "name_norm": normalize_name(str(commune["name"])),
                  "unit_type": commune["unit_type"], "level": "ward", "parent_id": city_id,
-                 "population": commune["population"], "srid": srid,
-                 "wkb": shapely.to_wkb(commune["geom"])},
+                 "population": commune["population"], "wkb": shapely.to_wkb(commune["geom"])},
             ).scalar_one()
         )  # fmt: skip
     for (code, name, _, population), geom in zip(MERGED, merged_geoms, strict=True):
         new_ids.append(
             conn.execute(
-                insert,
-                {**params, "code": code, "name": name, "name_norm": normalize_name(name),
+                INSERT_UNIT,
+                {**unit, "code": code, "name": name, "name_norm": normalize_name(name),
                  "unit_type": MERGED_TYPE, "level": "ward", "parent_id": city_id,
-                 "population": population, "srid": srid, "wkb": shapely.to_wkb(geom)},
+                 "population": population, "wkb": shapely.to_wkb(geom)},
             ).scalar_one()
         )  # fmt: skip
 
