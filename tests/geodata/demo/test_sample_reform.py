@@ -56,7 +56,7 @@ def test_today_the_city_has_about_thirty_units_and_the_merged_areas_before_its_d
     assert overlaps == 0
 
 
-def test_every_old_unit_has_successors_and_reports_since_go_to_today_s_units(
+def test_every_old_unit_has_successors_and_each_report_stays_with_the_units_of_its_day(
     monitored_db: Engine,
 ) -> None:
     day, _ = _reform(monitored_db)
@@ -75,7 +75,15 @@ def test_every_old_unit_has_successors_and_reports_since_go_to_today_s_units(
             ),
             {"at": dt.datetime.combine(day, dt.time(0), tzinfo=CITY_TZ)},
         )
-    assert orphans == 0 and misrouted == 0
+        # And those from before it stay in the units of their day.
+        moved_back = conn.scalar(
+            text(
+                "SELECT count(*) FROM citizen_report r JOIN admin_unit u "
+                "ON u.id = r.admin_unit_id WHERE r.reported_at < :at AND u.valid_from >= :d"
+            ),
+            {"at": dt.datetime.combine(day, dt.time(0), tzinfo=CITY_TZ), "d": day},
+        )
+    assert orphans == 0 and misrouted == 0 and moved_back == 0
 
 
 def test_a_new_unit_s_indicator_line_runs_across_the_reform(monitored_db: Engine) -> None:
