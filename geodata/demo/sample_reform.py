@@ -33,7 +33,7 @@ from sqlalchemy import Connection, text
 from geodata.demo.common import DEMO_SOURCE, INSERT_UNIT, as_multipolygon, kmeans
 from geodata.importing.importers import assign_admin_units
 from geodata.importing.names import normalize_name
-from geodata.monitoring.coverage import compute_coverage, today_in_city
+from geodata.monitoring.coverage import today_in_city
 from geodata.monitoring.readings import refresh_units
 from geodata.settings import get_settings
 from geodata.units.succession import work_out
@@ -194,6 +194,4 @@ def apply_reform(conn: Connection, seed: int = 2004, day: dt.date = REFORM_DAY) 
     for table in ("sensor", "traffic_incident", "camera"):
         assign_admin_units(conn, table, today, source=DEMO_SOURCE)
     refresh_units(conn, new_ids)
-    if conn.scalar(text("SELECT EXISTS (SELECT FROM population_cell)")):
-        compute_coverage(conn, today, new_ids)
     return ReformCounts(day, ended, len(communes), len(MERGED), len(successions), rerouted)

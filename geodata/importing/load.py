@@ -46,7 +46,6 @@ from geodata.importing.checks import (
     valid_polygons,
 )
 from geodata.importing.names import normalize_name, unit_type_from_name
-from geodata.monitoring.coverage import compute_coverage, today_in_city
 from geodata.monitoring.readings import refresh_units
 from geodata.settings import get_settings
 from geodata.units.succession import Succession, work_out
@@ -210,8 +209,7 @@ def load_boundaries(
 
 
 def _refresh_touched(conn: Connection, units: list[_Unit], level: str, day: dt.date) -> None:
-    """The rollups of the units just written (their indicators for every period, their service
-    coverage today), and of nothing else; citizens' report figures follow by trigger."""
+    """The rollups of the units just written, and of nothing else."""
     ids = list(
         conn.scalars(
             text(
@@ -222,7 +220,6 @@ def _refresh_touched(conn: Connection, units: list[_Unit], level: str, day: dt.d
         )
     )
     refresh_units(conn, ids)
-    compute_coverage(conn, today_in_city(), ids)
 
 
 def _check_set(

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, text
 
 from domain import indicators
 from domain.clock import CITY_TZ_NAME
+from geodata.monitoring.coverage import compute_coverage, today_in_city
 
 BAD_QUALITY = 2  # readings flagged bad are stored but left out of every rollup
 AQI_POLLUTANTS = ("pm25", "pm10", "no2", "o3", "co", "so2")
@@ -231,8 +232,10 @@ def refresh_rollups(
 
 
 def refresh_units(conn: Connection, unit_ids: list[int]) -> None:
-    """Compute the indicators of units whose boundaries are new or changed, for every period the
-    sensors inside them have figures for: what a boundary change touches, and nothing else."""
+    """The rollups of units whose boundaries are new or changed, and of no other unit (what a
+    boundary change touches): their indicators for every period the sensors inside them have
+    figures for, and their service coverage today. Citizens' report figures follow by trigger
+    (migration 0014)."""
     if not unit_ids:
         return
     conn.execute(text("DROP TABLE IF EXISTS touched_hour, touched_day"))
@@ -255,6 +258,7 @@ def refresh_units(conn: Connection, unit_ids: list[int]) -> None:
         {"ids": unit_ids},
     )
     refresh_unit_indicators(conn, unit_ids=unit_ids)
+    compute_coverage(conn, today_in_city(), unit_ids)
 
 
 def _rollup_rows(period: str, hourly_table: str | None) -> str:

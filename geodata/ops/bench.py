@@ -290,9 +290,8 @@ def _readings(conn: Connection, start: dt.datetime, end: dt.datetime) -> int:
 def split_into_communes(conn: Connection, communes: int, day: dt.date) -> list[int]:
     """Today's structure at bench scale: the districts and wards valid before ``day`` end then,
     and the city is split into ``communes`` units directly under it (Voronoi cells of points
-    spread over it, cut to its outline, all in PostGIS); their indicators over the whole year
-    and their coverage are computed as a boundary load computes them. Their ids."""
-    from geodata.monitoring.coverage import compute_coverage, today_in_city
+    spread over it, cut to its outline, all in PostGIS); their rollups are computed as a
+    boundary load computes them. Their ids."""
     from geodata.monitoring.readings import refresh_units
 
     conn.execute(
@@ -334,7 +333,6 @@ def split_into_communes(conn: Connection, communes: int, day: dt.date) -> list[i
         )
     )
     refresh_units(conn, ids)
-    compute_coverage(conn, today_in_city(), ids)
     return ids
 
 
