@@ -54,11 +54,15 @@ def _home_label(caller: Caller, lang: str) -> str:
     return t("refusal.home_unit", lang, name=home.name)
 
 
-def _refused(message: str, caller: Caller, lang: str, shown_date: Any) -> tuple:
-    """A unit the caller may not see, or none with the code: the message and a way home, and
-    nothing else (an empty map, KPIs or chart would say nothing true)."""
-    panel = error_panel(message, _home_label(caller, lang))
+def _refused(panel: list, shown_date: Any) -> tuple:
+    """A unit the caller may not see, or none on the day: the panel saying why, with a way on,
+    and nothing else (an empty map, KPIs or chart would say nothing true)."""
     return _EMPTY, no_update, [], panel, [], True, no_update, shown_date, _REFUSED, no_update
+
+
+def _refusal(message: str, caller: Caller, lang: str) -> list:
+    """The panel of a refusal: the message and a way home."""
+    return error_panel(message, _home_label(caller, lang))
 
 
 def _gone(code: str, on_date: Any, date_given: bool, caller: Caller, lang: str) -> list | None:
@@ -101,24 +105,13 @@ def show_selection(search: str | None) -> tuple:
             # Ward staff get only their own units drawn, even beside a selected ward.
             visible = set(visible_unit_ids(conn, caller, [f["id"] for f in view.shown["features"]]))
     except AccessDenied:
-        return _refused(t("error.denied", lang), caller, lang, shown_date)
+        return _refused(_refusal(t("error.denied", lang), caller, lang), shown_date)
     except UnknownUnit:
         if req.unit and (panel := _gone(req.unit, req.on_date, req.date_given, caller, lang)):
-            return (
-                _EMPTY,
-                no_update,
-                [],
-                panel,
-                [],
-                True,
-                no_update,
-                shown_date,
-                _REFUSED,
-                no_update,
-            )
+            return _refused(panel, shown_date)
         key = "error.unknown_unit" if req.unit else "error.no_units"
         message = t(key, lang, code=req.unit, date=fmt_date(req.on_date, lang))
-        return _refused(message, caller, lang, shown_date)
+        return _refused(_refusal(message, caller, lang), shown_date)
     except DBAPIError:
         # Keep what is on screen; say why nothing changed.
         return (no_update,) * 3 + (error_panel(t("error.database", lang)),) + (no_update,) * 6
