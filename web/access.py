@@ -29,7 +29,7 @@ from domain.layers import Visibility
 from domain.units import Unit
 from geodata.accounts.scopes import report_within, sensor_within, unit_ids_within, unit_within
 from geodata.accounts.tokens import TokenHolder, TokenRefused, authenticate_api_token
-from geodata.accounts.users import audit_refusal
+from geodata.accounts.users import User, audit_refusal
 from geodata.db import Scope, get_engine, reset_scope, scope, set_scope, transaction
 from geodata.errors import UnknownUnit
 from geodata.monitoring.queries import root_unit, unit_by_code
@@ -53,6 +53,11 @@ class Caller:
     # A ward staff's units: codes, each pinned to the unit it named when bound ("code@date",
     # geodata.accounts.scopes); a bare code means every unit that held it.
     unit_codes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, user: User) -> Caller:
+        """An account as the caller: its units pinned to what they named when bound."""
+        return cls(user.username, user.role, user.unit_pins or user.unit_codes)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -79,8 +84,7 @@ class Caller:
 def current_caller() -> Caller:
     """The caller of this request, from the signed session only."""
     if flask.has_request_context() and current_user.is_authenticated:
-        user = current_user.user
-        return Caller(user.username, user.role, user.unit_pins or user.unit_codes)
+        return Caller.of(current_user.user)
     return Caller(None, PUBLIC)
 
 
@@ -112,8 +116,7 @@ def api_caller() -> Caller:
     result = personal_token()
     if not isinstance(result, TokenHolder):
         return Caller(None, PUBLIC)
-    user = result.user
-    return Caller(user.username, user.role, user.unit_pins or user.unit_codes)
+    return Caller.of(result.user)
 
 
 # --- what they may read, and as which database role ----------------------------------------------

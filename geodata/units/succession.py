@@ -139,11 +139,10 @@ def gone(conn: Connection, code: str, day: dt.date) -> Gone | None:
     ).one_or_none()
     if row is None:
         return None
-    found = Gone(str(row.code), str(row.name), row.valid_from, row.valid_to)
     if row.valid_to is not None and row.valid_to <= day:
-        return Gone(found.code, found.name, found.valid_from, found.valid_to,
+        return Gone(str(row.code), str(row.name), row.valid_from, row.valid_to,
                     successors_on(conn, int(row.id), day))  # fmt: skip
-    return Gone(found.code, found.name, found.valid_from, None)
+    return Gone(str(row.code), str(row.name), row.valid_from, None)  # not yet begun
 
 
 def load_decisions(conn: Connection, path: str | Path, day: dt.date) -> list[Succession]:
