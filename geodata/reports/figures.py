@@ -47,12 +47,17 @@ from geodata.settings import get_settings, work_calendar
 _EPOCH = dt.date(1970, 1, 1)
 _OFFSET = 7 * 3600  # Cần Thơ keeps UTC+7 all year: local seconds without a time zone per row
 
+
 # The unit's reports received in [start, end): those routed to the unit or a unit below it
 # (inside it by the hierarchy: found through the index on the report's unit and time, no
 # geometry test), and those routed to any other unit whose box meets the unit's (an ancestor, a
 # neighbour, a unit of before a boundary reform) or to none, if their point lies inside the
 # unit's shape.
-_COUNTED = """
+def _counted(edge: str) -> str:
+    """SQL: those reports, the period's bounds named ``:start<edge>`` and ``:end<edge>`` (one
+    query reads the parts of a day at both ends of a period)."""
+    start, end = f":start{edge}", f":end{edge}"
+    return f"""
     WITH RECURSIVE below AS (
       SELECT id FROM admin_unit WHERE id = :unit
       UNION SELECT c.id FROM admin_unit c JOIN below b ON c.parent_id = b.id
@@ -64,7 +69,7 @@ _COUNTED = """
     )
     SELECT CAST(:unit AS bigint) AS unit_id, r.* FROM public_report r
     WHERE r.admin_unit_id = ANY (ARRAY(SELECT id FROM below))
-      AND r.reported_at >= :start AND r.reported_at < :end AND r.duplicate_of IS NULL
+      AND r.reported_at >= {start} AND r.reported_at < {end} AND r.duplicate_of IS NULL
     UNION ALL
     SELECT CAST(:unit AS bigint), r.* FROM (
       -- OFFSET 0 keeps this apart: found by unit and time first (the index), not by the shape's
@@ -72,11 +77,12 @@ _COUNTED = """
       SELECT r.* FROM public_report r
       WHERE (r.admin_unit_id = ANY ((SELECT ids FROM around)::bigint[])
              OR r.admin_unit_id IS NULL)
-        AND r.reported_at >= :start AND r.reported_at < :end AND r.duplicate_of IS NULL
+        AND r.reported_at >= {start} AND r.reported_at < {end} AND r.duplicate_of IS NULL
       OFFSET 0
     ) r, shape
     WHERE ST_Covers(shape.geom, r.geom)
 """
+
 
 # Every counted report of the chosen days (or all) with each unit it counts for: the units above
 # the one it is routed to, and the units whose shape holds its point (other eras' included).
@@ -104,13 +110,14 @@ _MEMBERS = """
 """
 
 
-def _work_time(moment: str) -> str:
+def _work_time(moment: str, edge: str = "") -> str:
     """SQL: the working days from the clock's first day to the moment ``moment`` (see
-    _working_clock), given as its Cần Thơ seconds ``s_<moment>`` and day ``d_<moment>`` (read
-    once per report in the query below). Plain arithmetic on seconds: a time zone looked up per
-    row costs more than the rest of the figures together."""
+    _working_clock, whose parameters end in ``edge``), given as its Cần Thơ seconds
+    ``s_<moment>`` and day ``d_<moment>`` (read once per report in the query below). Plain
+    arithmetic on seconds: a time zone looked up per row costs more than the rest of the figures
+    together."""
     seconds, day = f"m.s_{moment}", f"m.d_{moment}"
-    index = f"({day} - :first + 1)"
+    index = f"({day} - :first{edge} + 1)"
     return (
         f"clock.before[{index}] + CASE WHEN clock.worked[{index}] "
         f"THEN ({seconds} - {day} * 86400.0) / 86400 ELSE 0 END"
@@ -125,10 +132,11 @@ _LOCAL_MOMENTS = ", ".join(
 )
 
 
-def _aggregate(members: str) -> str:
+def _aggregate(members: str, edge: str = "") -> str:
     """SQL: ``report_rollup``'s columns for each unit and day of ``members`` (rows of
-    ``unit_id`` and a ``public_report`` row), with the working clock's parameters."""
-    reported, acknowledged, resolved = (_work_time(m) for m in ("rep", "ack", "res"))
+    ``unit_id`` and a ``public_report`` row), with the working clock's parameters (their names
+    ending in ``edge``: :func:`_clock_params`)."""
+    reported, acknowledged, resolved = (_work_time(m, edge) for m in ("rep", "ack", "res"))
     return f"""
       WITH m AS MATERIALIZED (
         SELECT m.*,
@@ -136,8 +144,8 @@ def _aggregate(members: str) -> str:
           CAST(round((({resolved}) - ({reported})) * 10) AS integer) AS res_t
         FROM (SELECT c.*, {_LOCAL_MOMENTS} FROM ({members}) c OFFSET 0) m,
           -- Cast once: a parameter cast in the expressions would be converted for each row.
-          (SELECT CAST(:before AS integer[]) AS before,
-                  CAST(:worked AS boolean[]) AS worked OFFSET 0) clock
+          (SELECT CAST(:before{edge} AS integer[]) AS before,
+                  CAST(:worked{edge} AS boolean[]) AS worked OFFSET 0) clock
       ),
       hist_ack AS (
         SELECT unit_id, d_rep, array_agg(t ORDER BY t) AS ts, array_agg(n ORDER BY t) AS ns
@@ -211,9 +219,12 @@ def _working_clock(
     return before, worked
 
 
-def _clock_params(calendar: WorkCalendar, first: dt.date, last: dt.date) -> dict[str, object]:
+def _clock_params(
+    calendar: WorkCalendar, first: dt.date, last: dt.date, edge: str = ""
+) -> dict[str, object]:
     before, worked = _working_clock(calendar, first, last)
-    return {"first": (first - _EPOCH).days, "before": before, "worked": worked}
+    return {f"first{edge}": (first - _EPOCH).days, f"before{edge}": before,
+            f"worked{edge}": worked}  # fmt: skip
 
 
 def calendar_key(calendar: WorkCalendar) -> str:
@@ -291,9 +302,9 @@ def _roll_up(
     return result.rowcount
 
 
-def _up_to_date(conn: Connection) -> None:
+def _up_to_date(conn: Connection) -> WorkCalendar:
     """Roll up what writes queued since the last read, in a transaction of its own with the
-    owner's rights (the reader roles may only look at the queue)."""
+    owner's rights (the reader roles may only look at the queue); the working-day calendar."""
     calendar = work_calendar(get_settings())
     stale = conn.scalar(
         text(
@@ -305,10 +316,11 @@ def _up_to_date(conn: Connection) -> None:
     if stale:
         with scope(None), conn.engine.begin() as own:
             refresh_rollup(own, calendar)
+    return calendar
 
 
 def _rows(
-    unit_id: int, start: dt.datetime, end: dt.datetime, now: dt.datetime
+    unit_id: int, start: dt.datetime, end: dt.datetime, now: dt.datetime, calendar: WorkCalendar
 ) -> tuple[str, dict[str, object]]:
     """SQL: the rollup's rows of the unit for the whole Cần Thơ days in [start, end), and rows of
     the same shape made from the reports themselves for the parts of a day at either end."""
@@ -329,20 +341,14 @@ def _rows(
         edges = [(start, end)]
     params: dict[str, object] = {"unit": unit_id, "first_whole": first_whole,
                                  "last_whole": last_whole}  # fmt: skip
-    calendar = work_calendar(get_settings())
     for k, (a, b) in enumerate(edges):
         if a >= b:
             continue
-        counted = _COUNTED.replace(":start", f":start{k}").replace(":end", f":end{k}")
-        sql = _aggregate(counted).replace(":first", f":first{k}")
-        for name in ("before", "worked"):
-            sql = sql.replace(f":{name}", f":{name}{k}")
-        parts.append(f"SELECT {_COLUMNS} FROM ({sql}) e{k}")
+        parts.append(f"SELECT {_COLUMNS} FROM ({_aggregate(_counted(str(k)), str(k))}) e{k}")
         first = a.astimezone(CITY_TZ).date() - dt.timedelta(days=1)
         last = max(now, b).astimezone(CITY_TZ).date() + dt.timedelta(days=1)
-        clock = _clock_params(calendar, first, last)
-        params.update({f"start{k}": a, f"end{k}": b, f"first{k}": clock["first"],
-                       f"before{k}": clock["before"], f"worked{k}": clock["worked"]})  # fmt: skip
+        params.update({f"start{k}": a, f"end{k}": b,
+                       **_clock_params(calendar, first, last, str(k))})  # fmt: skip
     if not parts:
         parts.append(f"SELECT {_COLUMNS} FROM report_rollup WHERE false")
     return " UNION ALL ".join(parts), params
@@ -356,8 +362,7 @@ def unit_figures(
     conn: Connection, unit_id: int, start: dt.datetime, end: dt.datetime, now: dt.datetime
 ) -> Figures:
     """The figures of the reports received in [start, end) inside the unit, as of ``now``."""
-    _up_to_date(conn)
-    rows, params = _rows(unit_id, start, end, now)
+    rows, params = _rows(unit_id, start, end, now, _up_to_date(conn))
     row = conn.execute(
         text(
             f"""
@@ -431,12 +436,12 @@ def _median_tenths(histogram: Sequence[int] | None) -> float | None:
 def weekly(conn: Connection, unit_id: int, start: dt.datetime, end: dt.datetime) -> list[Week]:
     """Reports received and closed each week (Monday to Sunday in Cần Thơ) in [start, end), of
     those received in the period."""
-    _up_to_date(conn)
+    calendar = _up_to_date(conn)
     first = start.astimezone(CITY_TZ).date()
     first -= dt.timedelta(days=first.weekday())
     last = (end - dt.timedelta(microseconds=1)).astimezone(CITY_TZ).date()
     count = (last - first).days // 7 + 1
-    rows, params = _rows(unit_id, start, end, end)
+    rows, params = _rows(unit_id, start, end, end, calendar)
     found = conn.execute(
         text(
             f"""
