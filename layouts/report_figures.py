@@ -63,36 +63,23 @@ def shown_figures(figures: Figures, days: int, lang: str) -> list[Shown]:
         Shown("overdue", t("figures.overdue", lang), fmt_number(figures.overdue, lang), "",
               accent=OVERDUE_COLOUR if figures.overdue else None),
     ]  # fmt: skip
-    if figures.acknowledged_on_time is None:
-        out.append(none("ack_on_time", "figures.ack_on_time", "figures.none_due"))
-    else:
-        out.append(
-            Shown("ack_on_time", t("figures.ack_on_time", lang),
-                  _percent(figures.acknowledged_on_time, lang),
-                  t("figures.of_due", lang, n=fmt_number(figures.ack_measured, lang)))
-        )  # fmt: skip
-    if figures.resolved_on_time is None:
-        out.append(none("resolved_on_time", "figures.resolved_on_time", "figures.none_due"))
-    else:
-        out.append(
-            Shown("resolved_on_time", t("figures.resolved_on_time", lang),
-                  _percent(figures.resolved_on_time, lang),
-                  t("figures.of_due", lang, n=fmt_number(figures.resolve_measured, lang)))
-        )  # fmt: skip
-    if figures.median_days_to_acknowledge is None:
-        out.append(none("median_ack", "figures.median_ack", "figures.none_acknowledged"))
-    else:
-        out.append(
-            Shown("median_ack", t("figures.median_ack", lang),
-                  _days(figures.median_days_to_acknowledge, lang), t("figures.in_workdays", lang))
-        )  # fmt: skip
-    if figures.median_days_to_resolve is None:
-        out.append(none("median_resolve", "figures.median_resolve", "figures.none_resolved"))
-    else:
-        out.append(
-            Shown("median_resolve", t("figures.median_resolve", lang),
-                  _days(figures.median_days_to_resolve, lang), t("figures.in_workdays", lang))
-        )  # fmt: skip
+    # The measured figures: each shown, or, when there is nothing to measure yet, why not.
+    measured = (
+        ("ack_on_time", figures.acknowledged_on_time, _percent,
+         t("figures.of_due", lang, n=fmt_number(figures.ack_measured, lang)), "figures.none_due"),
+        ("resolved_on_time", figures.resolved_on_time, _percent,
+         t("figures.of_due", lang, n=fmt_number(figures.resolve_measured, lang)),
+         "figures.none_due"),
+        ("median_ack", figures.median_days_to_acknowledge, _days,
+         t("figures.in_workdays", lang), "figures.none_acknowledged"),
+        ("median_resolve", figures.median_days_to_resolve, _days,
+         t("figures.in_workdays", lang), "figures.none_resolved"),
+    )  # fmt: skip
+    for key, value, written, detail, why in measured:
+        if value is None:
+            out.append(none(key, f"figures.{key}", why))
+        else:
+            out.append(Shown(key, t(f"figures.{key}", lang), written(value, lang), detail))
     if figures.average_rating is None or figures.rated_4_or_more is None:
         out.append(none("rating", "figures.rating", "figures.none_rated"))
         out.append(none("rated_good", "figures.rated_good", "figures.none_rated"))
