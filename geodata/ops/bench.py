@@ -365,10 +365,7 @@ def run_communes(reuse: bool, rounds: int, size: BenchSize, communes: int) -> in
              f"{time.monotonic() - started:,.0f} s")  # fmt: skip
     else:
         upgrade(database_url=copy_url)
-    env = {**os.environ, "DATABASE_URL": copy_url, "CANTHO_TILE_URL": ""}
-    return subprocess.call(
-        [sys.executable, str(ROOT / "scripts" / "bench_dashboard.py"), str(rounds)], env=env
-    )
+    return _measure(copy_url, rounds)
 
 
 def run(reuse: bool, rounds: int, size: BenchSize) -> int:
@@ -387,6 +384,11 @@ def run(reuse: bool, rounds: int, size: BenchSize) -> int:
         _say(f"built in {time.monotonic() - started:,.0f} s")
     else:
         upgrade(database_url=url)  # a reused data set gets the migrations made since
+    return _measure(url, rounds)
+
+
+def _measure(url: str, rounds: int) -> int:
+    """Time the dashboard's callbacks on the database at ``url``, in a process of its own."""
     env = {**os.environ, "DATABASE_URL": url, "CANTHO_TILE_URL": ""}
     return subprocess.call(
         [sys.executable, str(ROOT / "scripts" / "bench_dashboard.py"), str(rounds)], env=env
