@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from html import escape
 from typing import Any
 from urllib.parse import urlsplit
@@ -125,6 +126,10 @@ with server.test_request_context("/"):
     app._setup_server()
 # After every callback is defined: the hashes cover Dash's inline scripts.
 init_csp(server, app.csp_hashes())
+# What was imported and built so far lives as long as the process. Left to the collector, each of
+# its full passes walks all of it (Dash, Plotly, pandas, shapely: about 45 ms on this hardware),
+# a stall that lands on whichever request happens to trigger it, every few hundred callbacks.
+gc.freeze()
 
 
 @server.route("/lang/<code>")

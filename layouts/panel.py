@@ -79,19 +79,17 @@ def children_panel(kids: list[Unit], lang: str, on_date: dt.date | None) -> list
     """The units within the selected one, as links that drill down, with their population."""
     body: list = []
     if kids:
+        types = {k.unit_type: unit_type_label(k.unit_type, lang) for k in kids}
         body += [
             html.H3(t("panel.children", lang, n=len(kids))),
+            # Three elements a row, no wrappers: after the 2025 reform a city lists a hundred
+            # communes or more, and every element is built and sent on each drill-down.
             html.Ul(
                 [
                     html.Li(
                         [
-                            html.Span(
-                                [
-                                    _unit_link(k, on_date, "child-link"),
-                                    html.Small(unit_type_label(k.unit_type, lang)),
-                                ],
-                                className="child-name",
-                            ),
+                            _unit_link(k, on_date, "child-link child-name"),
+                            html.Small(types[k.unit_type]),
                             html.Span(fmt_number(k.population, lang), className="child-pop"),
                         ]
                     )

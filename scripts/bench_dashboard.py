@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text
 
+import app  # noqa: F401  (as the server starts: every callback registered, the heap frozen)
 from callbacks import drilldown, monitor
 from callbacks.drilldown import show_selection
 from domain.clock import local_iso

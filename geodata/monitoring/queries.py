@@ -21,14 +21,27 @@ from geodata.settings import get_settings
 _VALID = "u.valid_from <= :on_date AND (u.valid_to IS NULL OR u.valid_to > :on_date)"
 
 
-_UNIT_COLUMNS = f"""
+_UNIT_FIELDS = """
     u.id, u.code, u.name, u.unit_type, u.level, u.parent_id, u.population, u.area_km2, u.source,
     ST_XMin(u.geom) AS xmin, ST_YMin(u.geom) AS ymin, ST_XMax(u.geom) AS xmax,
-    ST_YMax(u.geom) AS ymax, u.valid_from, u.valid_to,
+    ST_YMax(u.geom) AS ymax, u.valid_from, u.valid_to"""
+
+# One unit's children valid at the date, counted through every version of the unit (children
+# may hang on an older version of their parent).
+_UNIT_COLUMNS = f"""{_UNIT_FIELDS},
     (SELECT count(*) FROM admin_unit c
       WHERE c.parent_id IN (SELECT v.id FROM admin_unit v WHERE v.level = u.level
                               AND v.code = u.code)
         AND {_VALID.replace("u.", "c.")}) AS child_count
+"""
+
+# The same count for many units at once (a city's hundred communes): one grouped pass over the
+# table instead of a lookup per unit. Join as ``grand`` on (level, code).
+_CHILD_COUNTS = f"""
+    LEFT JOIN (SELECT p.level, p.code, count(*) AS n
+               FROM admin_unit c JOIN admin_unit p ON p.id = c.parent_id
+               WHERE {_VALID.replace("u.", "c.")}
+               GROUP BY p.level, p.code) grand ON grand.level = u.level AND grand.code = u.code
 """
 
 
@@ -118,7 +131,8 @@ def children(conn: Connection, unit: Unit, on_date: dt.date) -> list[Unit]:
     rows = conn.execute(
         text(
             f"""
-            SELECT {_UNIT_COLUMNS} FROM admin_unit u
+            SELECT {_UNIT_FIELDS}, coalesce(grand.n, 0) AS child_count
+            FROM admin_unit u {_CHILD_COUNTS}
             WHERE u.parent_id IN (SELECT v.id FROM admin_unit v
                                   WHERE v.level = :level AND v.code = :code)
               AND {_VALID}

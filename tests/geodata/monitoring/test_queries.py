@@ -222,6 +222,19 @@ def test_wards_of_the_old_version_of_a_district_appear_under_the_new_version(dem
     assert len(view.children) == 11 and len(view.shown["features"]) == 11
 
 
+def test_each_listed_unit_counts_its_children_valid_that_day_through_any_version(demo_db) -> None:
+    # A city lists its units with one count for all of them (a hundred communes after the
+    # reform): each count is still the unit's own, wards on an older version of it included.
+    _redraw_ninh_kieu(demo_db)
+    with demo_db.connect() as conn:
+        districts = children(conn, unit_by_code(conn, "92", AFTER), AFTER)
+        counts = {d.code: d.child_count for d in districts}
+        one_by_one = {d.code: unit_by_code(conn, d.code, AFTER).child_count for d in districts}
+        listed = {d.code: len(children(conn, d, AFTER)) for d in districts}
+    assert counts == one_by_one == listed
+    assert counts["916"] == 11 and all(n > 0 for n in counts.values())
+
+
 def test_a_wards_breadcrumb_goes_through_the_district_version_valid_at_the_date(demo_db) -> None:
     old_id, new_id = _redraw_ninh_kieu(demo_db)
     with demo_db.connect() as conn:
