@@ -61,6 +61,8 @@ window.canthoKiosk = {
       map.fitBounds(bounds, {padding: [margin, margin], animate: false});
       map.canthoFittedStep = wanted.step;
       map.canthoFittedAt = Date.now();
+      // Names that would overlap are left out before the frame is shown, not just after.
+      window.canthoMap.declutter(map);
     }
     var loading = false;
     map.eachLayer(function (layer) {

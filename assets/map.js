@@ -222,6 +222,64 @@ window.canthoMap = {
     layer.bindTooltip("<bdi>" + window.canthoMap.escape(p.name || "") + "</bdi>", {
       permanent: true, direction: "center", className: "unit-label", interactive: false
     });
+    layer._canthoSelected = !!p.selected;
+    layer.on("add", function () {
+      var map = layer._map;
+      if (!map) { return; }
+      if (!map._canthoLabels) {
+        map._canthoLabels = true;
+        map.on("zoomend resize", function () { window.canthoMap.declutterSoon(map); });
+      }
+      window.canthoMap.declutterSoon(map);
+    });
+    // A name left out for want of room shows while the pointer is over its unit.
+    layer.on("mouseover", function () {
+      var tip = layer.getTooltip();
+      if (tip && tip._container) { tip._container.classList.remove("unit-label-crowded"); }
+    });
+    layer.on("mouseout", function () {
+      var tip = layer.getTooltip();
+      if (tip && tip._container && layer._canthoCrowded) {
+        tip._container.classList.add("unit-label-crowded");
+      }
+    });
+  },
+  declutterSoon: function (map) {
+    clearTimeout(map._canthoLabelTimer);
+    map._canthoLabelTimer = setTimeout(function () { window.canthoMap.declutter(map); }, 50);
+  },
+  // After the 2025 reform the city shows a hundred small communes beside two large merged
+  // areas, and their names would be written over each other. A name that would overlap one
+  // already placed is left out: the selected unit's first, then the larger units' (on screen);
+  // zooming in brings the others back. Boxes come from the labels' layout size (not their
+  // on-screen rectangles, which a zoom animation scales) around the point each is centred on.
+  declutter: function (map) {
+    var items = [];
+    map.eachLayer(function (layer) {
+      var tip = layer.getTooltip && layer.getTooltip();
+      if (!tip || !tip._container || !layer.getBounds || !tip.getLatLng() ||
+          tip._container.className.indexOf("unit-label") < 0) { return; }
+      var b = layer.getBounds(),
+          ne = map.latLngToContainerPoint(b.getNorthEast()),
+          sw = map.latLngToContainerPoint(b.getSouthWest());
+      items.push({
+        layer: layer, el: tip._container, at: map.latLngToContainerPoint(tip.getLatLng()),
+        rank: (layer._canthoSelected ? 1e12 : 0) + Math.abs((ne.x - sw.x) * (sw.y - ne.y))
+      });
+    });
+    items.sort(function (a, b) { return b.rank - a.rank; });
+    var kept = [];
+    items.forEach(function (item) {
+      // Touching corners are not a clash: 2 px of slack on each side.
+      var w = item.el.offsetWidth / 2 - 2, h = item.el.offsetHeight / 2 - 2;
+      var box = [item.at.x - w, item.at.y - h, item.at.x + w, item.at.y + h];
+      var clash = kept.some(function (k) {
+        return box[0] < k[2] && k[0] < box[2] && box[1] < k[3] && k[1] < box[3];
+      });
+      item.layer._canthoCrowded = clash;
+      item.el.classList.toggle("unit-label-crowded", clash);
+      if (!clash) { kept.push(box); }
+    });
   }
 };
 

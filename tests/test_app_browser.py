@@ -263,8 +263,8 @@ def test_dates_are_written_and_picked_the_vietnamese_way_whatever_the_browser_la
 
 
 # What the kiosk's screen shows, frame by frame (the kiosk draws the next step behind the one on
-# screen): for each unit title visible, its theme and its map, with the unit shapes and visible
-# labels in pixels from the map's top left corner.
+# screen): for each unit title visible, its theme and its map, with the unit shapes, the visible
+# labels and those left out for want of room, in pixels from the map's top left corner.
 _KIOSK_SCREEN = """
 var visible = function (e) {
   return e.checkVisibility({opacityProperty: true, visibilityProperty: true});
@@ -288,6 +288,9 @@ document.querySelectorAll('.kiosk-titles').forEach(function (title, i) {
     shapes: Array.from(map.querySelectorAll('path.kiosk-unit-shape')).map(rect),
     labels: Array.from(map.querySelectorAll('.unit-label')).filter(visible).map(function (e) {
       return [e.textContent, rect(e)];
+    }),
+    crowded: Array.from(map.querySelectorAll('.unit-label-crowded')).map(function (e) {
+      return [e.textContent, rect(e)];
     })
   });
 });
@@ -298,6 +301,14 @@ return shown;
 def _within(box: list[float], frame: tuple[float, float, float, float]) -> bool:
     """Whether a box (left, top, right, bottom) lies inside a frame given the same way."""
     return frame[0] <= box[0] and frame[1] <= box[1] and box[2] <= frame[2] and box[3] <= frame[3]
+
+
+def _overlap(a: list[float], b: list[float], slack: float = 4) -> bool:
+    """Whether two labels' boxes (left, top, right, bottom) overlap by more than ``slack``
+    pixels: the 2 px of each box's edge that assets/map.js lets touch (a line's box is taller
+    than its letters)."""
+    across = a[0] + slack < b[2] and b[0] + slack < a[2]
+    return across and a[1] + slack < b[3] and b[1] + slack < a[3]
 
 
 def _kiosk_title(dash_duo) -> tuple[str, str]:
@@ -357,7 +368,8 @@ def test_the_kiosk_shows_each_step_only_whole_fitted_with_margins_and_in_both_la
 ) -> None:
     """Watched through a whole turn at the shortest period: whenever a unit's title is on
     screen, so is its map, drawing that unit's parts and nothing else, every one inside the
-    frame with a margin, every label over its drawn shape; Vietnamese and English together."""
+    frame with a margin, every label over its drawn shape and none over another (a name is left
+    out only where it would overlap one shown); Vietnamese and English together."""
     from app import app
     from geodata.monitoring.queries import children, root_unit
     from web.request import today
@@ -379,7 +391,16 @@ def test_the_kiosk_shows_each_step_only_whole_fitted_with_margins_and_in_both_la
             unit, (width, height) = frame["unit"], frame["size"]
             assert frame["map_visible"], f"{unit!r} is named over no map"
             labels = {name for name, _ in frame["labels"]}
-            assert labels == parts[unit], f"{unit!r} is named over the labels {labels}"
+            crowded = {name for name, _ in frame["crowded"]}
+            assert labels | crowded == parts[unit] and not labels & crowded, (
+                f"{unit!r} is named over the labels {labels} (and {crowded} left out)"
+            )
+            assert len(labels) > len(crowded), f"{unit!r}: only {labels} named"
+            shown = [box for _, box in frame["labels"]]
+            for i, a in enumerate(shown):
+                assert not any(_overlap(a, b) for b in shown[i + 1 :]), f"{unit!r}: overlap at {a}"
+            for name, box in frame["crowded"]:
+                assert any(_overlap(box, b) for b in shown), f"{unit!r}: {name!r} left out for none"
             assert len(frame["shapes"]) == len(parts[unit]), (
                 f"{unit!r}: {len(frame['shapes'])} shapes drawn for its {len(parts[unit])} parts"
             )
