@@ -40,8 +40,11 @@ serve:
 	@if (exec 3<>/dev/tcp/$(subst :,/,$(BIND))) 2>/dev/null; then \
 		echo "==> something already listens on $(BIND): is the dashboard running? (BIND=… picks another)"; \
 		exit 1; fi
-	@echo "==> serving the dashboard on http://$(BIND) ($(WORKERS) workers); Ctrl-C stops it"
-	@DATABASE_URL=$(DBURL) .venv/bin/gunicorn --workers $(WORKERS) --threads 4 --bind $(BIND) \
+	@echo "==> serving the dashboard on http://$(BIND) ($(WORKERS) workers) and running the"
+	@echo "    background jobs (rollups, forecasts); Ctrl-C stops both"
+	@export DATABASE_URL=$(DBURL); $(PY) -m geodata worker & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+		.venv/bin/gunicorn --workers $(WORKERS) --threads 4 --bind $(BIND) \
 		--access-logfile - app:server
 
 lint:

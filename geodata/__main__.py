@@ -364,6 +364,20 @@ def _cmd_forecast_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from geodata.ops.worker import run_forever, run_once
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.once:
+        for name, did in run_once().items():
+            print(f"{name}: {'skipped (another worker has it)' if did is None else did}")
+        return 0
+    run_forever(args.interval)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -566,6 +580,19 @@ def build_parser() -> argparse.ArgumentParser:
                     help="issue times to score (default 50)")  # fmt: skip
     bt.add_argument("--hours", type=int, default=72, choices=range(1, 241), metavar="H")
     bt.set_defaults(handler=_cmd_forecast_backtest)
+
+    wk = sub.add_parser(
+        "worker",
+        help="the background jobs (rollups, forecasts), beside the web server",
+        description="Run the background jobs every few seconds until stopped: rolling up "
+        "pushed readings and issuing the water-level forecasts (every gauge each hour, and "
+        "again when readings of past hours arrive). Safe to run on several nodes at once: each "
+        "job runs on one of them at a time, under a PostgreSQL advisory lock.",
+    )
+    wk.add_argument("--once", action="store_true", help="one turn, then exit")
+    wk.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
+                    help="seconds between turns (default 5)")  # fmt: skip
+    wk.set_defaults(handler=_cmd_worker)
 
     load = sub.add_parser("load", help="import agency files")
     load_sub = load.add_subparsers(dest="load_command", required=True, metavar="KIND")

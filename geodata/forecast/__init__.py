@@ -1,0 +1,1 @@
+"""Water-level forecasts: the model (``model``) and their issue, storage and replay (``issue``)."""

@@ -52,6 +52,7 @@ class Issued:
     gauge: Gauge
     forecast: Forecast | None
     no_forecast: NoForecast | None
+    hours_seen: int = 0  # hours with a value in the year before the issue hour
 
 
 def gauges(conn: Connection, code: str | None = None) -> list[Gauge]:
@@ -106,17 +107,60 @@ def issue(
     store: bool = True,
 ) -> list[Issued]:
     """Forecast every gauge (or one) as issued at ``at``; stored unless ``store`` is False."""
+    return issue_for(conn, gauges(conn, code), at, hours, store)
+
+
+def issue_for(
+    conn: Connection, chosen: list[Gauge], at: dt.datetime, hours: int = 72, store: bool = True
+) -> list[Issued]:
+    """Forecast the given gauges as issued at ``at``."""
     out = []
-    for gauge in gauges(conn, code):
+    for gauge in chosen:
         times, values = history(conn, gauge, at)
+        seen = int(np.count_nonzero(times >= _hours_back(at)))
         try:
             fc = forecast(times, values, at, hours, gauge.latitude)
-            out.append(Issued(gauge, fc, None))
+            out.append(Issued(gauge, fc, None, seen))
         except NoForecast as why:
-            out.append(Issued(gauge, None, why))
+            out.append(Issued(gauge, None, why, seen))
     if store:
         save(conn, at, out)
     return out
+
+
+def _hours_back(at: dt.datetime) -> np.datetime64:
+    """The first hour a forecast issued at ``at`` reads (a year before its issue hour)."""
+    return np.datetime64(_hour(at).replace(tzinfo=None), "h") - np.timedelta64(365 * 24, "h")
+
+
+def due(conn: Connection, now: dt.datetime) -> list[Gauge]:
+    """The gauges whose forecast for the current hour is missing, or was made from fewer hours
+    than there now are (readings of past hours arrived since: a gauge back from an outage)."""
+    hour = _hour(now)
+    rows = conn.execute(
+        text(
+            """
+            SELECT s.id FROM sensor s
+            LEFT JOIN water_forecast f ON f.sensor_id = s.id AND f.issued_at = :hour
+              AND f.method = :method
+            WHERE s.active
+              AND EXISTS (SELECT 1 FROM sensor_quantity sq JOIN quantity q ON q.id = sq.quantity_id
+                          WHERE sq.sensor_id = s.id AND q.code = 'water_level')
+              AND (f.id IS NULL OR f.history_hours IS DISTINCT FROM (
+                    SELECT count(*) FROM reading_hourly h JOIN quantity q ON q.id = h.quantity_id
+                    WHERE h.sensor_id = s.id AND q.code = 'water_level' AND h.n > 0
+                      AND h.hour >= :hour - interval '365 days' AND h.hour < :hour))
+            """
+        ),
+        {"hour": hour, "method": METHOD},
+    ).all()
+    wanted = {r.id for r in rows}
+    return [g for g in gauges(conn) if g.id in wanted]
+
+
+def issue_due(conn: Connection, now: dt.datetime) -> list[Issued]:
+    """Issue and store the forecasts :func:`due` names, as at ``now``."""
+    return issue_for(conn, due(conn, now), now)
 
 
 def _hour(at: dt.datetime) -> dt.datetime:
@@ -142,7 +186,7 @@ def save(conn: Connection, at: dt.datetime, issued: list[Issued]) -> None:
                 "issued": fc.issued_at if fc else _hour(at),
                 "method": METHOD,
                 "history_from": fc.history_from if fc else None,
-                "history_hours": fc.history_hours if fc else None,
+                "history_hours": item.hours_seen,
                 **arrays,
                 "why": why.reason if why else None,
                 "detail": json.dumps(why.detail, default=str) if why else None,

@@ -1,0 +1,46 @@
+"""A water-level gauge with a known history, for the forecast and worker tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from sqlalchemy import Engine, text
+
+from geodata.monitoring.readings import Reading, write_readings
+
+NOW = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def add_gauge(engine: Engine, code: str, days: int, seed: int = 3) -> int:
+    """A gauge with ``days`` of hourly levels (a mixed tide and a slow residual) up to now."""
+    rng = np.random.default_rng(seed)
+    n = days * 24
+    t = np.arange(n, dtype=float)
+    residual = np.cumsum(rng.normal(0, 0.01, n)) * 0.5
+    level = (
+        1.2 + 0.8 * np.cos(2 * np.pi * t / 12.42) + 0.3 * np.cos(2 * np.pi * t / 23.93) + residual
+    )
+    with engine.begin() as conn:
+        sensor = conn.scalar(
+            text(
+                "INSERT INTO sensor (code, source, geom, name, kind, alert_1, alert_2, alert_3) "
+                "VALUES (:code, 'test', ST_SetSRID(ST_MakePoint(105.78, 10.03), 4326), :code, "
+                "'water_level', 1.8, 2.0, 2.2) RETURNING id"
+            ),
+            {"code": code},
+        )
+        quantity = conn.scalar(text("SELECT id FROM quantity WHERE code = 'water_level'"))
+        conn.execute(
+            text("INSERT INTO sensor_quantity (sensor_id, quantity_id) VALUES (:s, :q)"),
+            {"s": sensor, "q": quantity},
+        )
+        start = NOW - dt.timedelta(hours=n)
+        write_readings(
+            conn,
+            [
+                Reading(sensor, quantity, start + dt.timedelta(hours=k, minutes=10), float(v))
+                for k, v in enumerate(level)
+            ],
+        )
+    return int(sensor)
