@@ -34,10 +34,12 @@ from domain.names import localised
 from domain.units import Unit
 from geodata.db import get_engine
 from geodata.errors import UnknownUnit
+from geodata.forecast.issue import Stored, latest
 from geodata.monitoring import catalogue, layers
 from layouts import ids
-from layouts.i18n import CATALOG, fmt_moment, isolated, t
+from layouts.i18n import CATALOG, fmt_moment, fmt_number, isolated, t
 from layouts.monitor import (
+    add_forecast,
     choropleth_hideout,
     kpi_cards,
     layer_name,
@@ -641,4 +643,33 @@ def _sensor_figure(
         if value is not None
     ]
     title = t("chart.sensor", lang, name=isolated(sensor.name))
-    return series_figure(title, series, names, lang, levels)
+    stored = latest(conn, sensor_id, end) if "water_level" in series else None
+    if stored is None:
+        return series_figure(title, series, names, lang, levels)
+    if stored.no_forecast:
+        figure = series_figure(title, series, names, lang, levels)
+        figure.add_annotation(
+            x=0, y=1, xref="paper", yref="paper", xanchor="left", yanchor="bottom",
+            text=_no_forecast_text(stored, lang), showarrow=False,
+            font={"size": 10, "color": "#922b21"},
+        )  # fmt: skip
+        return figure
+    # The week up to the moment shown and, past it, the forecast issued by then: at a past
+    # moment, what was expected then (and the readings after it are not drawn).
+    title = t("chart.sensor_forecast", lang, name=isolated(sensor.name), hours=len(stored.value))
+    figure = series_figure(title, series, names, lang, levels)
+    issued = t("chart.issued", lang, time=fmt_moment(stored.issued_at.astimezone(CITY_TZ), lang))
+    bands = {k: getattr(stored, k) for k in ("value", "lower80", "upper80", "lower95", "upper95")}
+    return add_forecast(figure, stored.valid_at, bands, issued, lang)
+
+
+def _no_forecast_text(stored: Stored, lang: str) -> str:
+    """Why a gauge has no forecast, in the page's language."""
+    detail = dict(stored.detail)
+    if "days" in detail:
+        detail["days"] = fmt_number(float(str(detail["days"])), lang, 1)
+    if "last" in detail:
+        last = dt.datetime.fromisoformat(str(detail["last"])).astimezone(CITY_TZ)
+        detail["last"] = fmt_moment(last, lang)
+    key = f"forecast.none.{stored.no_forecast}"
+    return t(key, lang, **detail) if key in CATALOG else t("chart.forecast", lang)

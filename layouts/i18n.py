@@ -981,6 +981,30 @@ CATALOG: dict[str, dict[str, str]] = {
     "chart.sensor": {"vi": "{name}: 7 ngày", "en": "{name}: last 7 days"},
     # Plotly's d3 time format for the charts' days: as the page's date pickers write them.
     "chart.tick_format": {"vi": "%d/%m\n%H:%M", "en": "%d %b\n%H:%M"},
+    "chart.sensor_forecast": {
+        "vi": "{name}: 7 ngày qua và {hours} giờ tới",
+        "en": "{name}: last 7 days, next {hours} h",
+    },
+    "chart.forecast": {"vi": "Dự báo", "en": "Forecast"},
+    "chart.forecast_80": {"vi": "Dự báo: khoảng 80 %", "en": "Forecast: 80 % interval"},
+    "chart.forecast_95": {"vi": "Dự báo: khoảng 95 %", "en": "Forecast: 95 % interval"},
+    "chart.issued": {"vi": "Dự báo lúc {time}", "en": "Issued {time}"},
+    "forecast.none.short_history": {
+        "vi": "Chưa có dự báo: trạm mới có {days} ngày số liệu, cần ít nhất {needed} ngày",
+        "en": "No forecast: the gauge has {days} days of data, at least {needed} are needed",
+    },
+    "forecast.none.stale": {
+        "vi": "Chưa có dự báo: trạm không gửi số liệu từ {last}",
+        "en": "No forecast: no reading from the gauge since {last}",
+    },
+    "forecast.none.gap": {
+        "vi": "Chưa có dự báo: số liệu bị gián đoạn {hours} giờ trong tuần qua",
+        "en": "No forecast: {hours} hours of data missing in the last week",
+    },
+    "forecast.reaches": {
+        "vi": "Dự báo đạt {level} lúc {time}",
+        "en": "Forecast to reach {level} at {time}",
+    },
     "chart.axis.aqi_max": {"vi": "VN_AQI", "en": "VN_AQI"},
     "chart.axis.gauges_above_alert": {"vi": "trạm", "en": "gauges"},
     "chart.axis.congested_share": {"vi": "% chiều dài đường có đo", "en": "% of measured roads"},

@@ -595,3 +595,39 @@ def series_figure(
         plot_bgcolor="#fbfcfc",
     )  # fmt: skip
     return figure
+
+
+def add_forecast(
+    figure: go.Figure,
+    valid_at: Sequence[dt.datetime],
+    bands: Mapping[str, Sequence[float]],
+    issued: str,
+    lang: str,
+) -> go.Figure:
+    """The forecast past the issue time: the 95 % and 80 % bands, the expected line (dashed),
+    and a mark at the issue time. ``bands``: value, lower80, upper80, lower95, upper95."""
+    x = list(valid_at)
+    for low, high, key, fill in (
+        ("lower95", "upper95", "chart.forecast_95", "rgba(46, 134, 193, 0.12)"),
+        ("lower80", "upper80", "chart.forecast_80", "rgba(46, 134, 193, 0.25)"),
+    ):
+        # A closed shape: along the upper edge, back along the lower one.
+        figure.add_trace(
+            go.Scatter(
+                x=x + x[::-1], y=list(bands[high]) + list(bands[low])[::-1], fill="toself",
+                fillcolor=fill, line={"width": 0}, name=plotly_text(t(key, lang)),
+                hoverinfo="skip",
+            )
+        )  # fmt: skip
+    figure.add_trace(
+        go.Scatter(
+            x=x, y=list(bands["value"]), mode="lines", name=plotly_text(t("chart.forecast", lang)),
+            line={"dash": "dash", "color": "#1f618d"},
+        )
+    )  # fmt: skip
+    figure.add_vline(x=x[0], line_dash="dot", line_color="#7f8c8d")
+    figure.add_annotation(
+        x=x[0], y=1, yref="paper", text=plotly_text(issued), showarrow=False, xanchor="left",
+        yanchor="bottom", font={"size": 10, "color": "#566573"},
+    )  # fmt: skip
+    return figure

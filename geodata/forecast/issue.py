@@ -277,3 +277,55 @@ def run_backtest(
 def _from_hour(hour: np.datetime64) -> dt.datetime:
     seconds = int(hour.astype("datetime64[s]").astype(np.int64))
     return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A forecast as stored: what the chart draws past the issue time, or why there is none."""
+
+    issued_at: dt.datetime
+    valid_at: list[dt.datetime]
+    value: list[float]
+    lower80: list[float]
+    upper80: list[float]
+    lower95: list[float]
+    upper95: list[float]
+    no_forecast: str | None
+    detail: dict[str, object]
+
+
+# A forecast older than this at the moment shown is not shown: the gauge's readings stopped, or
+# the worker did, and an old forecast would pass for a current one.
+FRESH = dt.timedelta(hours=3)
+
+
+def latest(conn: Connection, sensor_id: int, at: dt.datetime) -> Stored | None:
+    """The newest forecast for the gauge issued by ``at`` (at most FRESH before it): a past
+    moment shows the forecast of that time, as it was issued."""
+    row = conn.execute(
+        text(
+            """
+            SELECT issued_at, value, lower80, upper80, lower95, upper95, no_forecast,
+                   no_forecast_detail
+            FROM water_forecast
+            WHERE sensor_id = :sensor AND method = :method
+              AND issued_at <= :at AND issued_at > :oldest
+            ORDER BY issued_at DESC LIMIT 1
+            """
+        ),
+        {"sensor": sensor_id, "method": METHOD, "at": at, "oldest": at - FRESH},
+    ).one_or_none()
+    if row is None:
+        return None
+    hours = len(row.value or [])
+    return Stored(
+        issued_at=row.issued_at,
+        valid_at=[row.issued_at + dt.timedelta(hours=k) for k in range(hours)],
+        value=list(row.value or []),
+        lower80=list(row.lower80 or []),
+        upper80=list(row.upper80 or []),
+        lower95=list(row.lower95 or []),
+        upper95=list(row.upper95 or []),
+        no_forecast=row.no_forecast,
+        detail=dict(row.no_forecast_detail or {}),
+    )

@@ -419,3 +419,72 @@ def test_a_refused_or_unknown_unit_is_not_called_a_database_failure(
     with signed_in(ninh_kieu_staff):
         answers = _texts(_page_load(search))
     assert "Không kết nối được cơ sở dữ liệu" not in answers
+
+
+# --- the water-level forecast on a gauge's chart --------------------------------------------------
+
+
+def parse_iso(value: Any) -> dt.datetime:
+    """A point's time on a figure's axis, as the figure holds it (a datetime or ISO text)."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return moment.astimezone(dt.UTC)
+
+
+def _issue(engine, at: dt.datetime, code: str | None = None) -> None:
+    from geodata.forecast.issue import issue
+
+    with engine.begin() as conn:
+        issue(conn, at, code)
+
+
+def test_a_gauges_chart_continues_past_now_with_the_forecast_and_its_bands(monitored_db) -> None:
+    from tests.gauges import NOW, add_gauge
+
+    gauge = add_gauge(monitored_db, "FCC", 30)
+    _issue(monitored_db, NOW, "FCC")
+    figure = show_chart("", LIVE, gauge)
+    assert figure.layout.title.text == "\u2068FCC\u2069: 7 ngày qua và 72 giờ tới"
+    by_name = {trace.name: trace for trace in figure.data}
+    assert {"Dự báo", "Dự báo: khoảng 80 %", "Dự báo: khoảng 95 %"} <= set(by_name)
+    expected = by_name["Dự báo"]
+    assert len(expected.x) == 72
+    assert parse_iso(expected.x[0]) == NOW and parse_iso(expected.x[-1]) == NOW + dt.timedelta(
+        hours=71
+    )
+    # The bands are closed shapes around the line: upper edge out, lower edge back.
+    band = by_name["Dự báo: khoảng 80 %"]
+    upper, lower = band.y[:72], band.y[72:][::-1]
+    assert all(lo <= v <= hi for lo, v, hi in zip(lower, expected.y, upper, strict=True))
+    # The alert levels still stand across the chart, the issue time is marked.
+    assert [s.y0 for s in figure.layout.shapes if s.type == "line" and s.y0 == s.y1][:3] == [
+        1.8,
+        2.0,
+        2.2,
+    ]
+    assert any(a.text.startswith("Dự báo lúc ") for a in figure.layout.annotations)
+
+
+def test_at_a_past_moment_the_chart_shows_the_forecast_issued_then(monitored_db) -> None:
+    from tests.gauges import NOW, add_gauge
+
+    gauge = add_gauge(monitored_db, "FCC", 30)
+    earlier = NOW - dt.timedelta(hours=10)
+    _issue(monitored_db, earlier, "FCC")
+    _issue(monitored_db, NOW, "FCC")
+    past = {"at": local_iso(earlier + dt.timedelta(minutes=30)), "play": None}
+    figure = show_chart("", past, gauge)
+    (expected,) = [trace for trace in figure.data if trace.name == "Dự báo"]
+    assert parse_iso(expected.x[0]) == earlier
+
+
+def test_a_gauge_without_a_forecast_says_why_on_its_chart(monitored_db) -> None:
+    sensor = _sensor_id(monitored_db, "Trạm Cần Thơ (sông Hậu)")
+    from sqlalchemy import text
+
+    with monitored_db.connect() as conn:
+        code = conn.scalar(text("SELECT code FROM sensor WHERE id = :id"), {"id": sensor})
+    _issue(monitored_db, dt.datetime.now(dt.UTC), code)
+    figure = show_chart("", LIVE, sensor)
+    (note,) = [a.text for a in figure.layout.annotations]
+    assert note.startswith("Chưa có dự báo: trạm mới có ") and note.endswith("cần ít nhất 15 ngày")
+    assert not any(trace.name == "Dự báo" for trace in figure.data)
