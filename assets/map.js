@@ -85,6 +85,14 @@ window.canthoMap = {
     // Leaflet gives a marker made here its own options only, not the GeoJSON layer's.
     var options = {radius: radius, color: "#17202a", weight: weight, fillColor: colour,
                    fillOpacity: 0.9};
+    // A gauge forecast to reach Báo động II or III within 48 hours stands out: a thick dashed
+    // ring in that level's colour around its circle.
+    if (p.alert_1_m !== undefined && p.forecast_level >= 2) {
+      options.color = h.alert_colours[p.forecast_level];
+      options.weight = 5;
+      options.dashArray = "5 3";
+      options.radius = radius + 3;
+    }
     if (context && context.pane) { options.pane = context.pane; }
     return L.circleMarker(latlng, options);
   },
@@ -138,6 +146,12 @@ window.canthoMap = {
       row(l.alerts, [p.alert_1_m, p.alert_2_m, p.alert_3_m].map(function (v) {
         return v === null ? "–" : m.number(v, lang, 2);
       }).join(" / ") + " m");
+      if (p.forecast_level >= 2 && p.forecast_level_at) {
+        row(l.forecast, l.forecast_reaches.replace("{level}", l.alert_names[p.forecast_level])
+          .replace("{time}", m.time(p.forecast_level_at, lang)));
+      } else if (p.forecast_issued_at) {
+        row(l.forecast, l.forecast_below);
+      }
     } else if (p.aqi !== undefined) {
       row(l.aqi, p.aqi === null ? l.no_data : m.number(p.aqi, lang));
       row(l.dominant, p.dominant ? p.dominant.toUpperCase() : null);

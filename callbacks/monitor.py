@@ -671,5 +671,14 @@ def _no_forecast_text(stored: Stored, lang: str) -> str:
     if "last" in detail:
         last = dt.datetime.fromisoformat(str(detail["last"])).astimezone(CITY_TZ)
         detail["last"] = fmt_moment(last, lang)
-    key = f"forecast.none.{stored.no_forecast}"
-    return t(key, lang, **detail) if key in CATALOG else t("chart.forecast", lang)
+    reason = stored.no_forecast or "unknown"
+    key = _NO_FORECAST.get(reason, "chart.forecast")
+    return t(key, lang, **detail)
+
+
+# The reasons geodata.forecast.model.NoForecast gives, as the page says them.
+_NO_FORECAST = {
+    "short_history": "forecast.none.short_history",
+    "stale": "forecast.none.stale",
+    "gap": "forecast.none.gap",
+}

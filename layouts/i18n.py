@@ -1001,9 +1001,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Chưa có dự báo: số liệu bị gián đoạn {hours} giờ trong tuần qua",
         "en": "No forecast: {hours} hours of data missing in the last week",
     },
-    "forecast.reaches": {
-        "vi": "Dự báo đạt {level} lúc {time}",
-        "en": "Forecast to reach {level} at {time}",
+    "kpi.forecast_alert": {
+        "vi": "Dự báo: {n} trạm đạt {level} trong 48 giờ, sớm nhất lúc {time}",
+        "en": "Forecast: {n} gauge(s) reach {level} within 48 h, first at {time}",
     },
     "chart.axis.aqi_max": {"vi": "VN_AQI", "en": "VN_AQI"},
     "chart.axis.gauges_above_alert": {"vi": "trạm", "en": "gauges"},
@@ -1022,6 +1022,12 @@ CATALOG: dict[str, dict[str, str]] = {
     "quantity.so2": {"vi": "SO₂ (µg/m³)", "en": "SO₂ (µg/m³)"},
     "quantity.speed": {"vi": "Tốc độ (km/h)", "en": "Speed (km/h)"},
     "popup.water_level": {"vi": "Mực nước cao nhất trong giờ", "en": "Highest level this hour"},
+    # Filled in by assets/map.js: {level} a Báo động name, {time} the hour it is reached.
+    "popup.forecast_reaches": {"vi": "{level} lúc {time}", "en": "{level} at {time}"},
+    "popup.forecast_below": {
+        "vi": "Dưới báo động II trong 48 giờ tới",
+        "en": "Below alert II for the next 48 h",
+    },
     "popup.alerts": {"vi": "Mức báo động I/II/III", "en": "Alert levels I/II/III"},
     "popup.aqi": {"vi": "VN_AQI giờ", "en": "Hourly VN_AQI"},
     "popup.dominant": {"vi": "Chất quyết định", "en": "Dominant pollutant"},

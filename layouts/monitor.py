@@ -14,13 +14,14 @@ from dash import dcc, html
 from plotly.subplots import make_subplots
 
 from domain import indicators, reports
+from domain.clock import CITY_TZ
 from domain.facilities import FACILITY_KINDS
 from domain.kpi import Kpi
 from domain.layers import LayerInfo, MapStyle
 from domain.names import localised
 from layouts import ids
 from layouts.dates import date_picker, hour_picker
-from layouts.i18n import fmt_number, t
+from layouts.i18n import fmt_moment, fmt_number, t
 
 _JS = "canthoMap."
 FACILITY_COLOURS = {
@@ -64,6 +65,9 @@ def popup_labels(lang: str) -> dict[str, Any]:
     }
     labels |= {k: t(f"popup.{k}", lang) for k in ("code", "description", "supporters", "track")}
     labels["congestion"] = {c.code: localised(c, lang) for c in indicators.CONGESTION_CLASSES}
+    labels["forecast"] = t("chart.forecast", lang)
+    labels["forecast_reaches"] = t("popup.forecast_reaches", lang)
+    labels["forecast_below"] = t("popup.forecast_below", lang)
     return labels
 
 
@@ -423,6 +427,23 @@ def kpi_cards(kpis: list[Kpi], lang: str, stations: Mapping[str, int] | None = N
     gauges = by_key.get("gauges_above_alert")
     if gauges is not None:
         total = gauges.detail.get("gauges")
+        accent = (
+            indicators.FLOOD_ALERT_LEVELS[min(int(gauges.value or 0), 3)].colour
+            if gauges.value
+            else None
+        )
+        ahead, extra = by_key.get("gauges_forecast_alert"), None
+        if ahead is not None and ahead.value and ahead.detail.get("at"):
+            # Decide before the flood: the gauges forecast to reach II or III within 48 h.
+            level = indicators.FLOOD_ALERT_LEVELS[int(ahead.detail["level"])]
+            when = dt.datetime.fromisoformat(str(ahead.detail["at"])).astimezone(CITY_TZ)
+            extra = html.Div(
+                t("kpi.forecast_alert", lang, n=fmt_number(ahead.value, lang),
+                  level=localised(level, lang), time=fmt_moment(when, lang)),
+                className="kpi-forecast", style={"borderLeftColor": level.colour},
+            )  # fmt: skip
+            if int(ahead.detail["level"]) > int(gauges.value or 0):
+                accent = level.colour
         cards.append(
             _card(
                 t("kpi.gauges_above_alert", lang),
@@ -435,9 +456,8 @@ def kpi_cards(kpis: list[Kpi], lang: str, stations: Mapping[str, int] | None = N
                 if total
                 else no_data(gauges.key),
                 _change(gauges, lang),
-                indicators.FLOOD_ALERT_LEVELS[min(int(gauges.value or 0), 3)].colour
-                if gauges.value
-                else None,
+                accent,
+                extra=extra,
             )
         )
     aqi = by_key.get("aqi_max")
@@ -504,6 +524,7 @@ def _card(
     change: html.Span | None,
     accent: str | None,
     small: bool = False,
+    extra: html.Div | None = None,
 ) -> html.Div:
     return html.Div(
         [
@@ -511,6 +532,7 @@ def _card(
             html.Div(value, className="kpi-value"),
             html.Div(detail, className="kpi-detail") if detail else None,
             change,
+            extra,
         ],
         className="kpi-card" + (" small" if small else ""),
         style={"borderLeftColor": accent} if accent else None,

@@ -12,8 +12,15 @@ from geodata.monitoring.readings import Reading, write_readings
 NOW = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def add_gauge(engine: Engine, code: str, days: int, seed: int = 3) -> int:
-    """A gauge with ``days`` of hourly levels (a mixed tide and a slow residual) up to now."""
+def add_gauge(
+    engine: Engine,
+    code: str,
+    days: int,
+    seed: int = 3,
+    alerts: tuple[float, float, float] = (1.8, 2.0, 2.2),
+) -> int:
+    """A river gauge in Ninh Kiều with ``days`` of hourly levels (a mixed tide peaking near
+    2.3 m and a slow residual) up to now, and the given Báo động I/II/III levels."""
     rng = np.random.default_rng(seed)
     n = days * 24
     t = np.arange(n, dtype=float)
@@ -26,9 +33,9 @@ def add_gauge(engine: Engine, code: str, days: int, seed: int = 3) -> int:
             text(
                 "INSERT INTO sensor (code, source, geom, name, kind, alert_1, alert_2, alert_3) "
                 "VALUES (:code, 'test', ST_SetSRID(ST_MakePoint(105.78, 10.03), 4326), :code, "
-                "'water_level', 1.8, 2.0, 2.2) RETURNING id"
+                "'river_gauge', :a1, :a2, :a3) RETURNING id"
             ),
-            {"code": code},
+            {"code": code, "a1": alerts[0], "a2": alerts[1], "a3": alerts[2]},
         )
         quantity = conn.scalar(text("SELECT id FROM quantity WHERE code = 'water_level'"))
         conn.execute(

@@ -218,6 +218,21 @@ _REPORT_PARENT = """(SELECT p.code FROM admin_unit w JOIN admin_unit p ON p.id =
 _UNIT_PROPERTIES = f"""'code', b.code, 'name', b.name, 'unit_type', b.unit_type, 'level', b.level,
     'parent_code', {_PARENT_CODE}"""
 
+# The gauge's forecast issued for the hour shown (the hour after it: a forecast is issued once
+# an hour is over), if not older than three hours: the first hour ahead, within 48, at which it
+# reaches Báo động II (k2) and III (k3).
+_FORECAST_48H = f"""LEFT JOIN LATERAL (
+                SELECT f.issued_at,
+                  (SELECT min(x.k) FROM unnest(f.value[1:48]) WITH ORDINALITY AS x(v, k)
+                   WHERE x.v >= b.alert_2) AS k2,
+                  (SELECT min(x.k) FROM unnest(f.value[1:48]) WITH ORDINALITY AS x(v, k)
+                   WHERE x.v >= b.alert_3) AS k3
+                FROM water_forecast f
+                WHERE f.sensor_id = b.id AND f.value IS NOT NULL
+                  AND f.issued_at <= {HOUR} + interval '1 hour'
+                  AND f.issued_at > {HOUR} - interval '2 hours'
+                ORDER BY f.issued_at DESC LIMIT 1) fc ON true"""
+
 _COLLECTIONS: dict[str, Collection] = {
     c.id: c
     for c in (
@@ -230,11 +245,16 @@ _COLLECTIONS: dict[str, Collection] = {
             where="b.kind IN ('river_gauge', 'canal_gauge') AND b.active",
             joins=f"""LEFT JOIN sensor_indicator si ON si.sensor_id = b.id
                 AND si.indicator = 'alert_level' AND si.period = 'hour'
-                AND si.period_start = {HOUR}""",
+                AND si.period_start = {HOUR}
+              {_FORECAST_48H}""",
             properties="""json_build_object('code', b.code, 'name', b.name, 'kind', b.kind,
                 'hour', si.period_start, 'max_level_m', si.detail -> 'max_level_m',
                 'alert_level', si.value, 'alert_1_m', b.alert_1, 'alert_2_m', b.alert_2,
-                'alert_3_m', b.alert_3)""",
+                'alert_3_m', b.alert_3, 'forecast_issued_at', fc.issued_at,
+                'forecast_level', CASE WHEN fc.issued_at IS NULL THEN NULL
+                    WHEN fc.k3 IS NOT NULL THEN 3 WHEN fc.k2 IS NOT NULL THEN 2 ELSE 0 END,
+                'forecast_level_at',
+                    fc.issued_at + (coalesce(fc.k3, fc.k2) - 1) * interval '1 hour')""",
             queryables=_code_name(Queryable("kind", "b.kind")),
         ),
         Collection(

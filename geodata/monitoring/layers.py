@@ -343,6 +343,7 @@ def unit_kpis(conn: Connection, unit_id: int, at: dt.datetime, hours_back: int =
                 detail=dict(current.detail) if current else {},
             )
         )
+    kpis.append(forecast_kpi(conn, unit_id, hour))
     kpis += flood_kpis(conn, unit_id, at, at - dt.timedelta(hours=hours_back))
     for kind, population, covered in conn.execute(
         text(
@@ -357,6 +358,39 @@ def unit_kpis(conn: Connection, unit_id: int, at: dt.datetime, hours_back: int =
         share = covered / population if population else None
         kpis.append(Kpi(key=f"coverage:{kind}", value=share, previous=None, detail={}))
     return kpis
+
+
+def forecast_kpi(conn: Connection, unit_id: int, hour: dt.datetime) -> Kpi:
+    """The unit's gauges forecast (by the forecast issued for ``hour``) to reach Báo động II or
+    III within 48 hours: how many, the highest level and the first hour one reaches it."""
+    row = conn.execute(
+        text(
+            """
+            SELECT count(*) AS n, max(level) AS level, min(reached) AS reached FROM (
+              SELECT CASE WHEN k3 IS NOT NULL THEN 3 ELSE 2 END AS level,
+                     fc.issued_at + (coalesce(k3, k2) - 1) * interval '1 hour' AS reached
+              FROM sensor b
+              CROSS JOIN LATERAL (
+                SELECT f.issued_at,
+                  (SELECT min(x.k) FROM unnest(f.value[1:48]) WITH ORDINALITY AS x(v, k)
+                   WHERE x.v >= b.alert_2) AS k2,
+                  (SELECT min(x.k) FROM unnest(f.value[1:48]) WITH ORDINALITY AS x(v, k)
+                   WHERE x.v >= b.alert_3) AS k3
+                FROM water_forecast f
+                WHERE f.sensor_id = b.id AND f.value IS NOT NULL
+                  AND f.issued_at <= :hour + interval '1 hour'
+                  AND f.issued_at > :hour - interval '2 hours'
+                ORDER BY f.issued_at DESC LIMIT 1) fc
+              WHERE b.kind IN ('river_gauge', 'canal_gauge') AND b.active
+                AND ST_Covers((SELECT geom FROM admin_unit WHERE id = :unit_id), b.geom)
+                AND (k2 IS NOT NULL OR k3 IS NOT NULL)
+            ) x
+            """
+        ),
+        {"unit_id": unit_id, "hour": hour},
+    ).one()
+    detail = {"level": row.level, "at": row.reached.isoformat()} if row.n else {}
+    return Kpi("gauges_forecast_alert", float(row.n), None, detail)
 
 
 def flood_kpis(conn: Connection, unit_id: int, at: dt.datetime, before: dt.datetime) -> list[Kpi]:

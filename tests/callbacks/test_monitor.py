@@ -488,3 +488,36 @@ def test_a_gauge_without_a_forecast_says_why_on_its_chart(monitored_db) -> None:
     (note,) = [a.text for a in figure.layout.annotations]
     assert note.startswith("Chưa có dự báo: trạm mới có ") and note.endswith("cần ít nhất 15 ngày")
     assert not any(trace.name == "Dự báo" for trace in figure.data)
+
+
+def test_a_gauge_forecast_to_reach_alert_ii_stands_out_with_the_hour_it_is_reached(
+    monitored_db,
+) -> None:
+    from tests.gauges import NOW, add_gauge
+
+    # Báo động II at 1.9 m: the tide's next highs pass it; III at 5 m is out of reach.
+    add_gauge(monitored_db, "FCC", 30, alerts=(1.5, 1.9, 5.0))
+    _issue(monitored_db, NOW, "FCC")
+    gauges, *_ = moment_layers("?unit=916", LIVE, 0, ALL_LAYERS)
+    (props,) = [f["properties"] for f in gauges["features"] if f["properties"]["code"] == "FCC"]
+    assert props["forecast_level"] == 2
+    reached = parse_iso(props["forecast_level_at"])
+    assert NOW <= reached < NOW + dt.timedelta(hours=48)
+    assert parse_iso(props["forecast_issued_at"]) == NOW
+    # The district's gauges figure says so, with the hour, in Cần Thơ time.
+    kpis = str(show_kpis("?unit=916", LIVE, 0))
+    local = reached.astimezone(dt.timezone(dt.timedelta(hours=7)))
+    assert (
+        f"Dự báo: 1 trạm đạt Báo động II trong 48 giờ, sớm nhất lúc {local:%H:%M %d/%m/%Y}" in kpis
+    )
+
+
+def test_a_gauge_forecast_to_stay_below_alert_ii_does_not_stand_out(monitored_db) -> None:
+    from tests.gauges import NOW, add_gauge
+
+    add_gauge(monitored_db, "FCC", 30, alerts=(4.0, 5.0, 6.0))
+    _issue(monitored_db, NOW, "FCC")
+    gauges, *_ = moment_layers("?unit=916", LIVE, 0, ALL_LAYERS)
+    (props,) = [f["properties"] for f in gauges["features"] if f["properties"]["code"] == "FCC"]
+    assert props["forecast_level"] == 0 and props["forecast_level_at"] is None
+    assert "Dự báo:" not in str(show_kpis("?unit=916", LIVE, 0))
