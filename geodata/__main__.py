@@ -378,6 +378,74 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _param(value: str) -> tuple[str, object]:
+    """``key=value`` for --param: a number when it reads as one."""
+    key, sep, raw = value.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"not key=value: {value!r}")
+    try:
+        return key, float(raw) if "." in raw else int(raw)
+    except ValueError:
+        return key, raw
+
+
+def _cmd_alerts(args: argparse.Namespace) -> int:
+    from sqlalchemy import text
+
+    from geodata.accounts.users import audit
+    from geodata.alerts import rules as alert_rules
+    from geodata.alerts.evaluate import evaluate
+    from geodata.db import transaction
+
+    with transaction() as conn:
+        if args.alerts_action == "evaluate":
+            steps = evaluate(conn)
+            print(f"{steps.rules} rule(s), {steps.subjects} subject(s) with a value: "
+                  f"{steps.pending} pending, {steps.firing} firing, {steps.resolved} resolved, "
+                  f"{steps.cancelled} cleared before firing")  # fmt: skip
+            return 0
+        if args.alerts_action == "list":
+            rows = conn.execute(
+                text(
+                    "SELECT a.id, r.name, a.subject_kind, coalesce(s.code, u.code) AS code, "
+                    "a.state, a.value, a.started_at, a.fired_at, a.resolved_at "
+                    "FROM alert a JOIN alert_rule r ON r.id = a.rule_id "
+                    "LEFT JOIN sensor s ON a.subject_kind = 'sensor' AND s.id = a.subject_id "
+                    "LEFT JOIN admin_unit u ON a.subject_kind = 'unit' AND u.id = a.subject_id "
+                    "WHERE :all OR a.state <> 'resolved' ORDER BY a.started_at DESC, a.id DESC"
+                ),
+                {"all": args.all},
+            ).all()
+            for a in rows:
+                print(f"{a.id:>6} {a.state:9} {a.name} · {a.subject_kind} {a.code} "
+                      f"value {a.value:g} since {a.started_at:%Y-%m-%d %H:%M}Z")  # fmt: skip
+            if not rows:
+                print("no open alerts" if not args.all else "no alerts")
+            return 0
+        if args.rules_action == "list":
+            for r in alert_rules.rules(conn):
+                scope = ",".join(r.unit_codes) or "city"
+                print(f"{r.id:>4} {'on ' if r.enabled else 'off'} {r.kind:16} fire {r.fire_at:g} "
+                      f"clear {r.clear_at:g} pending {r.pending_s}s scope {scope} "
+                      f"{'public ' if r.public else ''}{r.name} {r.params}")  # fmt: skip
+            return 0
+        if args.rules_action == "add":
+            rule_id = alert_rules.add_rule(
+                conn, args.name, args.kind, args.fire_at, args.clear_at,
+                pending_s=args.pending, unit_codes=tuple(args.units or ()),
+                params=dict(args.param), public=args.public, created_by="command line",
+            )  # fmt: skip
+            audit(conn, "alert_rule_change", "success", None, None,
+                  {"rule": rule_id, "change": "add", "name": args.name})  # fmt: skip
+            print(f"rule {rule_id} added: {args.name}")
+            return 0
+        alert_rules.set_enabled(conn, args.id, args.enable)
+        audit(conn, "alert_rule_change", "success", None, None,
+              {"rule": args.id, "change": "enable" if args.enable else "disable"})  # fmt: skip
+        print(f"rule {args.id} {'enabled' if args.enable else 'disabled'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -593,6 +661,36 @@ def build_parser() -> argparse.ArgumentParser:
     wk.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
                     help="seconds between turns (default 5)")  # fmt: skip
     wk.set_defaults(handler=_cmd_worker)
+
+    al = sub.add_parser("alerts", help="alert rules and the alerts they raise")
+    al_sub = al.add_subparsers(dest="alerts_action", required=True, metavar="ACTION")
+    al_sub.add_parser("evaluate", help="evaluate every enabled rule now (the worker does it)")
+    alist = al_sub.add_parser("list", help="open alerts (--all: resolved ones too)")
+    alist.add_argument("--all", action="store_true")
+    rl = al_sub.add_parser("rules", help="add, list, disable rules")
+    rl_sub = rl.add_subparsers(dest="rules_action", required=True, metavar="ACTION")
+    rl_sub.add_parser("list", help="every rule")
+    radd = rl_sub.add_parser(
+        "add",
+        help="add a rule",
+        description="Kinds and ranges: gauge_level and gauge_forecast 0–3 (Báo động level; "
+        "--param hours=48), unit_aqi 0–500 (VN_AQI), unit_congestion 0–1 (share of roads), "
+        "unit_coverage 0–1 (fires below; --param facility=KIND), report_cluster 1–1000 "
+        "(reports; --param radius_m=300 --param window_min=60). --clear-at lies on the safe "
+        "side of --fire-at.",
+    )
+    radd.add_argument("name")
+    radd.add_argument("--kind", required=True)
+    radd.add_argument("--fire-at", type=float, required=True, metavar="VALUE")
+    radd.add_argument("--clear-at", type=float, required=True, metavar="VALUE")
+    radd.add_argument("--pending", type=int, default=0, metavar="SECONDS")
+    radd.add_argument("--units", nargs="+", metavar="CODE", help="scope (default: the city)")
+    radd.add_argument("--param", type=_param, action="append", default=[], metavar="KEY=VALUE")
+    radd.add_argument("--public", action="store_true", help="a public warning (CAP feed)")
+    rdis = rl_sub.add_parser("disable", help="disable a rule (--enable to undo)")
+    rdis.add_argument("id", type=int)
+    rdis.add_argument("--enable", action="store_true")
+    al.set_defaults(handler=_cmd_alerts, rules_action=None)
 
     load = sub.add_parser("load", help="import agency files")
     load_sub = load.add_subparsers(dest="load_command", required=True, metavar="KIND")

@@ -1424,7 +1424,9 @@ def language(code: str | None) -> str:
 def t(key: str, lang: str, **values: object) -> str:
     """The string ``key`` in ``lang``, with ``{placeholders}`` filled in."""
     text = CATALOG[key][language(lang)]
-    return text.format(**values) if values else text
+    # Literal braces are written doubled in the catalog, as str.format wants them: undone here
+    # too when there is nothing to fill in.
+    return text.format(**values) if values else text.replace("{{", "{").replace("}}", "}")
 
 
 def unit_type_label(unit_type: str | None, lang: str) -> str:

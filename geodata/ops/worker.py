@@ -10,7 +10,9 @@ the others still run.
 Jobs:
 - ``rollups``: the sensor-hours pushed through the ingestion API, so the others read them;
 - ``forecast``: every gauge's water-level forecast for the current hour, and a gauge's again
-  when readings of past hours arrived since it was made.
+  when readings of past hours arrived since it was made;
+- ``alerts``: every enabled alert rule evaluated (``geodata.alerts.evaluate``): the steps
+  (pending, firing, resolved) it took.
 """
 
 from __future__ import annotations
@@ -48,7 +50,14 @@ class Job:
     run: Callable[[Connection, dt.datetime], int]
 
 
-JOBS = (Job("rollups", _rollups), Job("forecast", _forecasts))
+def _alerts(conn: Connection, now: dt.datetime) -> int:
+    from geodata.alerts.evaluate import evaluate
+
+    return evaluate(conn, now).total()
+
+
+# In this order: the rules read the rollups and forecasts the turn has just brought up to date.
+JOBS = (Job("rollups", _rollups), Job("forecast", _forecasts), Job("alerts", _alerts))
 
 
 def run_once(now: dt.datetime | None = None) -> dict[str, int | None]:

@@ -194,3 +194,10 @@ def test_an_unlisted_unit_type_is_shown_as_written_in_both_languages() -> None:
 def test_a_missing_unit_type_says_there_is_no_data(missing: str | None) -> None:
     assert unit_type_label(missing, "vi") == "chưa có số liệu"
     assert unit_type_label(missing, "en") == "no data"
+
+
+def test_literal_braces_read_as_single_braces_whether_or_not_anything_is_filled_in() -> None:
+    # The ingestion API's refusal of a body that is not {"observations": [...]}.
+    assert t("api.bad_batch", "en") == (
+        'The body must be {"observations": [...]} with at least one reading.'
+    )

@@ -1,0 +1,1 @@
+"""Alert rules (``rules``), their evaluation into alerts (``evaluate``)."""

@@ -1,0 +1,199 @@
+"""Alert rules: what each kind watches, the checks a rule must pass, and storing them.
+
+A rule fires when its value crosses ``fire_at`` and stays there ``pending_s`` seconds; it clears
+when the value is back past ``clear_at``, a separate line on the safe side, so a value hovering
+at the first does not flap. Every kind's value, and its range:
+
+==================  =====================================================  =========  ======
+kind                value (per subject)                                    range      fires
+==================  =====================================================  =========  ======
+gauge_level         a gauge's observed Báo động level (0 below I)          0–3        above
+gauge_forecast      the highest level forecast within ``hours`` (≤ 72)     0–3        above
+unit_aqi            a unit's worst station VN_AQI                          0–500      above
+unit_congestion     share of a unit's measured roads congested             0–1        above
+unit_coverage       share of a unit's people within reach of ``facility``  0–1        below
+report_cluster      the most citizens' flood reports within ``radius_m``   1–1000     above
+                    of each other in the last ``window_min`` minutes, in
+                    a unit
+==================  =====================================================  =========  ======
+
+Unit kinds watch the units one level below the city (or ``level``) valid on the day, within
+the rule's scope; gauge kinds the gauges standing in it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from geodata.errors import GeodataError
+
+
+class RuleRefused(GeodataError):
+    """A rule that cannot be stored, and why (the field named)."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    low: float
+    high: float
+    below: bool = False  # fires when the value falls below fire_at
+    params: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+KINDS: dict[str, Kind] = {
+    "gauge_level": Kind(0, 3),
+    "gauge_forecast": Kind(0, 3, params={"hours": (1, 72)}),
+    "unit_aqi": Kind(0, 500),
+    "unit_congestion": Kind(0, 1),
+    "unit_coverage": Kind(0, 1, below=True),
+    "report_cluster": Kind(1, 1000, params={"radius_m": (10, 5000), "window_min": (5, 1440)}),
+}
+DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
+    "gauge_forecast": {"hours": 48},
+    "report_cluster": {"radius_m": 300, "window_min": 60},
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: int
+    name: str
+    kind: str
+    fire_at: float
+    clear_at: float
+    pending_s: int
+    unit_codes: tuple[str, ...]
+    params: dict[str, Any]
+    public: bool
+    enabled: bool
+
+    @property
+    def below(self) -> bool:
+        return KINDS[self.kind].below
+
+    def fires(self, value: float) -> bool:
+        return value <= self.fire_at if self.below else value >= self.fire_at
+
+    def clears(self, value: float) -> bool:
+        return value > self.clear_at if self.below else value < self.clear_at
+
+
+def check(
+    name: str,
+    kind: str,
+    fire_at: float,
+    clear_at: float,
+    pending_s: int,
+    params: dict[str, Any],
+) -> dict[str, Any]:
+    """The rule's parameters with the kind's defaults, or RuleRefused naming the field."""
+    if not name.strip():
+        raise RuleRefused("name: a rule needs a name")
+    if kind not in KINDS:
+        raise RuleRefused(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
+    spec = KINDS[kind]
+    for label, value in (("fire_at", fire_at), ("clear_at", clear_at)):
+        if not spec.low <= value <= spec.high:
+            raise RuleRefused(
+                f"{label}: {value:g} is outside {kind}'s range {spec.low:g}–{spec.high:g}"
+            )
+    if spec.below and clear_at < fire_at:
+        raise RuleRefused(
+            f"clear_at: {kind} fires below {fire_at:g}, so it must clear at or above it, "
+            f"not at {clear_at:g}"
+        )
+    if not spec.below and clear_at > fire_at:
+        raise RuleRefused(
+            f"clear_at: {kind} fires at {fire_at:g} or more, so it must clear at or below it, "
+            f"not at {clear_at:g}"
+        )
+    if pending_s < 0:
+        raise RuleRefused(f"pending_s: {pending_s} is negative")
+    merged = {**DEFAULT_PARAMS.get(kind, {}), **params}
+    allowed = set(spec.params) | ({"facility"} if kind == "unit_coverage" else set()) | {"level"}
+    if unknown := set(merged) - allowed:
+        raise RuleRefused(f"params: {kind} takes no {', '.join(sorted(unknown))}")
+    for key, (low, high) in spec.params.items():
+        given = merged.get(key)
+        if not isinstance(given, int | float) or not low <= given <= high:
+            raise RuleRefused(f"params.{key}: {given!r} is outside {low:g}–{high:g}")
+    if kind == "unit_coverage" and not isinstance(merged.get("facility"), str):
+        raise RuleRefused("params.facility: unit_coverage needs a facility kind")
+    return merged
+
+
+def add_rule(
+    conn: Connection,
+    name: str,
+    kind: str,
+    fire_at: float,
+    clear_at: float,
+    *,
+    pending_s: int = 0,
+    unit_codes: tuple[str, ...] = (),
+    params: dict[str, Any] | None = None,
+    public: bool = False,
+    created_by: str | None = None,
+) -> int:
+    """Store a checked rule; its id. Unknown unit codes and facility kinds are refused."""
+    merged = check(name, kind, fire_at, clear_at, pending_s, params or {})
+    if unit_codes:
+        known = set(
+            conn.scalars(
+                text("SELECT DISTINCT code FROM admin_unit WHERE code = ANY(:codes)"),
+                {"codes": list(unit_codes)},
+            )
+        )
+        if missing := [c for c in unit_codes if c not in known]:
+            raise RuleRefused(f"unit_codes: no unit has the code {', '.join(missing)}")
+    if kind == "unit_coverage" and not conn.scalar(
+        text("SELECT EXISTS (SELECT 1 FROM facility_kind WHERE code = :k)"),
+        {"k": merged["facility"]},
+    ):
+        raise RuleRefused(f"params.facility: no facility kind {merged['facility']!r}")
+    values = {
+        "name": name.strip(), "kind": kind, "fire": fire_at, "clear": clear_at,
+        "pending": pending_s, "codes": list(unit_codes), "params": json.dumps(merged),
+        "public": public, "by": created_by,
+    }  # fmt: skip
+    rule_id = conn.scalar(
+        text(
+            """
+            INSERT INTO alert_rule (name, kind, fire_at, clear_at, pending_s, unit_codes,
+                                    params, public, created_by)
+            VALUES (:name, :kind, :fire, :clear, :pending, :codes, CAST(:params AS jsonb),
+                    :public, :by)
+            RETURNING id
+            """
+        ),
+        values,
+    )
+    return int(rule_id)
+
+
+def rules(conn: Connection, enabled_only: bool = False) -> list[Rule]:
+    rows = conn.execute(
+        text(
+            "SELECT id, name, kind, fire_at, clear_at, pending_s, unit_codes, params, public, "
+            "enabled FROM alert_rule WHERE enabled OR NOT :only ORDER BY id"
+        ),
+        {"only": enabled_only},
+    ).all()
+    return [
+        Rule(r.id, r.name, r.kind, r.fire_at, r.clear_at, r.pending_s, tuple(r.unit_codes),
+             dict(r.params), r.public, r.enabled)
+        for r in rows
+    ]  # fmt: skip
+
+
+def set_enabled(conn: Connection, rule_id: int, enabled: bool) -> None:
+    done = conn.execute(
+        text("UPDATE alert_rule SET enabled = :on, updated_at = now() WHERE id = :id"),
+        {"on": enabled, "id": rule_id},
+    ).rowcount
+    if not done:
+        raise RuleRefused(f"no rule has the id {rule_id}")
