@@ -21,6 +21,7 @@ from geodata.monitoring import catalogue
 from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, t
 from layouts.page import layers_from_query, page
+from routes.alerts import header_count, init_alerts
 from routes.api import init_api
 from routes.audit import init_audit
 from routes.auth import init_auth, init_csp
@@ -75,10 +76,11 @@ def serve_layout() -> object:
     settings = get_settings()
     caller = current_caller()
     account = (
-        {"name": caller.username, "role": caller.role, "csrf": generate_csrf()}
+        {"name": caller.username, "role": caller.role, "csrf": generate_csrf(),
+         "alerts": str(header_count(caller) or 0)}
         if caller.signed_in
         else None
-    )
+    )  # fmt: skip
     # The themes switched on travel in the page's URL (the layout request's Referer), so the
     # language switch, which comes back to that URL, keeps them.
     map_layers = [x.info for x in catalogue.on_map()]
@@ -118,6 +120,7 @@ init_open311(server)
 init_citizen(server)
 init_api(server)
 init_statistics(server)
+init_alerts(server)
 # Dash finishes its set-up (the component libraries whose scripts it serves, the callback map)
 # in the first request of each process; gunicorn's other threads then serve scripts and callbacks
 # before it is done, and answer 500 (`"dash" is not a registered library`). Do it now, at import,

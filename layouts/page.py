@@ -127,12 +127,22 @@ def account_box(account: dict[str, str] | None, lang: str) -> html.Div:
     # Every staff account handles citizens' reports (ward staff those of their units; the
     # server decides what the queue holds).
     queue_link = [html.A(t("staff.title", lang), href="/xu-ly", className="lang-switch")]
+    # The firing alerts in their scope, counted by the server when the page was built.
+    firing = int(account.get("alerts") or 0)
+    alerts_link = [
+        html.A(
+            t("alerts.header", lang, n=firing) if firing else t("alerts.title", lang),
+            href="/canh-bao",
+            className="lang-switch" + (" alerts-firing" if firing else ""),
+        )
+    ]
     return html.Div(
         [
             html.Span(
                 f"{account['name']} · {t('role.' + account['role'], lang)}",
                 className="account-name",
             ),
+            *alerts_link,
             *queue_link,
             *audit_link,
             html.Form(
