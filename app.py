@@ -25,6 +25,7 @@ from routes.alerts import header_count, init_alerts
 from routes.api import init_api
 from routes.audit import init_audit
 from routes.auth import init_auth, init_csp
+from routes.cap import init_cap
 from routes.citizen import init_citizen
 from routes.downloads import init_downloads
 from routes.errors import init_errors
@@ -121,6 +122,7 @@ init_citizen(server)
 init_api(server)
 init_statistics(server)
 init_alerts(server)
+init_cap(server)
 # Dash finishes its set-up (the component libraries whose scripts it serves, the callback map)
 # in the first request of each process; gunicorn's other threads then serve scripts and callbacks
 # before it is done, and answer 500 (`"dash" is not a registered library`). Do it now, at import,

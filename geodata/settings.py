@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     ogc_rate_limit_strategy: Literal["sliding-window-counter", "fixed-window", "moving-window"] = (
         "sliding-window-counter"
     )
+    # Public warnings in CAP 1.2 (/cap/): the sender named in every message.
+    cap_sender: str = "ioc@cantho.gov.vn"
+    cap_sender_name: str = "Trung tâm Điều hành Đô thị thông minh TP. Cần Thơ (IOC)"
     # Open311 GeoReport v2 (routes/open311.py): the one jurisdiction it serves, who to ask about
     # it and for an API key (its discovery document), the largest POST body taken in bytes (a
     # 4,000-character description percent-encoded fits), and its rate limits (Flask-Limiter

@@ -1001,6 +1001,51 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Chưa có dự báo: số liệu bị gián đoạn {hours} giờ trong tuần qua",
         "en": "No forecast: {hours} hours of data missing in the last week",
     },
+    "cap.feed_title": {
+        "vi": "Cảnh báo công khai — TP. Cần Thơ",
+        "en": "Public warnings — Cần Thơ",
+    },
+    "cap.not_found": {
+        "vi": "Không có cảnh báo công khai số {id}.",
+        "en": "There is no public warning {id}.",
+    },
+    "cap.event.flood": {"vi": "Lũ, ngập do triều cường", "en": "River flood and tidal flooding"},
+    "cap.event.air": {"vi": "Ô nhiễm không khí", "en": "Air pollution"},
+    "cap.headline.flood": {
+        "vi": "{level} tại trạm {station} ({place})",
+        "en": "{level} at {station} ({place})",
+    },
+    "cap.headline.forecast": {
+        "vi": "Dự báo {level} tại trạm {station} ({place}) lúc {time}",
+        "en": "{level} forecast at {station} ({place}) at {time}",
+    },
+    "cap.headline.air": {
+        "vi": "Chất lượng không khí {category} tại {place} (VN_AQI {value})",
+        "en": "Air quality {category} in {place} (VN_AQI {value})",
+    },
+    "cap.description": {
+        "vi": "{headline}. Cảnh báo từ {time} theo quy tắc giám sát «{rule}» của Trung tâm "
+        "Điều hành Đô thị thông minh.",
+        "en": "{headline}. Warning since {time}, raised by the monitoring rule “{rule}” of the "
+        "Intelligent Operations Centre.",
+    },
+    "cap.over": {"vi": "Đã kết thúc: {headline}", "en": "Over: {headline}"},
+    "cap.over_description": {
+        "vi": "{headline} (từ {time}).",
+        "en": "{headline} (since {time}).",
+    },
+    "cap.instruction.flood": {
+        "vi": "Theo dõi thông báo của chính quyền địa phương; kê cao tài sản, tránh đi qua "
+        "đường ngập và khu vực ven sông, kênh.",
+        "en": "Follow the local authorities' announcements; move belongings up, keep off "
+        "flooded roads and river and canal banks.",
+    },
+    "cap.instruction.air": {
+        "vi": "Hạn chế ra ngoài, nhất là người già, trẻ em và người có bệnh hô hấp, tim mạch; "
+        "đeo khẩu trang khi ra đường.",
+        "en": "Limit time outdoors, above all older people, children and people with heart "
+        "or lung disease; wear a mask outside.",
+    },
     "alerts.title": {"vi": "Cảnh báo", "en": "Alerts"},
     "alerts.header": {"vi": "Cảnh báo ({n})", "en": "Alerts ({n})"},
     "alerts.intro": {

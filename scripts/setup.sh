@@ -95,8 +95,22 @@ venv_install() {
   touch "$stamp"
 }
 
+nodeps_install() {
+  # Packages whose own pins are stale: installed alone, on what the other files brought.
+  local file="$1" want stamp
+  want=$(sha256sum "$repo/$file" | cut -c1-16)
+  stamp="$venv/.installed-nodeps-$want"
+  [ -f "$stamp" ] && return 0
+  say "installing Python packages from $file (without their dependencies)"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps -r "$repo/$file"
+  touch "$stamp"
+}
+
 step_venv() { venv_install requirements.txt; }
-step_venv_dev() { venv_install requirements.txt requirements-dev.txt; }
+step_venv_dev() {
+  venv_install requirements.txt requirements-dev.txt
+  nodeps_install requirements-dev-nodeps.txt
+}
 
 # --- the project-local PostgreSQL cluster ----------------------------------------------------------
 pg_user() { if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi; }

@@ -126,6 +126,11 @@ def check(
     return merged
 
 
+# The public are warned (CAP feed, kiosk) of flood at Báo động II or more, observed or
+# forecast, and of air "Xấu" (VN_AQI 151) or worse; nothing else is a public warning.
+PUBLIC_FROM = {"gauge_level": 2.0, "gauge_forecast": 2.0, "unit_aqi": 151.0}
+
+
 def add_rule(
     conn: Connection,
     name: str,
@@ -141,6 +146,11 @@ def add_rule(
 ) -> int:
     """Store a checked rule; its id. Unknown unit codes and facility kinds are refused."""
     merged = check(name, kind, fire_at, clear_at, pending_s, params or {})
+    if public and (kind not in PUBLIC_FROM or fire_at < PUBLIC_FROM[kind]):
+        raise RuleRefused(
+            "public: only flood at Báo động II or more (gauge_level, gauge_forecast ≥ 2) and "
+            "VN_AQI ≥ 151 (unit_aqi) are public warnings"
+        )
     if unit_codes:
         known = set(
             conn.scalars(
