@@ -18,6 +18,7 @@ database again clears that by itself.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import time
@@ -43,7 +44,9 @@ from domain.clock import CITY_TZ
 from domain.kpi import Kpi
 from domain.report_figures import PERIODS, Figures, Week
 from domain.units import DrillView
-from geodata.db import get_engine
+from geodata.alerts.warnings import PublicWarning
+from geodata.alerts.warnings import current as current_warnings
+from geodata.db import Scope, get_engine, scope
 from geodata.errors import UnknownUnit
 from geodata.monitoring import catalogue, layers
 from geodata.monitoring.queries import children, drill_view, root_unit
@@ -54,6 +57,7 @@ from layouts.i18n import fmt_date, t, unit_type_label
 from layouts.kiosk import bilingual, kiosk_legend, kiosk_page, status_line, unit_title
 from layouts.monitor import choropleth_hideout, kpi_cards, layer_name
 from layouts.report_figures import figure_cards, period_label, shown_figures, trend_chart
+from layouts.warnings import warning_words
 from web.request import today
 
 DEFAULT_ROTATE = 20  # seconds per step
@@ -409,3 +413,40 @@ def kiosk_layout(search: str | None) -> html.Div:
     return kiosk_page(
         req.rotate, req.lang, settings.tile_url, settings.tile_attribution, [x.info for x in PARTS]
     )
+
+
+# --- public warnings, above everything --------------------------------------------------------
+
+
+def warning_lines(conn: Connection, mode: str, now: dt.datetime) -> list[Any]:
+    """One line per public warning in force (firing), in the screen's language(s)."""
+    found = [w for w in current_warnings(conn, now) if w.state == "firing"]
+
+    def line(w: PublicWarning, lang: str) -> str:
+        words = warning_words(w.kind, w.value, w.detail, w.area_name, w.subject_name,
+                              w.rule_name, w.fired_at, None, lang)  # fmt: skip
+        return "⚠ " + words["headline"]
+
+    return [
+        html.P(in_language(mode, functools.partial(line, w)), className="kiosk-warning")
+        for w in found
+    ]
+
+
+@callback(
+    Output(ids.KIOSK_WARNINGS, "children"),
+    Output(ids.KIOSK_WARNINGS, "hidden"),
+    Input(ids.KIOSK_STEP, "data"),
+    State(ids.KIOSK_URL, "search"),
+)
+def show_warnings(_step: Any, search: str | None) -> tuple[Any, Any]:
+    """The public warnings in force, read again at every step; kept as they are when the
+    database does not answer (the banner of the step says so)."""
+    mode = parse_kiosk_search(search).lang
+    try:
+        # The public's scope, as the feed: only public rules' fired alerts exist for it.
+        with scope(Scope.public()), get_engine().connect() as conn:
+            lines = warning_lines(conn, mode, dt.datetime.now(dt.UTC))
+    except DBAPIError:
+        return no_update, no_update
+    return lines, not lines

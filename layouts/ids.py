@@ -61,6 +61,7 @@ KIOSK_KPIS = "kiosk-kpis"
 KIOSK_LEGEND = "kiosk-legend"
 KIOSK_STATUS = "kiosk-status"
 KIOSK_BANNER = "kiosk-banner"
+KIOSK_WARNINGS = "kiosk-warnings"  # the public warnings in force, above everything else
 # The kiosk draws each step into one of two frames while the other stays on screen; the ids above
 # from KIOSK_MAP to KIOSK_STATUS each exist once per frame (see kiosk_frame).
 KIOSK_FRAMES = ("a", "b")

@@ -139,6 +139,9 @@ def kiosk_page(
             dcc.Store(id=ids.KIOSK_LAST_GOOD),
             # Re-aimed by assets/kiosk.js at just after each step boundary (see there).
             dcc.Interval(id=ids.KIOSK_TICK, interval=rotate * 1000),
+            # Public warnings in force (flood from Báo động II, air "Xấu" or worse): above
+            # every step, whatever it shows, until they are over.
+            html.Div(id=ids.KIOSK_WARNINGS, className="kiosk-warnings", hidden=True),
             html.Header(
                 [
                     framed(

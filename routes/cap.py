@@ -22,13 +22,12 @@ from typing import Any
 
 import flask
 
-from domain import indicators
 from domain.clock import CITY_TZ
-from domain.names import localised
-from geodata.alerts.warnings import Warning, current, one
+from geodata.alerts.warnings import PublicWarning, current, one
 from geodata.db import Scope, scope, transaction
 from geodata.settings import get_settings
-from layouts.i18n import fmt_moment, fmt_number, t
+from layouts.i18n import t
+from layouts.warnings import FLOOD_KINDS, warning_words
 from routes.errors import NotFound
 from web.request import current_language
 
@@ -37,7 +36,6 @@ CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 LANGS = (("vi", "vi-VN"), ("en", "en-US"))
 CAP_TYPE = "application/cap+xml"
-FLOOD_KINDS = ("gauge_level", "gauge_forecast")
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -45,42 +43,23 @@ def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(CITY_TZ).replace(microsecond=0).isoformat()
 
 
-def identifier(w: Warning, cancel: bool = False) -> str:
+def identifier(w: PublicWarning, cancel: bool = False) -> str:
     return f"urn:cantho-ioc:warning:{w.id}" + (":cancel" if cancel else "")
 
 
-def _severity(w: Warning) -> str:
+def _severity(w: PublicWarning) -> str:
     value = w.value or 0
     if w.kind in FLOOD_KINDS:
         return "Severe" if value >= 3 else "Moderate"
     return "Extreme" if value > 300 else "Severe" if value > 200 else "Moderate"
 
 
-def _texts(w: Warning, lang: str) -> dict[str, str]:
+def _texts(w: PublicWarning, lang: str) -> dict[str, str]:
     """Event, headline, description and instruction in ``lang``."""
-    place = w.area_name
-    if w.kind in FLOOD_KINDS:
-        level = localised(indicators.FLOOD_ALERT_LEVELS[min(int(w.value or 0), 3)], lang)
-        reached = w.detail.get("reached_at")
-        when = fmt_moment(dt.datetime.fromisoformat(str(reached)).astimezone(CITY_TZ), lang) if (
-            reached) else ""  # fmt: skip
-        key = "cap.headline.forecast" if w.kind == "gauge_forecast" else "cap.headline.flood"
-        headline = t(key, lang, level=level, place=place, station=w.subject_name, time=when)
-        event, instruction = t("cap.event.flood", lang), t("cap.instruction.flood", lang)
-    else:
-        value = int(w.value or 0)
-        category = localised(indicators.aqi_category(value), lang)
-        headline = t("cap.headline.air", lang, category=category, place=place,
-                     value=fmt_number(value, lang))  # fmt: skip
-        event, instruction = t("cap.event.air", lang), t("cap.instruction.air", lang)
-    description = t("cap.description", lang, headline=headline, rule=w.rule_name,
-                    time=fmt_moment(w.fired_at.astimezone(CITY_TZ), lang))  # fmt: skip
-    if w.state == "resolved" and w.resolved_at:
-        over = fmt_moment(w.resolved_at.astimezone(CITY_TZ), lang)
-        headline = t("cap.over", lang, headline=headline)
-        description = t("cap.over_description", lang, headline=headline, time=over)
-    return {"event": event, "headline": headline, "description": description,
-            "instruction": instruction}  # fmt: skip
+    return warning_words(
+        w.kind, w.value, w.detail, w.area_name, w.subject_name, w.rule_name, w.fired_at,
+        w.resolved_at if w.state == "resolved" else None, lang,
+    )  # fmt: skip
 
 
 def _sub(parent: ET.Element, tag: str, value: str | None = None) -> ET.Element:
@@ -90,7 +69,7 @@ def _sub(parent: ET.Element, tag: str, value: str | None = None) -> ET.Element:
     return element
 
 
-def cap_document(w: Warning, base: str) -> bytes:
+def cap_document(w: PublicWarning, base: str) -> bytes:
     """The warning as a CAP 1.2 ``<alert>`` (a ``Cancel`` once it is over)."""
     settings = get_settings()
     cancel = w.state == "resolved"
@@ -134,7 +113,7 @@ def cap_document(w: Warning, base: str) -> bytes:
     return ET.tostring(alert, encoding="utf-8", xml_declaration=True)
 
 
-def feed(warnings: list[Warning], base: str, lang: str, now: dt.datetime) -> bytes:
+def feed(warnings: list[PublicWarning], base: str, lang: str, now: dt.datetime) -> bytes:
     """The Atom index: one entry per warning, linking to its CAP document."""
     ET.register_namespace("", ATOM_NS)
 

@@ -21,7 +21,7 @@ KEEP_RESOLVED = dt.timedelta(hours=24)
 
 
 @dataclass(frozen=True)
-class Warning:
+class PublicWarning:
     id: int
     kind: str
     rule_name: str
@@ -62,8 +62,8 @@ _SELECT = """
 """
 
 
-def _warning(r: Any) -> Warning:
-    return Warning(
+def _warning(r: Any) -> PublicWarning:
+    return PublicWarning(
         r.id, r.kind, r.rule_name, r.state, r.value, dict(r.detail or {}), r.fired_at,
         r.resolved_at, r.subject_name or r.area_name, r.area_code, r.area_name,
         tuple(p for p in r.polygons if p),
@@ -74,7 +74,7 @@ def _params(now: dt.datetime) -> dict[str, Any]:
     return {"day": now.date(), "root": get_settings().root_unit_code}
 
 
-def current(conn: Connection, now: dt.datetime) -> list[Warning]:
+def current(conn: Connection, now: dt.datetime) -> list[PublicWarning]:
     """Firing public warnings, and those resolved in the last day; newest first."""
     rows = conn.execute(
         text(
@@ -87,7 +87,7 @@ def current(conn: Connection, now: dt.datetime) -> list[Warning]:
     return [_warning(r) for r in rows]
 
 
-def one(conn: Connection, alert_id: int, now: dt.datetime) -> Warning | None:
+def one(conn: Connection, alert_id: int, now: dt.datetime) -> PublicWarning | None:
     """The warning with this id (any age), or None."""
     row = conn.execute(text(_SELECT + " AND a.id = :id"), {**_params(now), "id": alert_id})
     found = row.one_or_none()

@@ -382,3 +382,35 @@ def test_the_reports_slide_of_a_district_without_reports_says_so(demo_db) -> Non
     cards = _json(out["kpis"])
     assert "chưa có phản ánh đến hạn" in cards and "%" not in cards
     assert "Chưa có phản ánh nào trong thời gian này." in _json(out["legend"])
+
+
+# --- public warnings above everything -------------------------------------------------------------
+
+
+def test_the_kiosk_shows_public_warnings_in_force_above_every_step(demo_db) -> None:
+    from callbacks.kiosk import show_warnings
+    from geodata.alerts.evaluate import evaluate
+    from geodata.alerts.rules import add_rule
+
+    hour = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    assert show_warnings(None, "?lang=both") == ([], True)  # none: the band is hidden
+    with demo_db.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO unit_indicator (admin_unit_id, indicator, period, period_start, value)"
+                " SELECT id, 'aqi_max', 'hour', :h, v FROM admin_unit, (VALUES (240)) x(v)"
+                " WHERE code = '919' AND level = 'district'"
+            ),
+            {"h": hour},
+        )
+        add_rule(conn, "Không khí xấu", "unit_aqi", 151, 140, public=True)
+        add_rule(conn, "Nội bộ", "unit_aqi", 100, 90)  # staff only: never on the kiosk
+        evaluate(conn, hour + dt.timedelta(minutes=5))
+    lines, hidden = show_warnings(None, "?lang=both")
+    assert hidden is False and len(lines) == 1
+    assert lines[0].children == (
+        "⚠ Chất lượng không khí Rất xấu tại Cái Răng (VN_AQI 240)\n"
+        "⚠ Air quality Very bad in Cái Răng (VN_AQI 240)"
+    )
+    (english,), _ = show_warnings(None, "?lang=en")
+    assert english.children == "⚠ Air quality Very bad in Cái Răng (VN_AQI 240)"
