@@ -168,7 +168,13 @@ def document(alert_id: int) -> Any:
     return _answer(cap_document(warning, _base()), CAP_TYPE)
 
 
+def not_a_warning(rest: str) -> Any:
+    """Any other path under /cap/ (a warning's id is a number): a clear 404, not the map."""
+    raise NotFound(t("cap.not_found", current_language(), id=rest[:40]))
+
+
 def init_cap(server: flask.Flask) -> None:
     blueprint.add_url_rule("/cap/", "index", index)
     blueprint.add_url_rule("/cap/<int:alert_id>.xml", "document", document)
+    blueprint.add_url_rule("/cap/<path:rest>", "other", not_a_warning)
     server.register_blueprint(blueprint)

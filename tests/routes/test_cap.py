@@ -155,10 +155,11 @@ def test_an_unknown_or_staff_only_id_is_a_clear_404(base, engine) -> None:
                 "SELECT a.id FROM alert a JOIN alert_rule r ON r.id = a.rule_id WHERE NOT r.public"
             )
         )
-    for alert_id in (999999, staff_only):
-        answer = requests.get(f"{base}/cap/{alert_id}.xml", timeout=10)
+    for alert_id in (999999, staff_only, "abc.xml"):
+        path = alert_id if isinstance(alert_id, str) else f"{alert_id}.xml"
+        answer = requests.get(f"{base}/cap/{path}", timeout=10)
         assert answer.status_code == 404
-        assert f"Không có cảnh báo công khai số {alert_id}." in answer.text
+        assert f"Không có cảnh báo công khai số {alert_id}." in answer.text, answer.text[:200]
 
 
 def test_only_flood_from_alert_ii_and_bad_air_may_be_public(engine) -> None:
