@@ -7,9 +7,10 @@ makes ``cantho_bench_communes120``: 320 sensors, a year of readings, 120 commune
 of every kind (gauge level, gauge forecast, worst VN_AQI, congestion, coverage, flood reports
 clustering) and no pending time:
 
-1. at the hour of the year with the most gauges at Báo động II or more, one evaluation cycle (``geodata.alerts.evaluate.evaluate``: every rule's value for every
-   subject, then the alerts' steps), ROUNDS times, each in a transaction rolled back so every
-   round starts from the same state;
+1. at the hour of the year with the most gauges at Báo động I or more, one evaluation cycle
+   (``geodata.alerts.evaluate.evaluate``: every rule's value for every subject, then the
+   alerts' steps), ROUNDS times, each in a transaction rolled back so every round starts from
+   the same state;
 2. ``GET /cap/`` and one ``GET /cap/<id>.xml`` from gunicorn on loopback (2 workers), after one
    cycle committed with the rules made public (so the feed carries every alert raised),
    ROUNDS×5 requests each, one at a time.
@@ -28,13 +29,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import requests  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+import requests
+from sqlalchemy import create_engine, text
 
-from geodata.alerts.evaluate import evaluate  # noqa: E402
-from geodata.alerts.rules import add_rule  # noqa: E402
-from geodata.ops.dbadmin import database_url  # noqa: E402
-from geodata.ops.localserver import gunicorn  # noqa: E402
+from geodata.alerts.evaluate import evaluate
+from geodata.alerts.rules import add_rule
+from geodata.ops.dbadmin import database_url
+from geodata.ops.localserver import gunicorn
 
 NAME = "cantho_bench_communes120"
 
