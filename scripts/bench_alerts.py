@@ -74,9 +74,8 @@ def main(rounds: int) -> int:
         print(f"{NAME} has no readings: run python -m geodata bench --communes 120 first")
         return 2
     at = at + dt.timedelta(minutes=30)
-    print(
-        f"{NAME}: {counts[0]} sensors, {counts[1]} units below the city; moment {at:%Y-%m-%d %H:%M}Z"
-    )
+    print(f"{NAME}: {counts[0]} sensors, {counts[1]} units below the city; "
+          f"moment {at:%Y-%m-%d %H:%M}Z")  # fmt: skip
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM alert_rule WHERE created_by = 'bench'"))
         # The bench's year never reaches Báo động II nor VN_AQI 151: lines low enough for
@@ -122,8 +121,8 @@ def main(rounds: int) -> int:
                     if k >= 5:
                         took.append((time.perf_counter() - started) * 1000)
                     assert answer.status_code == 200, answer.text[:200]
-                line(f"GET {path if path == '/cap/' else '/cap/<id>.xml'} ({len(answer.content):,} B)",
-                     took)  # fmt: skip
+                shown_path = path if path == "/cap/" else "/cap/<id>.xml"
+                line(f"GET {shown_path} ({len(answer.content):,} B)", took)
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM alert_rule WHERE created_by = 'bench'"))
