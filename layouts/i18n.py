@@ -1046,6 +1046,150 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Limit time outdoors, above all older people, children and people with heart "
         "or lung disease; wear a mask outside.",
     },
+    "alerts.rules_link": {"vi": "Quy tắc cảnh báo", "en": "Alert rules"},
+    "alerts.rules_title": {"vi": "Quy tắc cảnh báo", "en": "Alert rules"},
+    "alerts.rules_intro": {
+        "vi": "Mỗi quy tắc theo dõi một chỉ số trong phạm vi của nó: phát cảnh báo khi giá "
+        "trị vượt ngưỡng báo trong suốt thời gian chờ, và kết thúc khi giá trị trở lại "
+        "qua ngưỡng kết thúc (một ngưỡng riêng, để giá trị dao động quanh ngưỡng báo "
+        "không làm cảnh báo bật tắt liên tục).",
+        "en": "Each rule watches one indicator within its scope: it fires when the value "
+        "crosses the fire line and stays there for the pending time, and clears when "
+        "the value is back past the clear line (a line of its own, so a value hovering "
+        "at the fire line does not make the alert flap).",
+    },
+    "alerts.rules_none": {"vi": "Chưa có quy tắc nào.", "en": "No rules yet."},
+    "alerts.rule_off": {"vi": "Đang tắt", "en": "Off"},
+    "alerts.rule_enable": {"vi": "Bật", "en": "Switch on"},
+    "alerts.rule_disable": {"vi": "Tắt", "en": "Switch off"},
+    "alerts.rule_add": {"vi": "Thêm quy tắc", "en": "Add a rule"},
+    "alerts.rule_name": {"vi": "Tên", "en": "Name"},
+    "alerts.rule_kind": {"vi": "Chỉ số theo dõi", "en": "Indicator"},
+    "alerts.rule_fire_at": {"vi": "Ngưỡng báo", "en": "Fire at"},
+    "alerts.rule_clear_at": {"vi": "Ngưỡng kết thúc", "en": "Clear at"},
+    "alerts.rule_pending": {"vi": "Chờ (phút)", "en": "Pending (minutes)"},
+    "alerts.rule_units": {"vi": "Phạm vi (mã đơn vị)", "en": "Scope (unit codes)"},
+    "alerts.rule_hours": {"vi": "Dự báo trong (giờ)", "en": "Forecast within (hours)"},
+    "alerts.rule_facility": {"vi": "Loại dịch vụ", "en": "Service"},
+    "alerts.rule_radius": {"vi": "Bán kính (m)", "en": "Radius (m)"},
+    "alerts.rule_window": {"vi": "Trong (phút)", "en": "Within (minutes)"},
+    "alerts.rule_public": {
+        "vi": "Cảnh báo công khai (CAP, màn hình công cộng)",
+        "en": "Public warning (CAP, kiosk)",
+    },
+    "alerts.rule_save": {"vi": "Lưu quy tắc", "en": "Save the rule"},
+    "alerts.rule_hint": {
+        "vi": "Ngưỡng: mực báo động 0–3 (trạm đo, dự báo); VN_AQI 0–500; tỷ lệ 0–1 (ùn tắc, "
+        "độ phủ: báo khi thấp hơn); số phản ánh 1–1000. Để trống phạm vi: toàn thành "
+        "phố. Chỉ lũ từ báo động II và VN_AQI từ 151 được công khai.",
+        "en": "Lines: alert level 0–3 (gauges, forecasts); VN_AQI 0–500; a share 0–1 "
+        "(congestion; coverage fires below); reports 1–1000. An empty scope is the "
+        "whole city. Only flood from alert II and VN_AQI from 151 may be public.",
+    },
+    "alerts.kind.gauge_level": {
+        "vi": "Mực nước trạm đo (mức báo động)",
+        "en": "Gauge water level (alert level)",
+    },
+    "alerts.kind.gauge_forecast": {
+        "vi": "Dự báo mực nước (mức báo động)",
+        "en": "Water-level forecast (alert level)",
+    },
+    "alerts.kind.unit_aqi": {"vi": "VN_AQI cao nhất của đơn vị", "en": "A unit's worst VN_AQI"},
+    "alerts.kind.unit_congestion": {
+        "vi": "Tỷ lệ đường ùn tắc của đơn vị",
+        "en": "A unit's congested road share",
+    },
+    "alerts.kind.unit_coverage": {
+        "vi": "Độ phủ dịch vụ của đơn vị",
+        "en": "A unit's service coverage",
+    },
+    "alerts.kind.report_cluster": {
+        "vi": "Phản ánh ngập gần nhau",
+        "en": "Flood reports clustering",
+    },
+    "alerts.rule_within": {"vi": "trong {hours} giờ tới", "en": "within {hours} h"},
+    "alerts.rule_lines": {
+        "vi": "báo ở {fire}, kết thúc ở {clear}, chờ {pending} phút",
+        "en": "fires at {fire}, clears at {clear}, pending {pending} min",
+    },
+    "alerts.rule_city": {"vi": "toàn thành phố", "en": "the whole city"},
+    "alerts.rule_scope": {"vi": "phạm vi: {units}", "en": "scope: {units}"},
+    "alerts.rule_refused": {
+        "vi": "Chưa lưu được quy tắc — {field}: {reason}",
+        "en": "The rule was not saved — {field}: {reason}",
+    },
+    "alerts.rule_not_found": {"vi": "Không có quy tắc số {id}.", "en": "There is no rule {id}."},
+    "alerts.field.name": {"vi": "Tên", "en": "Name"},
+    "alerts.field.kind": {"vi": "Chỉ số theo dõi", "en": "Indicator"},
+    "alerts.field.fire_at": {"vi": "Ngưỡng báo", "en": "Fire at"},
+    "alerts.field.clear_at": {"vi": "Ngưỡng kết thúc", "en": "Clear at"},
+    "alerts.field.pending_s": {"vi": "Thời gian chờ", "en": "Pending time"},
+    "alerts.field.pending_min": {"vi": "Thời gian chờ", "en": "Pending time"},
+    "alerts.field.params": {"vi": "Tham số", "en": "Parameters"},
+    "alerts.field.hours": {"vi": "Dự báo trong", "en": "Forecast within"},
+    "alerts.field.radius_m": {"vi": "Bán kính", "en": "Radius"},
+    "alerts.field.window_min": {"vi": "Khoảng thời gian", "en": "Time window"},
+    "alerts.field.facility": {"vi": "Loại dịch vụ", "en": "Service"},
+    "alerts.field.unit_codes": {"vi": "Phạm vi", "en": "Scope"},
+    "alerts.field.units": {"vi": "Phạm vi", "en": "Scope"},
+    "alerts.field.public": {"vi": "Công khai", "en": "Public"},
+    "alerts.field.id": {"vi": "Quy tắc", "en": "Rule"},
+    "alerts.rule_refused.name_empty": {
+        "vi": "cần đặt tên cho quy tắc",
+        "en": "a rule needs a name",
+    },
+    "alerts.rule_refused.kind_unknown": {
+        "vi": "không có chỉ số «{kind}»",
+        "en": "there is no indicator “{kind}”",
+    },
+    "alerts.rule_refused.out_of_range": {
+        "vi": "{value} nằm ngoài khoảng {low}–{high} của chỉ số này",
+        "en": "{value} is outside this indicator's range {low}–{high}",
+    },
+    "alerts.rule_refused.clear_below": {
+        "vi": "quy tắc báo khi thấp hơn {fire}, nên ngưỡng kết thúc phải từ {fire} trở lên "
+        "(không phải {clear})",
+        "en": "the rule fires below {fire}, so it must clear at {fire} or above (not {clear})",
+    },
+    "alerts.rule_refused.clear_above": {
+        "vi": "quy tắc báo khi từ {fire} trở lên, nên ngưỡng kết thúc phải từ {fire} trở "
+        "xuống (không phải {clear})",
+        "en": "the rule fires at {fire} or more, so it must clear at {fire} or below (not {clear})",
+    },
+    "alerts.rule_refused.pending_negative": {"vi": "không được âm", "en": "cannot be negative"},
+    "alerts.rule_refused.param_unknown": {
+        "vi": "chỉ số này không dùng {names}",
+        "en": "this indicator takes no {names}",
+    },
+    "alerts.rule_refused.param_out_of_range": {
+        "vi": "phải trong khoảng {low}–{high}",
+        "en": "must be within {low}–{high}",
+    },
+    "alerts.rule_refused.facility_missing": {
+        "vi": "hãy chọn loại dịch vụ",
+        "en": "choose a service",
+    },
+    "alerts.rule_refused.facility_unknown": {
+        "vi": "không có loại dịch vụ «{facility}»",
+        "en": "there is no service “{facility}”",
+    },
+    "alerts.rule_refused.not_public": {
+        "vi": "chỉ lũ từ báo động II và VN_AQI từ 151 được cảnh báo công khai",
+        "en": "only flood from alert II and VN_AQI from 151 may be public warnings",
+    },
+    "alerts.rule_refused.unit_unknown": {
+        "vi": "không có đơn vị mã {codes}",
+        "en": "no unit has the code {codes}",
+    },
+    "alerts.rule_refused.rule_unknown": {
+        "vi": "không có quy tắc số {id}",
+        "en": "there is no rule {id}",
+    },
+    "alerts.rule_refused.number_missing": {"vi": "cần nhập một số", "en": "a number is needed"},
+    "alerts.rule_refused.not_a_number": {
+        "vi": "«{value}» không phải là số",
+        "en": "“{value}” is not a number",
+    },
     "alerts.title": {"vi": "Cảnh báo", "en": "Alerts"},
     "alerts.header": {"vi": "Cảnh báo ({n})", "en": "Alerts ({n})"},
     "alerts.intro": {

@@ -37,7 +37,8 @@ def warning_words(
             if reached
             else ""
         )
-        key = "cap.headline.forecast" if kind == "gauge_forecast" else "cap.headline.flood"
+        forecast = kind == FLOOD_KINDS[1]
+        key = "cap.headline.forecast" if forecast else "cap.headline.flood"
         headline = t(key, lang, level=level, place=place, station=station, time=when)
         event, instruction = t("cap.event.flood", lang), t("cap.instruction.flood", lang)
     else:

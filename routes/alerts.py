@@ -20,9 +20,11 @@ from sqlalchemy import text
 
 from domain import indicators
 from domain.clock import CITY_TZ
+from domain.facilities import FACILITY_KINDS
 from domain.names import localised
 from geodata.accounts.users import audit
 from geodata.alerts import actions
+from geodata.alerts import rules as alert_rules
 from geodata.db import scope, transaction
 from layouts.i18n import CATALOG, fmt_moment, fmt_number, language, t
 from routes.errors import BadRequest, Forbidden, NotFound
@@ -33,7 +35,16 @@ blueprint = flask.Blueprint("alerts", __name__)
 BASE = "/canh-bao"
 WORDS = (
     "title", "intro", "back", "queue", "public", "history", "acknowledge", "assign", "assignee",
-    "silence", "silence_for", "hours", "unsilence", "note", "add_note", "none",
+    "silence", "silence_for", "hours", "unsilence", "note", "add_note", "none", "rules_link",
+    "rules_title", "rules_intro", "rules_none", "rule_off", "rule_enable", "rule_disable",
+    "rule_add", "rule_name", "rule_kind", "rule_fire_at", "rule_clear_at", "rule_pending",
+    "rule_units", "rule_hours", "rule_facility", "rule_radius", "rule_window", "rule_public",
+    "rule_save", "rule_hint",
+)  # fmt: skip
+RULES = f"{BASE}/quy-tac"
+FORM_FIELDS = (
+    "name", "kind", "fire_at", "clear_at", "pending_min", "units", "hours", "facility",
+    "radius_m", "window_min",
 )  # fmt: skip
 STATE_COLOURS = {"firing": "#c0392b", "pending": "#d68910", "resolved": "#7f8c8d"}
 
@@ -112,14 +123,12 @@ def panel() -> Any:
                 "history": _history(conn, a, lang),
             })  # fmt: skip
     firing = sum(1 for a in found if a.state == "firing")
-    other = "en" if language(lang) == "vi" else "vi"
     html = flask.render_template(
         "alerts.html", lang=lang, rows=rows, base=BASE, csrf=generate_csrf(), me=caller.username,
         count=t("alerts.count", lang, firing=fmt_number(firing, lang),
                 total=fmt_number(len(found), lang)),
         refused=flask.request.args.get("refused", ""),
-        tr={w: t(f"alerts.{w}", lang) for w in WORDS}
-        | {"other_lang": other, "switch": t("staff.language_name", other)},
+        tr=_words(lang),
     )  # fmt: skip
     return flask.Response(html, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
@@ -183,7 +192,151 @@ def header_count(caller: Caller) -> int | None:
         return None
 
 
+# --- the rules: officials manage them, every staff account reads them -----------------------------
+
+
+def _words(lang: str) -> dict[str, str]:
+    other = "en" if language(lang) == "vi" else "vi"
+    return {w: t(f"alerts.{w}", lang) for w in WORDS} | {
+        "other_lang": other,
+        "switch": t("staff.language_name", other),
+    }
+
+
+def _rule_lines(rule: alert_rules.Rule, lang: str) -> tuple[str, str, str]:
+    """What the rule watches, its lines and pending time, and its scope, in words."""
+    what = t(f"alerts.kind.{rule.kind}", lang)
+    if rule.kind == "unit_coverage":
+        what += f" · {t('facility.' + str(rule.params.get('facility')), lang)}"
+    if rule.kind == "gauge_forecast":
+        what += " · " + t("alerts.rule_within", lang, hours=rule.params.get("hours", 48))
+    lines = t("alerts.rule_lines", lang, fire=fmt_number(rule.fire_at, lang, 2),
+              clear=fmt_number(rule.clear_at, lang, 2),
+              pending=fmt_number(rule.pending_s / 60, lang))  # fmt: skip
+    scope_text = ", ".join(rule.unit_codes) if rule.unit_codes else t("alerts.rule_city", lang)
+    return what, lines, t("alerts.rule_scope", lang, units=scope_text)
+
+
+def _rules_page(caller: Caller, form: dict[str, Any], refused: str = "", status: int = 200) -> Any:
+    lang = current_language()
+    with scope(data_scope(caller)), transaction() as conn:
+        found = alert_rules.rules(conn)
+    rows = []
+    for r in found:
+        what, lines, where = _rule_lines(r, lang)
+        rows.append({"id": r.id, "name": r.name, "public": r.public, "enabled": r.enabled,
+                     "what": what, "lines": lines, "scope": where})  # fmt: skip
+    html = flask.render_template(
+        "alert_rules.html", lang=lang, rules=rows, base=BASE, csrf=generate_csrf(),
+        may_manage=caller.sees_everything, form=form, refused=refused, tr=_words(lang),
+        kinds=[(k, t(f"alerts.kind.{k}", lang)) for k in alert_rules.KINDS],
+        facilities=[(k, t(f"facility.{k}", lang)) for k in FACILITY_KINDS],
+    )  # fmt: skip
+    return flask.Response(
+        html, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"}
+    )
+
+
+def rules_page() -> Any:
+    """GET /canh-bao/quy-tac: the rules; officials get the forms too."""
+    caller = _caller()
+    if not isinstance(caller, Caller):
+        return caller
+    return _rules_page(caller, {"kind": "gauge_level", "pending_min": "0"})
+
+
+def _manager() -> Caller | Any:
+    """The caller if they may change rules (officials, admins): checked on the server, audited
+    when refused."""
+    caller = _caller()
+    if isinstance(caller, Caller) and not caller.sees_everything:
+        refuse(caller, "change_alert_rule", {})
+        raise Forbidden(t("staff.forbidden", current_language()))
+    try:
+        validate_csrf(flask.request.form.get("csrf_token", ""))
+    except Exception:
+        raise BadRequest(t("auth.csrf", current_language())) from None
+    return caller
+
+
+def _number(form: dict[str, Any], field: str, lang: str, required: bool = True) -> float | None:
+    raw = str(form.get(field, "")).strip().replace(",", ".")
+    if not raw:
+        if required:
+            raise alert_rules.RuleRefused(field, "number_missing", "a number is needed")
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise alert_rules.RuleRefused(field, "not_a_number", f"{raw!r} is not a number",
+                                      value=raw) from None  # fmt: skip
+
+
+def _shown(value: object, lang: str) -> object:
+    """A number of a refusal in the page's way (0,5 / 0.5; 600, not 600.0)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return fmt_number(value, lang, 0 if float(value).is_integer() else 2)
+    return value
+
+
+def add_rule_action() -> Any:
+    """POST /canh-bao/quy-tac: a new rule, checked; refused with the field named."""
+    caller = _manager()
+    if not isinstance(caller, Caller):
+        return caller
+    lang = current_language()
+    form: dict[str, Any] = {k: flask.request.form.get(k, "") for k in FORM_FIELDS}
+    form["public"] = flask.request.form.get("public") == "1"
+    try:
+        fire, clear = _number(form, "fire_at", lang), _number(form, "clear_at", lang)
+        assert fire is not None and clear is not None
+        pending = _number(form, "pending_min", lang, required=False) or 0
+        params: dict[str, Any] = {}
+        for key in ("hours", "radius_m", "window_min"):
+            if (value := _number(form, key, lang, required=False)) is not None:
+                params[key] = value
+        if form["facility"]:
+            params["facility"] = form["facility"]
+        units = tuple(u for u in str(form["units"]).replace(",", " ").split() if u)
+        with scope(None), transaction() as conn:
+            rule_id = alert_rules.add_rule(
+                conn, str(form["name"]), str(form["kind"]), fire, clear,
+                pending_s=int(pending * 60), unit_codes=units, params=params,
+                public=bool(form["public"]), created_by=caller.username,
+            )  # fmt: skip
+            audit(conn, "alert_rule_change", "success", caller.username,
+                  flask.request.remote_addr,
+                  {"rule": rule_id, "change": "add", "name": form["name"]})  # fmt: skip
+    except alert_rules.RuleRefused as refused:
+        field = t(f"alerts.field.{refused.field.split('.')[-1]}", lang)
+        values = {k: _shown(v, lang) for k, v in refused.values.items()}
+        reason = t(f"alerts.rule_refused.{refused.reason}", lang, **values)
+        message = t("alerts.rule_refused", lang, field=field, reason=reason)
+        return _rules_page(caller, form, message, status=400)
+    return flask.redirect(RULES, code=303)
+
+
+def switch_rule(rule_id: int) -> Any:
+    """POST /canh-bao/quy-tac/<id>: switch a rule on or off."""
+    caller = _manager()
+    if not isinstance(caller, Caller):
+        return caller
+    enabled = flask.request.form.get("enabled") == "1"
+    try:
+        with scope(None), transaction() as conn:
+            alert_rules.set_enabled(conn, rule_id, enabled)
+            audit(conn, "alert_rule_change", "success", caller.username,
+                  flask.request.remote_addr,
+                  {"rule": rule_id, "change": "enable" if enabled else "disable"})  # fmt: skip
+    except alert_rules.RuleRefused:
+        raise NotFound(t("alerts.rule_not_found", current_language(), id=rule_id)) from None
+    return flask.redirect(RULES, code=303)
+
+
 def init_alerts(server: flask.Flask) -> None:
+    blueprint.add_url_rule(RULES, "rules", rules_page)
+    blueprint.add_url_rule(RULES, "add_rule", add_rule_action, methods=["POST"])
+    blueprint.add_url_rule(f"{RULES}/<int:rule_id>", "switch_rule", switch_rule, methods=["POST"])
     blueprint.add_url_rule(BASE, "panel", panel)
     blueprint.add_url_rule(f"{BASE}/<int:alert_id>", "act", act, methods=["POST"])
     server.register_blueprint(blueprint)

@@ -33,7 +33,15 @@ from geodata.errors import GeodataError
 
 
 class RuleRefused(GeodataError):
-    """A rule that cannot be stored, and why (the field named)."""
+    """A rule that cannot be stored: ``field`` at fault, ``reason`` (a catalog key's last
+    part) and its ``values``, for the page to say it in the reader's language; the message is
+    the command line's."""
+
+    def __init__(self, field: str, reason: str, message: str, **values: object) -> None:
+        self.field = field
+        self.reason = reason
+        self.values = values
+        super().__init__(f"{field}: {message}")
 
 
 @dataclass(frozen=True)
@@ -92,37 +100,48 @@ def check(
 ) -> dict[str, Any]:
     """The rule's parameters with the kind's defaults, or RuleRefused naming the field."""
     if not name.strip():
-        raise RuleRefused("name: a rule needs a name")
+        raise RuleRefused("name", "name_empty", "a rule needs a name")
     if kind not in KINDS:
-        raise RuleRefused(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
+        raise RuleRefused("kind", "kind_unknown", f"{kind!r} is not one of {', '.join(KINDS)}",
+                          kind=kind)  # fmt: skip
     spec = KINDS[kind]
     for label, value in (("fire_at", fire_at), ("clear_at", clear_at)):
         if not spec.low <= value <= spec.high:
             raise RuleRefused(
-                f"{label}: {value:g} is outside {kind}'s range {spec.low:g}–{spec.high:g}"
-            )
+                label, "out_of_range",
+                f"{value:g} is outside {kind}'s range {spec.low:g}–{spec.high:g}",
+                value=value, low=spec.low, high=spec.high,
+            )  # fmt: skip
     if spec.below and clear_at < fire_at:
         raise RuleRefused(
-            f"clear_at: {kind} fires below {fire_at:g}, so it must clear at or above it, "
-            f"not at {clear_at:g}"
-        )
+            "clear_at", "clear_below",
+            f"{kind} fires below {fire_at:g}, so it must clear at or above it, not at {clear_at:g}",
+            fire=fire_at, clear=clear_at,
+        )  # fmt: skip
     if not spec.below and clear_at > fire_at:
         raise RuleRefused(
-            f"clear_at: {kind} fires at {fire_at:g} or more, so it must clear at or below it, "
-            f"not at {clear_at:g}"
-        )
+            "clear_at", "clear_above",
+            f"{kind} fires at {fire_at:g} or more, so it must clear at or below it, "
+            f"not at {clear_at:g}",
+            fire=fire_at, clear=clear_at,
+        )  # fmt: skip
     if pending_s < 0:
-        raise RuleRefused(f"pending_s: {pending_s} is negative")
+        raise RuleRefused("pending_s", "pending_negative", f"{pending_s} is negative")
     merged = {**DEFAULT_PARAMS.get(kind, {}), **params}
     allowed = set(spec.params) | ({"facility"} if kind == "unit_coverage" else set()) | {"level"}
     if unknown := set(merged) - allowed:
-        raise RuleRefused(f"params: {kind} takes no {', '.join(sorted(unknown))}")
+        names = ", ".join(sorted(unknown))
+        raise RuleRefused("params", "param_unknown", f"{kind} takes no {names}", names=names)
     for key, (low, high) in spec.params.items():
         given = merged.get(key)
         if not isinstance(given, int | float) or not low <= given <= high:
-            raise RuleRefused(f"params.{key}: {given!r} is outside {low:g}–{high:g}")
+            raise RuleRefused(
+                f"params.{key}", "param_out_of_range", f"{given!r} is outside {low:g}–{high:g}",
+                low=low, high=high,
+            )  # fmt: skip
     if kind == "unit_coverage" and not isinstance(merged.get("facility"), str):
-        raise RuleRefused("params.facility: unit_coverage needs a facility kind")
+        raise RuleRefused("params.facility", "facility_missing",
+                          "unit_coverage needs a facility kind")  # fmt: skip
     return merged
 
 
@@ -148,9 +167,10 @@ def add_rule(
     merged = check(name, kind, fire_at, clear_at, pending_s, params or {})
     if public and (kind not in PUBLIC_FROM or fire_at < PUBLIC_FROM[kind]):
         raise RuleRefused(
-            "public: only flood at Báo động II or more (gauge_level, gauge_forecast ≥ 2) and "
-            "VN_AQI ≥ 151 (unit_aqi) are public warnings"
-        )
+            "public", "not_public",
+            "only flood at Báo động II or more (gauge_level, gauge_forecast ≥ 2) and "
+            "VN_AQI ≥ 151 (unit_aqi) are public warnings",
+        )  # fmt: skip
     if unit_codes:
         known = set(
             conn.scalars(
@@ -159,12 +179,16 @@ def add_rule(
             )
         )
         if missing := [c for c in unit_codes if c not in known]:
-            raise RuleRefused(f"unit_codes: no unit has the code {', '.join(missing)}")
+            codes = ", ".join(missing)
+            raise RuleRefused("unit_codes", "unit_unknown", f"no unit has the code {codes}",
+                              codes=codes)  # fmt: skip
     if kind == "unit_coverage" and not conn.scalar(
         text("SELECT EXISTS (SELECT 1 FROM facility_kind WHERE code = :k)"),
         {"k": merged["facility"]},
     ):
-        raise RuleRefused(f"params.facility: no facility kind {merged['facility']!r}")
+        raise RuleRefused("params.facility", "facility_unknown",
+                          f"no facility kind {merged['facility']!r}",
+                          facility=merged["facility"])  # fmt: skip
     values = {
         "name": name.strip(), "kind": kind, "fire": fire_at, "clear": clear_at,
         "pending": pending_s, "codes": list(unit_codes), "params": json.dumps(merged),
@@ -206,4 +230,4 @@ def set_enabled(conn: Connection, rule_id: int, enabled: bool) -> None:
         {"on": enabled, "id": rule_id},
     ).rowcount
     if not done:
-        raise RuleRefused(f"no rule has the id {rule_id}")
+        raise RuleRefused("id", "rule_unknown", f"no rule has the id {rule_id}", id=rule_id)

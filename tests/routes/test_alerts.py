@@ -194,3 +194,121 @@ def test_a_forged_action_on_another_districts_alert_is_refused_audited_and_chang
         timeout=10,
     )
     assert missing.status_code == 404
+
+
+# --- the rules: officials manage them ---------------------------------------------------------
+
+
+def _rules_form(session: requests.Session, site: Site) -> str:
+    page = session.get(site.base + "/canh-bao/quy-tac", timeout=10)
+    assert page.status_code == 200, page.text[:300]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    return token.group(1)
+
+
+def _rule_names(site: Site) -> list[str]:
+    with site.engine.connect() as conn:
+        return list(conn.scalars(text("SELECT name FROM alert_rule ORDER BY id")))
+
+
+def test_an_official_adds_a_rule_in_the_page_with_a_decimal_comma(site) -> None:
+    session = _sign_in(site, "official")
+    token = _rules_form(session, site)
+    done = session.post(
+        site.base + "/canh-bao/quy-tac",
+        data={"csrf_token": token, "name": "Ùn tắc giờ cao điểm", "kind": "unit_congestion",
+              "fire_at": "0,4", "clear_at": "0,25", "pending_min": "15", "units": "916, 919"},
+        allow_redirects=False, timeout=10,
+    )  # fmt: skip
+    assert done.status_code == 303
+    with site.engine.connect() as conn:
+        rule = conn.execute(
+            text("SELECT fire_at, clear_at, pending_s, unit_codes, public, created_by "
+                 "FROM alert_rule WHERE name = 'Ùn tắc giờ cao điểm'")
+        ).one()  # fmt: skip
+    assert tuple(rule) == (0.4, 0.25, 900, ["916", "919"], False, "official")
+    page = session.get(site.base + "/canh-bao/quy-tac", timeout=10).text
+    assert "báo ở 0,40, kết thúc ở 0,25, chờ 15 phút" in page
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        (
+            {"kind": "unit_aqi", "fire_at": "600", "clear_at": "100"},
+            "Ngưỡng báo: 600 nằm ngoài khoảng 0–500 của chỉ số này",
+        ),
+        (
+            {"kind": "unit_aqi", "fire_at": "150", "clear_at": "160"},
+            "Ngưỡng kết thúc: quy tắc báo khi từ 150 trở lên",
+        ),
+        (
+            {"kind": "unit_aqi", "fire_at": "cao", "clear_at": "100"},
+            "Ngưỡng báo: «cao» không phải là số",
+        ),
+        (
+            {"kind": "unit_congestion", "fire_at": "0,5", "clear_at": "0,3", "public": "1"},
+            "Công khai: chỉ lũ từ báo động II và VN_AQI từ 151 được cảnh báo công khai",
+        ),
+        (
+            {"kind": "gauge_level", "fire_at": "2", "clear_at": "1", "units": "99999"},
+            "Phạm vi: không có đơn vị mã 99999",
+        ),
+    ],
+)
+def test_a_refused_rule_says_which_field_in_vietnamese_and_nothing_is_stored(
+    site, form, message
+) -> None:
+    session = _sign_in(site, "official")
+    before = _rule_names(site)
+    token = _rules_form(session, site)
+    done = session.post(site.base + "/canh-bao/quy-tac",
+                        data={"csrf_token": token, "name": "Sai", **form}, timeout=10)  # fmt: skip
+    assert done.status_code == 400
+    assert "Chưa lưu được quy tắc — " + message in done.text.replace("&#34;", '"')
+    assert 'value="Sai"' in done.text  # what was typed is kept
+    assert _rule_names(site) == before
+
+
+def test_ward_staff_read_the_rules_but_may_not_change_them(site) -> None:
+    session = _sign_in(site, "nk.staff")
+    _, token = _panel(session, site)  # the rules page has no form for them
+    page = session.get(site.base + "/canh-bao/quy-tac", timeout=10).text
+    assert "Báo động III" in page and "Lưu quy tắc" not in page
+    before = _rule_names(site)
+    forged = session.post(site.base + "/canh-bao/quy-tac",
+                          data={"csrf_token": token, "name": "Của tôi", "kind": "unit_aqi",
+                                "fire_at": "100", "clear_at": "90"}, timeout=10)  # fmt: skip
+    assert forged.status_code == 403 and _rule_names(site) == before
+    with site.engine.connect() as conn:
+        rule_id = conn.scalar(text("SELECT id FROM alert_rule ORDER BY id LIMIT 1"))
+    off = session.post(f"{site.base}/canh-bao/quy-tac/{rule_id}",
+                       data={"csrf_token": token, "enabled": "0"}, timeout=10)  # fmt: skip
+    assert off.status_code == 403
+
+
+def test_an_official_switches_a_rule_off_and_on_audited(site) -> None:
+    session = _sign_in(site, "official")
+    with site.engine.connect() as conn:
+        rule_id = conn.scalar(text("SELECT id FROM alert_rule ORDER BY id LIMIT 1"))
+    for state in ("0", "1"):
+        token = _rules_form(session, site)
+        done = session.post(f"{site.base}/canh-bao/quy-tac/{rule_id}",
+                            data={"csrf_token": token, "enabled": state},
+                            allow_redirects=False, timeout=10)  # fmt: skip
+        assert done.status_code == 303
+        with site.engine.connect() as conn:
+            enabled = conn.scalar(
+                text("SELECT enabled FROM alert_rule WHERE id = :i"), {"i": rule_id}
+            )
+        assert enabled is (state == "1")
+    with site.engine.connect() as conn:
+        changes = list(conn.scalars(text(
+            "SELECT detail ->> 'change' FROM audit_log WHERE action = 'alert_rule_change' "
+            "AND username = 'official' ORDER BY id")))  # fmt: skip
+    assert changes[-2:] == ["disable", "enable"]
+    missing = session.post(f"{site.base}/canh-bao/quy-tac/999999",
+                           data={"csrf_token": _rules_form(session, site), "enabled": "0"},
+                           timeout=10)  # fmt: skip
+    assert missing.status_code == 404 and "Không có quy tắc số 999999." in missing.text
