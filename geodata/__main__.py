@@ -51,6 +51,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         report_days=report_days,
         reform=args.reform,
         history_from=history_from,
+        alerts=args.alerts,
     )
 
 
@@ -492,6 +493,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=True,
         help="live through the 1 July 2025 reform: today's wards and communes, the districts "
         "before it, hourly readings from 2025-05-01 (default: on)",
+    )
+    sample.add_argument(
+        "--alerts",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the alert rules, and the latest flood (with its forecasts) and bad-air day in the "
+        "data replayed through them (default: on)",
     )
     sample.set_defaults(handler=_cmd_sample)
 

@@ -212,13 +212,16 @@ def values(conn: Connection, rule: Rule, at: dt.datetime) -> list[Value]:
     ]
 
 
-def _event(conn: Connection, alert_id: int, action: str, detail: dict[str, Any]) -> None:
+def _event(
+    conn: Connection, alert_id: int, at: dt.datetime, action: str, detail: dict[str, Any]
+) -> None:
+    """A step by the worker, at the moment evaluated."""
     conn.execute(
         text(
             "INSERT INTO alert_event (alert_id, at, action, detail) "
-            "VALUES (:a, now(), :action, CAST(:d AS jsonb))"
+            "VALUES (:a, :at, :action, CAST(:d AS jsonb))"
         ),
-        {"a": alert_id, "action": action, "d": json.dumps(detail, default=str)},
+        {"a": alert_id, "at": at, "action": action, "d": json.dumps(detail, default=str)},
     )
 
 
@@ -266,7 +269,7 @@ def evaluate(conn: Connection, at: dt.datetime | None = None) -> Steps:
                     {"rule": rule.id, "kind": key[0], "sid": key[1], "state": state,
                      "value": v.value, "detail": detail, "at": at},
                 )  # fmt: skip
-                _event(conn, alert_id, state, {"value": v.value, **v.detail})
+                _event(conn, alert_id, at, state, {"value": v.value, **v.detail})
                 setattr(steps, state, getattr(steps, state) + 1)
                 continue
             peak = v.value if alert.peak is None else (
@@ -298,6 +301,6 @@ def evaluate(conn: Connection, at: dt.datetime | None = None) -> Steps:
                  "new": new_state, "id": alert.id},
             )  # fmt: skip
             if new_state != alert.state:
-                _event(conn, alert.id, new_state, {"value": v.value, **v.detail})
+                _event(conn, alert.id, at, new_state, {"value": v.value, **v.detail})
                 setattr(steps, new_state, getattr(steps, new_state) + 1)
     return steps

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, text
 
 from geodata.db import transaction
 from geodata.demo.common import DEMO_SOURCE, INSERT_UNIT, METRIC_CRS, as_multipolygon, kmeans
+from geodata.demo.sample_alerts import delete_alerts_demo, write_alerts_sample
 from geodata.demo.sample_monitoring import delete_monitoring_demo, write_monitoring_sample
 from geodata.demo.sample_reform import apply_reform
 from geodata.demo.sample_reports import delete_reports_demo, write_reports_sample
@@ -298,12 +299,14 @@ def write_sample(
     report_days: int | None = None,
     reform: bool = False,
     history_from: dt.date | None = None,
+    alerts: bool = False,
 ) -> int:
     """Write the demo city, ``days`` of monitoring data (and hourly readings from
     ``history_from`` before them), ``report_days`` (by default ``days``) of citizens' reports and
     their handling, and (with ``services``) facilities and a population grid, replacing an
     earlier demo set; with ``reform``, the city then lives through the 1 July 2025 reform
-    (:mod:`geodata.demo.sample_reform`).
+    (:mod:`geodata.demo.sample_reform`); with ``alerts`` (and monitoring data), the alert rules
+    and the latest flood and bad-air day replayed through them (:mod:`geodata.demo.sample_alerts`).
 
     One transaction: a failure leaves the database as it was.
     """
@@ -313,6 +316,7 @@ def write_sample(
             print("admin units already present: demo data not written")
             return 0
         city = build_sample_city(seed)
+        delete_alerts_demo(conn)
         delete_reports_demo(conn)
         delete_monitoring_demo(conn)
         delete_demo_data(conn)
@@ -356,6 +360,8 @@ def write_sample(
         facilities = write_service_sample(conn, seed=seed) if services else None
         # Last: the reform ends what was written above and draws today's units over it.
         reformed = apply_reform(conn, seed=seed) if reform else None
+        # After the reform: the rules watch today's units.
+        warned = write_alerts_sample(conn) if alerts and days else None
     by_level: dict[str, int] = {}
     for unit in city.units:
         by_level[unit.level] = by_level.get(unit.level, 0) + 1
@@ -372,4 +378,6 @@ def write_sample(
         print("demo services: " + ", ".join(f"{n:,} {what}" for what, n in facilities.items()))
     if reformed:
         print(f"demo reform of 1 July 2025: {reformed.describe()}")
+    if warned:
+        print(f"demo early warning: {warned.describe()}")
     return 0
