@@ -69,6 +69,16 @@ class Settings(BaseSettings):
     ogc_rate_limit_strategy: Literal["sliding-window-counter", "fixed-window", "moving-window"] = (
         "sliding-window-counter"
     )
+    # Alert e-mail to subscribed staff (geodata/alerts/notify.py), grouped as an alert manager
+    # does: wait this long after a change before the first message (so changes arriving
+    # together go out together), then send at most one message per interval, and tell again
+    # of alerts still firing after the repeat period.
+    alert_mail_check_s: float = 10.0  # how often each server process looks (0: never)
+    # Where staff open the dashboard, for links in e-mail written with no request at hand.
+    public_url: str = "http://127.0.0.1:8050"
+    alert_mail_wait_s: int = 30
+    alert_mail_interval_s: int = 300
+    alert_mail_repeat_s: int = 4 * 3600
     # Public warnings in CAP 1.2 (/cap/): the sender named in every message.
     cap_sender: str = "ioc@cantho.gov.vn"
     cap_sender_name: str = "Trung tâm Điều hành Đô thị thông minh TP. Cần Thơ (IOC)"

@@ -1190,6 +1190,49 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "«{value}» không phải là số",
         "en": "“{value}” is not a number",
     },
+    "alerts.mail.subject": {
+        "vi": "[IOC Cần Thơ] Cảnh báo: {firing} đang phát, {resolved} đã kết thúc",
+        "en": "[Cần Thơ IOC] Alerts: {firing} firing, {resolved} resolved",
+    },
+    "alerts.mail.intro": {
+        "vi": "Các cảnh báo trong phạm vi của bạn vừa thay đổi:",
+        "en": "Alerts in your scope have changed:",
+    },
+    "alerts.mail.firing": {
+        "vi": "• ĐANG PHÁT từ {time}: {rule} — {subject}: {value}",
+        "en": "• FIRING since {time}: {rule} — {subject}: {value}",
+    },
+    "alerts.mail.still": {
+        "vi": "• VẪN ĐANG PHÁT (nhắc lại {time}): {rule} — {subject}: {value}",
+        "en": "• STILL FIRING (reminder {time}): {rule} — {subject}: {value}",
+    },
+    "alerts.mail.resolved": {
+        "vi": "• ĐÃ KẾT THÚC lúc {time}: {rule} — {subject}",
+        "en": "• RESOLVED at {time}: {rule} — {subject}",
+    },
+    "alerts.mail.link": {
+        "vi": "Xem và xử lý: {link}",
+        "en": "See and handle them: {link}",
+    },
+    "alerts.mail.unsubscribe": {
+        "vi": "Thôi nhận thư này: trang Cảnh báo, mục «Nhận e-mail».",
+        "en": "To stop these: the Alerts page, “E-mail me”.",
+    },
+    "alerts.subscribe": {"vi": "Nhận e-mail cảnh báo", "en": "E-mail me alerts"},
+    "alerts.subscribed": {
+        "vi": "Đang gửi e-mail cảnh báo tới {email}.",
+        "en": "Alerts are e-mailed to {email}.",
+    },
+    "alerts.email": {"vi": "Địa chỉ e-mail", "en": "E-mail address"},
+    "alerts.unsubscribe": {"vi": "Thôi nhận e-mail", "en": "Stop e-mails"},
+    "alerts.refused.email_invalid": {
+        "vi": "Địa chỉ e-mail không hợp lệ.",
+        "en": "That is not an e-mail address.",
+    },
+    "alerts.refused.account_unknown": {
+        "vi": "Tài khoản không còn hoạt động.",
+        "en": "The account is no longer active.",
+    },
     "alerts.title": {"vi": "Cảnh báo", "en": "Alerts"},
     "alerts.header": {"vi": "Cảnh báo ({n})", "en": "Alerts ({n})"},
     "alerts.intro": {

@@ -11,6 +11,9 @@ step of the alert under the person's name and a line of the audit log.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,19 +21,20 @@ import flask
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from sqlalchemy import text
 
-from domain import indicators
 from domain.clock import CITY_TZ
 from domain.facilities import FACILITY_KINDS
-from domain.names import localised
 from geodata.accounts.users import audit
-from geodata.alerts import actions
+from geodata.alerts import actions, notify
 from geodata.alerts import rules as alert_rules
 from geodata.db import scope, transaction
+from geodata.settings import get_settings
+from layouts.alert_mail import alert_mail, alert_value
 from layouts.i18n import CATALOG, fmt_moment, fmt_number, language, t
 from routes.errors import BadRequest, Forbidden, NotFound
 from web.access import Caller, current_caller, data_scope, may_handle_reports, refuse
 from web.request import current_language
 
+log = logging.getLogger(__name__)
 blueprint = flask.Blueprint("alerts", __name__)
 BASE = "/canh-bao"
 WORDS = (
@@ -39,7 +43,7 @@ WORDS = (
     "rules_title", "rules_intro", "rules_none", "rule_off", "rule_enable", "rule_disable",
     "rule_add", "rule_name", "rule_kind", "rule_fire_at", "rule_clear_at", "rule_pending",
     "rule_units", "rule_hours", "rule_facility", "rule_radius", "rule_window", "rule_public",
-    "rule_save", "rule_hint",
+    "rule_save", "rule_hint", "subscribe", "unsubscribe", "email",
 )  # fmt: skip
 RULES = f"{BASE}/quy-tac"
 FORM_FIELDS = (
@@ -64,20 +68,7 @@ def _when(value: dt.datetime | None, lang: str) -> str:
 
 
 def _value(row: actions.AlertRow, lang: str) -> str:
-    """The alert's value as its kind reads: a Báo động level, a VN_AQI, a share, a count."""
-    if row.value is None:
-        return "—"
-    if row.kind in ("gauge_level", "gauge_forecast"):
-        level = localised(indicators.FLOOD_ALERT_LEVELS[min(int(row.value), 3)], lang)
-        if row.kind == "gauge_forecast" and row.detail.get("reached_at"):
-            at = dt.datetime.fromisoformat(str(row.detail["reached_at"]))
-            return t("alerts.value.forecast", lang, level=level, time=_when(at, lang))
-        return level
-    if row.kind == "unit_aqi":
-        return t("alerts.value.aqi", lang, value=fmt_number(row.value, lang))
-    if row.kind in ("unit_congestion", "unit_coverage"):
-        return fmt_number(row.value * 100, lang) + " %"
-    return t("alerts.value.reports", lang, n=fmt_number(row.value, lang))
+    return alert_value(row.kind, row.value, row.detail, lang)
 
 
 def _history(conn: Any, row: actions.AlertRow, lang: str) -> list[str]:
@@ -99,6 +90,8 @@ def panel() -> Any:
         return caller
     lang = current_language()
     now = dt.datetime.now(dt.UTC)
+    with scope(None), transaction() as conn:
+        subscribed = notify.subscription_of(conn, caller.username or "")
     with scope(data_scope(caller)), transaction() as conn:
         found = actions.listed(conn, now)
         rows = []
@@ -129,6 +122,8 @@ def panel() -> Any:
                 total=fmt_number(len(found), lang)),
         refused=flask.request.args.get("refused", ""),
         tr=_words(lang),
+        subscribed=subscribed,
+        subscribed_text=t("alerts.subscribed", lang, email=subscribed) if subscribed else "",
     )  # fmt: skip
     return flask.Response(html, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
@@ -190,6 +185,68 @@ def header_count(caller: Caller) -> int | None:
             return actions.firing_count(conn)
     except Exception:  # the header never fails the page: the count is a convenience
         return None
+
+
+# --- e-mail: staff subscribe on the panel; every server process looks in turn -------------------
+
+
+def subscription() -> Any:
+    """POST /canh-bao/email: subscribe (an address) or stop (``stop=1``) the caller's e-mail."""
+    caller = _caller()
+    if not isinstance(caller, Caller):
+        return caller
+    lang = current_language()
+    try:
+        validate_csrf(flask.request.form.get("csrf_token", ""))
+    except Exception:
+        raise BadRequest(t("auth.csrf", lang)) from None
+    try:
+        with scope(None), transaction() as conn:
+            if flask.request.form.get("stop") == "1":
+                notify.unsubscribe(conn, caller.username or "")
+                change = "unsubscribe"
+            else:
+                notify.subscribe(conn, caller.username or "", flask.request.form.get("email", ""),
+                                 language(lang))  # fmt: skip
+                change = "subscribe"
+            audit(conn, "alert_mail_change", "success", caller.username,
+                  flask.request.remote_addr, {"change": change})  # fmt: skip
+    except actions.AlertRefused as refused:
+        query = urlencode({"refused": t(f"alerts.refused.{refused.reason}", lang)})
+        return flask.redirect(f"{BASE}?{query}", code=303)
+    return flask.redirect(BASE, code=303)
+
+
+def _mail_turn(link: str) -> int:
+    """One turn of alert e-mail, on one server process at a time (an advisory lock)."""
+
+    def write(changes: list[notify.Change], lang: str, firing: int) -> tuple[str, str]:
+        return alert_mail(changes, lang, firing, link)
+
+    with scope(None), transaction() as conn:
+        if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(hashtext('cantho.alert_mail'))")):
+            return 0
+        return notify.notify(conn, dt.datetime.now(dt.UTC), write)
+
+
+def _mail_forever(interval: float) -> None:
+    link = get_settings().public_url.rstrip("/") + BASE
+    while True:
+        time.sleep(interval)
+        try:
+            _mail_turn(link)
+        except Exception:  # a background loop must outlive any one failure
+            log.warning("alert e-mail: a turn failed; the next one tries again", exc_info=True)
+
+
+def start_mailer() -> threading.Thread | None:
+    interval = get_settings().alert_mail_check_s
+    if interval <= 0:
+        return None
+    thread = threading.Thread(target=_mail_forever, args=(interval,), name="alert-mail",
+                              daemon=True)  # fmt: skip
+    thread.start()
+    return thread
 
 
 # --- the rules: officials manage them, every staff account reads them -----------------------------
@@ -334,9 +391,11 @@ def switch_rule(rule_id: int) -> Any:
 
 
 def init_alerts(server: flask.Flask) -> None:
+    blueprint.add_url_rule(f"{BASE}/email", "subscription", subscription, methods=["POST"])
     blueprint.add_url_rule(RULES, "rules", rules_page)
     blueprint.add_url_rule(RULES, "add_rule", add_rule_action, methods=["POST"])
     blueprint.add_url_rule(f"{RULES}/<int:rule_id>", "switch_rule", switch_rule, methods=["POST"])
     blueprint.add_url_rule(BASE, "panel", panel)
     blueprint.add_url_rule(f"{BASE}/<int:alert_id>", "act", act, methods=["POST"])
     server.register_blueprint(blueprint)
+    start_mailer()

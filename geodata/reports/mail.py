@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 _ADDRESS = re.compile(r"[^\s@,;:<>()\[\]\"\\]+@[^\s@,;:<>()\[\]\"\\.]+(\.[^\s@,;:<>()\[\]\"\\.]+)+")
 
 
+def plain_address(text: str) -> bool:
+    """Whether ``text`` is one plain e-mail address (nothing that could add a recipient)."""
+    return bool(_ADDRESS.fullmatch(text))
+
+
 def send_update(to: str, subject: str, body: str, *, settings: Settings | None = None) -> bool:
     """Send ``subject`` and ``body`` (plain text, any language) to the one address ``to``.
     True once the server accepted the message; False, logged, when e-mail is off, the address

@@ -1,0 +1,49 @@
+"""The words of an alert e-mail to staff: one message for the changes told together."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from domain import indicators
+from domain.clock import CITY_TZ
+from domain.names import localised
+from layouts.i18n import fmt_moment, fmt_number, t
+
+
+def alert_value(kind: str, value: float | None, detail: dict[str, Any], lang: str) -> str:
+    """An alert's value as its kind reads: a Báo động level, a VN_AQI, a share, a count."""
+    if value is None:
+        return "—"
+    if kind in ("gauge_level", "gauge_forecast"):
+        level = localised(indicators.FLOOD_ALERT_LEVELS[min(int(value), 3)], lang)
+        if kind == "gauge_forecast" and detail.get("reached_at"):
+            at = dt.datetime.fromisoformat(str(detail["reached_at"])).astimezone(CITY_TZ)
+            return t("alerts.value.forecast", lang, level=level, time=fmt_moment(at, lang))
+        return level
+    if kind == "unit_aqi":
+        return t("alerts.value.aqi", lang, value=fmt_number(value, lang))
+    if kind in ("unit_congestion", "unit_coverage"):
+        return fmt_number(value * 100, lang) + " %"
+    return t("alerts.value.reports", lang, n=fmt_number(value, lang))
+
+
+def alert_mail(changes: Sequence[Any], lang: str, firing: int, link: str) -> tuple[str, str]:
+    """Subject and plain-text body for ``changes`` (``geodata.alerts.notify.Change``)."""
+    resolved = sum(1 for c in changes if c.state == "resolved")
+    subject = t("alerts.mail.subject", lang, firing=fmt_number(firing, lang),
+                resolved=fmt_number(resolved, lang))  # fmt: skip
+    lines = [t("alerts.mail.intro", lang), ""]
+    for c in changes:
+        key = (
+            "alerts.mail.resolved" if c.state == "resolved"
+            else "alerts.mail.still" if c.repeat else "alerts.mail.firing"
+        )  # fmt: skip
+        lines.append(
+            t(key, lang, rule=c.rule_name, subject=f"{c.subject_name} ({c.subject_code})",
+              value=alert_value(c.kind, c.value, c.detail, lang),
+              time=fmt_moment(c.at.astimezone(CITY_TZ), lang))
+        )  # fmt: skip
+    lines += ["", t("alerts.mail.link", lang, link=link), t("alerts.mail.unsubscribe", lang)]
+    return subject, "\n".join(lines)
