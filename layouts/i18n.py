@@ -791,6 +791,15 @@ CATALOG: dict[str, dict[str, str]] = {
     "csv.alert_1_m": {"vi": "Báo động I (m)", "en": "Alert I (m)"},
     "csv.alert_2_m": {"vi": "Báo động II (m)", "en": "Alert II (m)"},
     "csv.alert_3_m": {"vi": "Báo động III (m)", "en": "Alert III (m)"},
+    "csv.forecast_issued_at": {"vi": "Dự báo phát hành lúc", "en": "Forecast issued at"},
+    "csv.forecast_level": {
+        "vi": "Mức báo động dự báo trong 48 giờ",
+        "en": "Alert level forecast within 48 h",
+    },
+    "csv.forecast_level_at": {
+        "vi": "Dự báo đạt mức đó lúc",
+        "en": "Forecast to reach it at",
+    },
     "csv.depth_m": {"vi": "Độ sâu (m)", "en": "Depth (m)"},
     "csv.depth_cm": {"vi": "Độ sâu (cm)", "en": "Depth (cm)"},
     "csv.started_at": {"vi": "Bắt đầu", "en": "Started"},
