@@ -63,6 +63,14 @@ def _caller() -> Caller | Any:
     return caller
 
 
+def _check_csrf() -> None:
+    """The form's CSRF token, or a refusal in the page's language."""
+    try:
+        validate_csrf(flask.request.form.get("csrf_token", ""))
+    except Exception:  # flask-wtf raises ValidationError for a missing or wrong token
+        raise BadRequest(t("auth.csrf", current_language())) from None
+
+
 def _when(value: dt.datetime | None, lang: str) -> str:
     return fmt_moment(value.astimezone(CITY_TZ), lang) if value else "—"
 
@@ -135,10 +143,7 @@ def act(alert_id: int) -> Any:
         return caller
     lang = current_language()
     form = flask.request.form
-    try:
-        validate_csrf(form.get("csrf_token", ""))
-    except Exception:
-        raise BadRequest(t("auth.csrf", lang)) from None
+    _check_csrf()
     action = form.get("action", "")
     now = dt.datetime.now(dt.UTC)
     until = None
@@ -196,10 +201,7 @@ def subscription() -> Any:
     if not isinstance(caller, Caller):
         return caller
     lang = current_language()
-    try:
-        validate_csrf(flask.request.form.get("csrf_token", ""))
-    except Exception:
-        raise BadRequest(t("auth.csrf", lang)) from None
+    _check_csrf()
     try:
         with scope(None), transaction() as conn:
             if flask.request.form.get("stop") == "1":
@@ -309,10 +311,7 @@ def _manager() -> Caller | Any:
     if isinstance(caller, Caller) and not caller.sees_everything:
         refuse(caller, "change_alert_rule", {})
         raise Forbidden(t("staff.forbidden", current_language()))
-    try:
-        validate_csrf(flask.request.form.get("csrf_token", ""))
-    except Exception:
-        raise BadRequest(t("auth.csrf", current_language())) from None
+    _check_csrf()
     return caller
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine, text
@@ -50,4 +51,30 @@ def add_gauge(
                 for k, v in enumerate(level)
             ],
         )
+    return int(sensor)
+
+
+def add_river_gauge(
+    conn: Any,
+    code: str,
+    lon: float = 105.775,
+    lat: float = 10.03,
+    alerts: tuple[float, float, float] = (1.7, 1.9, 2.0),
+    name: str | None = None,
+) -> int:
+    """A river gauge measuring water level (by default in Ninh Kiều, with the Cần Thơ station's
+    Báo động I/II/III), in the caller's transaction; its id."""
+    sensor = conn.scalar(
+        text(
+            "INSERT INTO sensor (code, source, geom, name, kind, alert_1, alert_2, alert_3) "
+            "VALUES (:c, 'test', ST_SetSRID(ST_MakePoint(:x, :y), 4326), :n, 'river_gauge', "
+            ":a1, :a2, :a3) RETURNING id"
+        ),
+        {"c": code, "n": name or code, "x": lon, "y": lat,
+         "a1": alerts[0], "a2": alerts[1], "a3": alerts[2]},
+    )  # fmt: skip
+    conn.execute(
+        text("INSERT INTO sensor_quantity SELECT :s, id FROM quantity WHERE code = 'water_level'"),
+        {"s": sensor},
+    )
     return int(sensor)

@@ -75,23 +75,26 @@ _UNITS = f"""
       AND {_IN_SCOPE.format(scope=_SCOPE, geom="ST_PointOnSurface(u.geom)")}
 """
 
+
+def _latest(table: str, owner: str, subject: str, indicator: str) -> str:
+    """A join giving each subject its latest hourly value of ``indicator`` in ``table`` (a
+    ``sensor_indicator`` or ``unit_indicator``) within three hours before ``:at``, as ``i``."""
+    return f"""CROSS JOIN LATERAL (
+            SELECT * FROM {table} i
+            WHERE i.{owner} = {subject} AND i.indicator = '{indicator}' AND i.period = 'hour'
+              AND i.period_start <= :at AND i.period_start > :at - {_FRESH}
+              AND i.value IS NOT NULL
+            ORDER BY i.period_start DESC LIMIT 1) i
+        WHERE"""
+
+
 _QUERIES: dict[str, str] = {
     "gauge_level": f"""
-        SELECT 'sensor' AS subject_kind, s.id AS subject_id, si.value,
-               jsonb_build_object('hour', si.period_start,
-                                  'level_m', si.detail -> 'max_level_m') AS detail
+        SELECT 'sensor' AS subject_kind, s.id AS subject_id, i.value,
+               jsonb_build_object('hour', i.period_start,
+                                  'level_m', i.detail -> 'max_level_m') AS detail
         {
-        _GAUGES.replace(
-            "WHERE",
-            '''CROSS JOIN LATERAL (
-            SELECT * FROM sensor_indicator si
-            WHERE si.sensor_id = s.id AND si.indicator = 'alert_level' AND si.period = 'hour'
-              AND si.period_start <= :at AND si.period_start > :at - {fresh}
-              AND si.value IS NOT NULL
-            ORDER BY si.period_start DESC LIMIT 1) si
-        WHERE''',
-            1,
-        ).replace("{fresh}", _FRESH)
+        _GAUGES.replace("WHERE", _latest("sensor_indicator", "sensor_id", "s.id", "alert_level"), 1)
     }
     """,
     "gauge_forecast": f"""
@@ -121,35 +124,15 @@ _QUERIES: dict[str, str] = {
     "unit_aqi": f"""
         SELECT 'unit' AS subject_kind, u.id AS subject_id, i.value,
                i.detail || jsonb_build_object('hour', i.period_start) AS detail
-        {
-        _UNITS.replace(
-            "WHERE",
-            '''CROSS JOIN LATERAL (
-            SELECT * FROM unit_indicator i
-            WHERE i.admin_unit_id = u.id AND i.indicator = 'aqi_max' AND i.period = 'hour'
-              AND i.period_start <= :at AND i.period_start > :at - {fresh}
-              AND i.value IS NOT NULL
-            ORDER BY i.period_start DESC LIMIT 1) i
-        WHERE''',
-            1,
-        ).replace("{fresh}", _FRESH)
-    }
+        {_UNITS.replace("WHERE", _latest("unit_indicator", "admin_unit_id", "u.id", "aqi_max"), 1)}
     """,
     "unit_congestion": f"""
         SELECT 'unit' AS subject_kind, u.id AS subject_id, i.value,
                jsonb_build_object('hour', i.period_start) AS detail
         {
         _UNITS.replace(
-            "WHERE",
-            '''CROSS JOIN LATERAL (
-            SELECT * FROM unit_indicator i
-            WHERE i.admin_unit_id = u.id AND i.indicator = 'congested_share'
-              AND i.period = 'hour' AND i.period_start <= :at
-              AND i.period_start > :at - {fresh} AND i.value IS NOT NULL
-            ORDER BY i.period_start DESC LIMIT 1) i
-        WHERE''',
-            1,
-        ).replace("{fresh}", _FRESH)
+            "WHERE", _latest("unit_indicator", "admin_unit_id", "u.id", "congested_share"), 1
+        )
     }
     """,
     "unit_coverage": f"""

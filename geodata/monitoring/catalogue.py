@@ -218,21 +218,6 @@ _REPORT_PARENT = """(SELECT p.code FROM admin_unit w JOIN admin_unit p ON p.id =
 _UNIT_PROPERTIES = f"""'code', b.code, 'name', b.name, 'unit_type', b.unit_type, 'level', b.level,
     'parent_code', {_PARENT_CODE}"""
 
-# The gauge's forecast issued for the hour shown (the hour after it: a forecast is issued once
-# an hour is over), if not older than three hours: the first hour ahead, within 48, at which it
-# reaches Báo động II (k2) and III (k3).
-_FORECAST_48H = f"""LEFT JOIN LATERAL (
-                SELECT f.issued_at,
-                  (SELECT min(x.k) FROM unnest(f.value[1:48]) WITH ORDINALITY AS x(v, k)
-                   WHERE x.v >= b.alert_2) AS k2,
-                  (SELECT min(x.k) FROM unnest(f.value[1:48]) WITH ORDINALITY AS x(v, k)
-                   WHERE x.v >= b.alert_3) AS k3
-                FROM water_forecast f
-                WHERE f.sensor_id = b.id AND f.value IS NOT NULL
-                  AND f.issued_at <= {HOUR} + interval '1 hour'
-                  AND f.issued_at > {HOUR} - interval '2 hours'
-                ORDER BY f.issued_at DESC LIMIT 1) fc ON true"""
-
 _COLLECTIONS: dict[str, Collection] = {
     c.id: c
     for c in (
@@ -246,7 +231,7 @@ _COLLECTIONS: dict[str, Collection] = {
             joins=f"""LEFT JOIN sensor_indicator si ON si.sensor_id = b.id
                 AND si.indicator = 'alert_level' AND si.period = 'hour'
                 AND si.period_start = {HOUR}
-              {_FORECAST_48H}""",
+              {layers.forecast_48h(HOUR)}""",
             properties="""json_build_object('code', b.code, 'name', b.name, 'kind', b.kind,
                 'hour', si.period_start, 'max_level_m', si.detail -> 'max_level_m',
                 'alert_level', si.value, 'alert_1_m', b.alert_1, 'alert_2_m', b.alert_2,

@@ -360,27 +360,34 @@ def unit_kpis(conn: Connection, unit_id: int, at: dt.datetime, hours_back: int =
     return kpis
 
 
+def forecast_48h(hour: str) -> str:
+    """A join giving each gauge ``b`` its forecast issued for the hour ``hour`` (an SQL
+    expression; the hour after it, as a forecast is issued once an hour is over), if not older
+    than three hours, as ``fc``: its ``issued_at`` and the first hour ahead, within 48, at which it
+    reaches Báo động II (``k2``) and III (``k3``)."""
+    return f"""LEFT JOIN LATERAL (
+        SELECT f.issued_at,
+          (SELECT min(x.k) FROM unnest(f.value[1:48]) WITH ORDINALITY AS x(v, k)
+           WHERE x.v >= b.alert_2) AS k2,
+          (SELECT min(x.k) FROM unnest(f.value[1:48]) WITH ORDINALITY AS x(v, k)
+           WHERE x.v >= b.alert_3) AS k3
+        FROM water_forecast f
+        WHERE f.sensor_id = b.id AND f.value IS NOT NULL
+          AND f.issued_at <= {hour} + interval '1 hour'
+          AND f.issued_at > {hour} - interval '2 hours'
+        ORDER BY f.issued_at DESC LIMIT 1) fc ON true"""
+
+
 def forecast_kpi(conn: Connection, unit_id: int, hour: dt.datetime) -> Kpi:
     """The unit's gauges forecast (by the forecast issued for ``hour``) to reach Báo động II or
     III within 48 hours: how many, the highest level and the first hour one reaches it."""
     row = conn.execute(
         text(
-            """
+            f"""
             SELECT count(*) AS n, max(level) AS level, min(reached) AS reached FROM (
               SELECT CASE WHEN k3 IS NOT NULL THEN 3 ELSE 2 END AS level,
                      fc.issued_at + (coalesce(k3, k2) - 1) * interval '1 hour' AS reached
-              FROM sensor b
-              CROSS JOIN LATERAL (
-                SELECT f.issued_at,
-                  (SELECT min(x.k) FROM unnest(f.value[1:48]) WITH ORDINALITY AS x(v, k)
-                   WHERE x.v >= b.alert_2) AS k2,
-                  (SELECT min(x.k) FROM unnest(f.value[1:48]) WITH ORDINALITY AS x(v, k)
-                   WHERE x.v >= b.alert_3) AS k3
-                FROM water_forecast f
-                WHERE f.sensor_id = b.id AND f.value IS NOT NULL
-                  AND f.issued_at <= :hour + interval '1 hour'
-                  AND f.issued_at > :hour - interval '2 hours'
-                ORDER BY f.issued_at DESC LIMIT 1) fc
+              FROM sensor b {forecast_48h(":hour")}
               WHERE b.kind IN ('river_gauge', 'canal_gauge') AND b.active
                 AND ST_Covers((SELECT geom FROM admin_unit WHERE id = :unit_id), b.geom)
                 AND (k2 IS NOT NULL OR k3 IS NOT NULL)

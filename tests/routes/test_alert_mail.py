@@ -9,7 +9,6 @@ import email.policy
 import re
 from typing import Any
 
-import requests
 from aiosmtpd.controller import Controller
 from dash.testing.wait import until
 from sqlalchemy import text
@@ -18,7 +17,8 @@ from geodata.accounts import users
 from geodata.alerts.evaluate import evaluate
 from geodata.alerts.rules import add_rule
 from geodata.monitoring.readings import Reading, write_readings
-from tests.servers import free_port, gunicorn
+from tests.gauges import add_river_gauge
+from tests.servers import free_port, gunicorn, sign_in
 
 PASSWORD = "a long password 1"
 
@@ -37,17 +37,8 @@ def test_staff_subscribe_on_the_panel_and_the_server_mails_their_alerts(demo_db)
     hour = now.replace(minute=0, second=0, microsecond=0)
     with demo_db.begin() as conn:
         users.add_user(conn, "nk.duty", PASSWORD, "ward_staff", ["916"])
-        sensor = conn.scalar(
-            text(
-                "INSERT INTO sensor (code, source, geom, name, kind, alert_1, alert_2, alert_3) "
-                "VALUES ('g-mail', 'test', ST_SetSRID(ST_MakePoint(105.775, 10.03), 4326), "
-                "'Trạm thư', 'river_gauge', 1.7, 1.9, 2.0) RETURNING id"
-            )
-        )
+        sensor = add_river_gauge(conn, "g-mail", name="Trạm thư")
         quantity = conn.scalar(text("SELECT id FROM quantity WHERE code = 'water_level'"))
-        conn.execute(
-            text("INSERT INTO sensor_quantity VALUES (:s, :q)"), {"s": sensor, "q": quantity}
-        )
         write_readings(conn, [Reading(sensor, quantity, hour, 2.1)])
         add_rule(conn, "Báo động III", "gauge_level", 3, 2)
         evaluate(conn, now)
@@ -59,11 +50,7 @@ def test_staff_subscribe_on_the_panel_and_the_server_mails_their_alerts(demo_db)
            "CANTHO_PUBLIC_URL": "https://ioc.example"}  # fmt: skip
     try:
         with gunicorn(env) as (base, _):
-            session = requests.Session()
-            page = session.get(base + "/login", timeout=10)
-            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-            session.post(base + "/login", data={"csrf_token": token, "username": "nk.duty",
-                                                "password": PASSWORD}, timeout=10)  # fmt: skip
+            session = sign_in(base, "nk.duty", PASSWORD)
             panel = session.get(base + "/canh-bao", timeout=10).text
             token = re.search(r'name="csrf_token" value="([^"]+)"', panel).group(1)  # type: ignore[union-attr]
             done = session.post(base + "/canh-bao/email",

@@ -22,7 +22,8 @@ from geodata.alerts.rules import add_rule
 from geodata.demo.sample import write_sample
 from geodata.monitoring.readings import Reading, write_readings
 from tests.dbutil import truncate_all
-from tests.servers import gunicorn
+from tests.gauges import add_river_gauge
+from tests.servers import gunicorn, sign_in
 
 PASSWORD = "a long password 1"
 HOUR = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
@@ -36,16 +37,8 @@ class Site:
 
 
 def _gauge(conn: Any, code: str, lon: float, lat: float) -> None:
-    sensor = conn.scalar(
-        text(
-            "INSERT INTO sensor (code, source, geom, name, kind, alert_1, alert_2, alert_3) "
-            "VALUES (:c, 'test', ST_SetSRID(ST_MakePoint(:x, :y), 4326), :c, 'river_gauge', "
-            "1.7, 1.9, 2.0) RETURNING id"
-        ),
-        {"c": code, "x": lon, "y": lat},
-    )
+    sensor = add_river_gauge(conn, code, lon, lat)
     quantity = conn.scalar(text("SELECT id FROM quantity WHERE code = 'water_level'"))
-    conn.execute(text("INSERT INTO sensor_quantity VALUES (:s, :q)"), {"s": sensor, "q": quantity})
     write_readings(conn, [Reading(sensor, quantity, HOUR + dt.timedelta(minutes=5), 2.2)])
 
 
@@ -75,17 +68,7 @@ def site(engine) -> Iterator[Site]:
 
 
 def _sign_in(site: Site, username: str) -> requests.Session:
-    session = requests.Session()
-    page = session.get(site.base + "/login", timeout=10)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token
-    done = session.post(
-        site.base + "/login",
-        data={"csrf_token": token.group(1), "username": username, "password": PASSWORD},
-        allow_redirects=False, timeout=10,
-    )  # fmt: skip
-    assert done.status_code == 302, done.text[:300]
-    return session
+    return sign_in(site.base, username, PASSWORD)
 
 
 def _panel(session: requests.Session, site: Site) -> tuple[str, str]:

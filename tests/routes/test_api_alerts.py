@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 from geodata.alerts.rules import add_rule
 from geodata.monitoring.ingest import add_token
 from geodata.ops.worker import run_forever
+from tests.gauges import add_river_gauge
 from tests.servers import gunicorn
 
 
@@ -22,19 +23,7 @@ from tests.servers import gunicorn
 def gauge(demo_db: Engine) -> tuple[str, str]:
     """A river gauge in Ninh Kiều with a token, and a rule on it: (code, token)."""
     with demo_db.begin() as conn:
-        sensor = conn.scalar(
-            text(
-                "INSERT INTO sensor (code, source, geom, name, kind, alert_1, alert_2, alert_3) "
-                "VALUES ('g-push', 'test', ST_SetSRID(ST_MakePoint(105.78, 10.03), 4326), "
-                "'Trạm đẩy', 'river_gauge', 1.7, 1.9, 2.0) RETURNING id"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO sensor_quantity SELECT :s, id FROM quantity WHERE code = 'water_level'"
-            ),
-            {"s": sensor},
-        )
+        add_river_gauge(conn, "g-push", name="Trạm đẩy")
         add_rule(conn, "Báo động III", "gauge_level", 3, 2)
         return "g-push", add_token(conn, "g-push")
 

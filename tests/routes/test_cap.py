@@ -21,6 +21,7 @@ from geodata.alerts.rules import RuleRefused, add_rule
 from geodata.demo.sample import write_sample
 from geodata.monitoring.readings import Reading, write_readings
 from tests.dbutil import truncate_all
+from tests.gauges import add_river_gauge
 from tests.servers import gunicorn
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "data/cap/CAP-v1.2.xsd")))
@@ -30,16 +31,8 @@ HOUR = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def _gauge(conn: Any, code: str, lon: float, lat: float, metres: float) -> None:
-    sensor = conn.scalar(
-        text(
-            "INSERT INTO sensor (code, source, geom, name, kind, alert_1, alert_2, alert_3) "
-            "VALUES (:c, 'test', ST_SetSRID(ST_MakePoint(:x, :y), 4326), :n, 'river_gauge', "
-            "1.7, 1.9, 2.0) RETURNING id"
-        ),
-        {"c": code, "n": f"Trạm {code}", "x": lon, "y": lat},
-    )
+    sensor = add_river_gauge(conn, code, lon, lat, name=f"Trạm {code}")
     quantity = conn.scalar(text("SELECT id FROM quantity WHERE code = 'water_level'"))
-    conn.execute(text("INSERT INTO sensor_quantity VALUES (:s, :q)"), {"s": sensor, "q": quantity})
     write_readings(conn, [Reading(sensor, quantity, HOUR + dt.timedelta(minutes=5), metres)])
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 from geodata.alerts.evaluate import evaluate
 from geodata.alerts.rules import add_rule
 from geodata.monitoring.readings import Reading, write_readings
+from tests.gauges import add_river_gauge
 
 UTC = dt.UTC
 HOUR = dt.datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
@@ -20,18 +21,9 @@ HOUR = dt.datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 def gauge(demo_db: Engine) -> tuple[int, int]:
     """A river gauge in Ninh Kiều (Báo động I/II/III at 1.7/1.9/2.0 m): (sensor, quantity)."""
     with demo_db.begin() as conn:
-        sensor = conn.scalar(
-            text(
-                "INSERT INTO sensor (code, source, geom, name, kind, alert_1, alert_2, alert_3) "
-                "VALUES ('g-alert', 'test', ST_SetSRID(ST_MakePoint(105.78, 10.03), 4326), "
-                "'Trạm thử', 'river_gauge', 1.7, 1.9, 2.0) RETURNING id"
-            )
-        )
+        sensor = add_river_gauge(conn, "g-alert", name="Trạm thử")
         quantity = conn.scalar(text("SELECT id FROM quantity WHERE code = 'water_level'"))
-        conn.execute(
-            text("INSERT INTO sensor_quantity VALUES (:s, :q)"), {"s": sensor, "q": quantity}
-        )
-    return int(sensor), int(quantity)
+    return sensor, int(quantity)
 
 
 def _level(engine: Engine, gauge: tuple[int, int], hour: dt.datetime, metres: float) -> None:

@@ -24,6 +24,7 @@ from geodata.alerts.rules import add_rule
 from geodata.monitoring.readings import Reading, write_readings
 from geodata.settings import get_settings
 from layouts.alert_mail import alert_mail
+from tests.gauges import add_river_gauge
 from tests.servers import free_port
 
 T = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
@@ -68,22 +69,6 @@ def inbox(monkeypatch) -> Iterator[Inbox]:
         get_settings.cache_clear()
 
 
-def _gauge(conn: Any, code: str, lon: float, lat: float) -> int:
-    sensor = conn.scalar(
-        text(
-            "INSERT INTO sensor (code, source, geom, name, kind, alert_1, alert_2, alert_3) "
-            "VALUES (:c, 'test', ST_SetSRID(ST_MakePoint(:x, :y), 4326), :c, 'river_gauge', "
-            "1.7, 1.9, 2.0) RETURNING id"
-        ),
-        {"c": code, "x": lon, "y": lat},
-    )
-    conn.execute(
-        text("INSERT INTO sensor_quantity SELECT :s, id FROM quantity WHERE code = 'water_level'"),
-        {"s": sensor},
-    )
-    return int(sensor)
-
-
 def _level(engine: Engine, sensor: int, hour: dt.datetime, metres: float) -> None:
     with engine.begin() as conn:
         quantity = conn.scalar(text("SELECT id FROM quantity WHERE code = 'water_level'"))
@@ -115,7 +100,7 @@ def city(demo_db: Engine, inbox: Inbox) -> City:
         users.add_user(conn, "nk", PASSWORD, "ward_staff", ["916"])
         subscribe(conn, "duty", "duty@ioc.example")
         subscribe(conn, "nk", "nk@ioc.example", "en")
-        nk, cr = _gauge(conn, "g-nk", 105.775, 10.03), _gauge(conn, "g-cr", 105.77, 9.99)
+        nk, cr = add_river_gauge(conn, "g-nk"), add_river_gauge(conn, "g-cr", 105.77, 9.99)
         add_rule(conn, "Báo động II", "gauge_level", 2, 1)
     for sensor in (nk, cr):
         _level(demo_db, sensor, T, 1.95)
