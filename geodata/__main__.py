@@ -408,11 +408,13 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
         if args.alerts_action == "list":
             rows = conn.execute(
                 text(
-                    "SELECT a.id, r.name, a.subject_kind, coalesce(s.code, u.code) AS code, "
-                    "a.state, a.value, a.started_at, a.fired_at, a.resolved_at "
+                    "SELECT a.id, r.name, a.subject_kind, "
+                    "coalesce(s.code, u.code, rd.code) AS code, a.state, a.value, a.started_at, "
+                    "a.fired_at, a.resolved_at "
                     "FROM alert a JOIN alert_rule r ON r.id = a.rule_id "
                     "LEFT JOIN sensor s ON a.subject_kind = 'sensor' AND s.id = a.subject_id "
                     "LEFT JOIN admin_unit u ON a.subject_kind = 'unit' AND u.id = a.subject_id "
+                    "LEFT JOIN road_segment rd ON a.subject_kind = 'road' AND rd.id = a.subject_id "
                     "WHERE :all OR a.state <> 'resolved' ORDER BY a.started_at DESC, a.id DESC"
                 ),
                 {"all": args.all},
@@ -683,7 +685,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="add a rule",
         description="Kinds and ranges: gauge_level and gauge_forecast 0–3 (Báo động level; "
         "--param hours=48), unit_aqi 0–500 (VN_AQI), unit_congestion 0–1 (share of roads), "
-        "unit_coverage 0–1 (fires below; --param facility=KIND), report_cluster 1–1000 "
+        "unit_coverage 0–1 (fires below; --param facility=KIND), road_congestion 0–2 (a "
+        "road's speed / free-flow speed; fires below), report_cluster 1–1000 "
         "(reports; --param radius_m=300 --param window_min=60). --clear-at lies on the safe "
         "side of --fire-at.",
     )

@@ -24,6 +24,8 @@ def alert_value(kind: str, value: float | None, detail: dict[str, Any], lang: st
         return level
     if kind == "unit_aqi":
         return t("alerts.value.aqi", lang, value=fmt_number(value, lang))
+    if kind == "road_congestion":
+        return t("alerts.value.road", lang, share=fmt_number(value * 100, lang) + " %")
     if kind in ("unit_congestion", "unit_coverage"):
         return fmt_number(value * 100, lang) + " %"
     return t("alerts.value.reports", lang, n=fmt_number(value, lang))
@@ -36,8 +38,9 @@ def alert_mail(changes: Sequence[Any], lang: str, firing: int, link: str) -> tup
                 resolved=fmt_number(resolved, lang))  # fmt: skip
     lines = [t("alerts.mail.intro", lang), ""]
     for c in changes:
+        over = c.state == "resolved"
         key = (
-            "alerts.mail.resolved" if c.state == "resolved"
+            "alerts.mail.resolved" if over
             else "alerts.mail.still" if c.repeat else "alerts.mail.firing"
         )  # fmt: skip
         lines.append(

@@ -1089,11 +1089,13 @@ CATALOG: dict[str, dict[str, str]] = {
     "alerts.rule_save": {"vi": "Lưu quy tắc", "en": "Save the rule"},
     "alerts.rule_hint": {
         "vi": "Ngưỡng: mực báo động 0–3 (trạm đo, dự báo); VN_AQI 0–500; tỷ lệ 0–1 (ùn tắc, "
-        "độ phủ: báo khi thấp hơn); số phản ánh 1–1000. Để trống phạm vi: toàn thành "
-        "phố. Chỉ lũ từ báo động II và VN_AQI từ 151 được công khai.",
+        "độ phủ: báo khi thấp hơn); tốc độ đoạn đường so với tốc độ tự do 0–2 (báo khi "
+        "thấp hơn); số phản ánh 1–1000. Để trống phạm vi: toàn thành phố. Chỉ lũ từ báo "
+        "động II và VN_AQI từ 151 được công khai.",
         "en": "Lines: alert level 0–3 (gauges, forecasts); VN_AQI 0–500; a share 0–1 "
-        "(congestion; coverage fires below); reports 1–1000. An empty scope is the "
-        "whole city. Only flood from alert II and VN_AQI from 151 may be public.",
+        "(congestion; coverage fires below); a road's speed over its free-flow speed 0–2 "
+        "(fires below); reports 1–1000. An empty scope is the whole city. Only flood from "
+        "alert II and VN_AQI from 151 may be public.",
     },
     "alerts.kind.gauge_level": {
         "vi": "Mực nước trạm đo (mức báo động)",
@@ -1241,6 +1243,14 @@ CATALOG: dict[str, dict[str, str]] = {
     "alerts.refused.account_unknown": {
         "vi": "Tài khoản không còn hoạt động.",
         "en": "The account is no longer active.",
+    },
+    "alerts.kind.road_congestion": {
+        "vi": "Ùn tắc trên đoạn đường (tốc độ / tốc độ tự do)",
+        "en": "Congestion on a road segment (speed / free-flow speed)",
+    },
+    "alerts.value.road": {
+        "vi": "tốc độ bằng {share} tốc độ tự do",
+        "en": "speed {share} of free flow",
     },
     "alerts.title": {"vi": "Cảnh báo", "en": "Alerts"},
     "alerts.header": {"vi": "Cảnh báo ({n})", "en": "Alerts ({n})"},

@@ -64,12 +64,14 @@ class AlertRow:
 
 _SELECT = """
     SELECT a.id, a.rule_id, r.name AS rule_name, r.kind, r.public, a.subject_kind,
-           coalesce(s.code, u.code) AS subject_code, coalesce(s.name, u.name) AS subject_name,
+           coalesce(s.code, u.code, rd.code) AS subject_code,
+           coalesce(s.name, u.name, rd.name) AS subject_name,
            a.state, a.value, a.peak, a.detail, a.started_at, a.fired_at, a.resolved_at,
            a.acknowledged_at, a.acknowledged_by, a.assignee, a.silenced_until
     FROM alert a JOIN alert_rule r ON r.id = a.rule_id
     LEFT JOIN sensor s ON a.subject_kind = 'sensor' AND s.id = a.subject_id
     LEFT JOIN admin_unit u ON a.subject_kind = 'unit' AND u.id = a.subject_id
+    LEFT JOIN road_segment rd ON a.subject_kind = 'road' AND rd.id = a.subject_id
 """
 
 

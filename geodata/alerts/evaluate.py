@@ -28,7 +28,7 @@ from geodata.settings import get_settings
 
 @dataclass(frozen=True)
 class Value:
-    subject_kind: str  # 'sensor' or 'unit'
+    subject_kind: str  # 'sensor', 'unit' or 'road'
     subject_id: int
     value: float
     detail: dict[str, Any] = field(default_factory=dict)
@@ -135,6 +135,17 @@ _QUERIES: dict[str, str] = {
         )
     }
     """,
+    # A segment may have a detector each way: their mean, at the latest hour of either.
+    "road_congestion": f"""
+        SELECT 'road' AS subject_kind, r.id AS subject_id, avg(i.value) AS value,
+               jsonb_build_object('hour', max(i.period_start),
+                                  'speed_kmh', round(avg((i.detail ->> 'speed_kmh')::numeric), 1))
+                 AS detail
+        FROM road_segment r JOIN sensor s ON s.road_segment_id = r.id AND s.active
+        {_latest("sensor_indicator", "sensor_id", "s.id", "speed_ratio")}
+          {_IN_SCOPE.format(scope=_SCOPE, geom="ST_PointOnSurface(r.geom)")}
+        GROUP BY r.id
+    """,
     "unit_coverage": f"""
         SELECT 'unit' AS subject_kind, u.id AS subject_id,
                c.covered::double precision / c.population AS value,
@@ -209,6 +220,7 @@ def _event(
 
 
 _SUBJECT_GEOM = """CASE :kind WHEN 'sensor' THEN (SELECT geom FROM sensor WHERE id = :sid)
+                             WHEN 'road' THEN (SELECT geom FROM road_segment WHERE id = :sid)
                              ELSE (SELECT geom FROM admin_unit WHERE id = :sid) END"""
 
 

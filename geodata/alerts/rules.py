@@ -12,13 +12,15 @@ gauge_forecast      the highest level forecast within ``hours`` (≤ 72)     0�
 unit_aqi            a unit's worst station VN_AQI                          0–500      above
 unit_congestion     share of a unit's measured roads congested             0–1        above
 unit_coverage       share of a unit's people within reach of ``facility``  0–1        below
+road_congestion     a measured road segment's speed / free-flow speed      0–2        below
 report_cluster      the most citizens' flood reports within ``radius_m``   1–1000     above
                     of each other in the last ``window_min`` minutes, in
                     a unit
 ==================  =====================================================  =========  ======
 
 Unit kinds watch the units one level below the city (or ``level``) valid on the day, within
-the rule's scope; gauge kinds the gauges standing in it.
+the rule's scope; gauge kinds the gauges standing in it; road congestion the road segments with
+a detector that cross it.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ KINDS: dict[str, Kind] = {
     "unit_aqi": Kind(0, 500),
     "unit_congestion": Kind(0, 1),
     "unit_coverage": Kind(0, 1, below=True),
+    "road_congestion": Kind(0, 2, below=True),
     "report_cluster": Kind(1, 1000, params={"radius_m": (10, 5000), "window_min": (5, 1440)}),
 }
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {

@@ -170,3 +170,37 @@ def test_a_units_worst_air_fires_for_each_district_over_the_line(monitored_db) -
         )
     assert fired == {code: v for code, v in expected.items() if v >= line}
     assert 0 < len(fired) < len(expected)
+
+
+def test_a_road_crawling_below_its_line_fires_and_clears_when_traffic_flows(demo_db) -> None:
+    with demo_db.begin() as conn:
+        road = conn.scalar(
+            text(
+                "INSERT INTO road_segment (code, source, name, road_class, free_flow_kmh, "
+                "length_m, geom) VALUES ('r-test', 'test', 'Đường 30 Tháng 4', 'arterial', 50, "
+                "1096, "
+                "ST_SetSRID(ST_MakeLine(ST_MakePoint(105.77, 10.03), "
+                "ST_MakePoint(105.78, 10.03)), 4326)) RETURNING id"
+            )
+        )
+        detector = conn.scalar(
+            text(
+                "INSERT INTO sensor (code, source, geom, name, kind, road_segment_id) VALUES "
+                "('d-test', 'test', ST_SetSRID(ST_MakePoint(105.775, 10.03), 4326), 'd-test', "
+                "'traffic_detector', :r) RETURNING id"
+            ),
+            {"r": road},
+        )
+        speed = conn.scalar(text("SELECT id FROM quantity WHERE code = 'speed'"))
+        conn.execute(
+            text("INSERT INTO sensor_quantity VALUES (:s, :q)"), {"s": detector, "q": speed}
+        )
+        add_rule(conn, "Kẹt xe", "road_congestion", 0.3, 0.5)
+    for hour, kmh in ((HOUR, 10.0), (HOUR + dt.timedelta(hours=1), 20.0),
+                      (HOUR + dt.timedelta(hours=2), 40.0)):  # fmt: skip
+        with demo_db.begin() as conn:
+            write_readings(conn, [Reading(detector, speed, hour + dt.timedelta(minutes=5), kmh)])
+            evaluate(conn, hour + dt.timedelta(minutes=10))
+    (alert,) = _alerts(demo_db)
+    assert alert.state == "resolved" and alert.peak == pytest.approx(0.2)  # 10 of 50 km/h
+    assert _events(demo_db, alert.id) == ["firing", "resolved"]  # 0.4: still under the clear line
