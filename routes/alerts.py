@@ -71,6 +71,13 @@ def _check_csrf() -> None:
         raise BadRequest(t("auth.csrf", current_language())) from None
 
 
+def _refusal(reason: str, lang: str) -> str:
+    """The message of a refused action, from its reason code in the redirect's query: only our
+    own words are shown, never text a link carries."""
+    known = f"alerts.refused.{reason}" in CATALOG
+    return t(f"alerts.refused.{reason}", lang) if known else ""
+
+
 def _when(value: dt.datetime | None, lang: str) -> str:
     return fmt_moment(value.astimezone(CITY_TZ), lang) if value else "—"
 
@@ -128,7 +135,7 @@ def panel() -> Any:
         "alerts.html", lang=lang, rows=rows, base=BASE, csrf=generate_csrf(), me=caller.username,
         count=t("alerts.count", lang, firing=fmt_number(firing, lang),
                 total=fmt_number(len(found), lang)),
-        refused=flask.request.args.get("refused", ""),
+        refused=_refusal(flask.request.args.get("refused", ""), lang),
         tr=_words(lang),
         subscribed=subscribed,
         subscribed_text=t("alerts.subscribed", lang, email=subscribed) if subscribed else "",
@@ -175,8 +182,7 @@ def act(alert_id: int) -> Any:
             audit(conn, "alert_action", "success", caller.username, flask.request.remote_addr,
                   {"alert": alert_id, "action": action})  # fmt: skip
     except actions.AlertRefused as refused:
-        message = t(f"alerts.refused.{refused.reason}", lang)
-        query = urlencode({"refused": message})
+        query = urlencode({"refused": refused.reason})
         return flask.redirect(f"{BASE}?{query}#alert-{alert_id}", code=303)
     return flask.redirect(f"{BASE}#alert-{alert_id}", code=303)
 
@@ -214,7 +220,7 @@ def subscription() -> Any:
             audit(conn, "alert_mail_change", "success", caller.username,
                   flask.request.remote_addr, {"change": change})  # fmt: skip
     except actions.AlertRefused as refused:
-        query = urlencode({"refused": t(f"alerts.refused.{refused.reason}", lang)})
+        query = urlencode({"refused": refused.reason})
         return flask.redirect(f"{BASE}?{query}", code=303)
     return flask.redirect(BASE, code=303)
 

@@ -295,3 +295,13 @@ def test_an_official_switches_a_rule_off_and_on_audited(site) -> None:
                            data={"csrf_token": _rules_form(session, site), "enabled": "0"},
                            timeout=10)  # fmt: skip
     assert missing.status_code == 404 and "Không có quy tắc số 999999." in missing.text
+
+
+def test_the_panel_shows_only_its_own_words_for_a_refusal_never_text_from_the_link(site) -> None:
+    session = _sign_in(site, "official")
+    page = session.get(site.base + "/canh-bao", params={"refused": "Gọi 0900 để mở khóa"},
+                       timeout=10).text  # fmt: skip
+    assert "Gọi 0900" not in page
+    page = session.get(site.base + "/canh-bao", params={"refused": "silence_without_end"},
+                       timeout=10).text  # fmt: skip
+    assert "không tắt thông báo vô thời hạn" in page
