@@ -395,6 +395,7 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
 
     from geodata.accounts.users import audit
     from geodata.alerts import rules as alert_rules
+    from geodata.alerts.actions import SUBJECT_COLUMNS, SUBJECT_JOINS
     from geodata.alerts.evaluate import evaluate
     from geodata.db import transaction
 
@@ -408,19 +409,15 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
         if args.alerts_action == "list":
             rows = conn.execute(
                 text(
-                    "SELECT a.id, r.name, a.subject_kind, "
-                    "coalesce(s.code, u.code, rd.code) AS code, a.state, a.value, a.started_at, "
-                    "a.fired_at, a.resolved_at "
-                    "FROM alert a JOIN alert_rule r ON r.id = a.rule_id "
-                    "LEFT JOIN sensor s ON a.subject_kind = 'sensor' AND s.id = a.subject_id "
-                    "LEFT JOIN admin_unit u ON a.subject_kind = 'unit' AND u.id = a.subject_id "
-                    "LEFT JOIN road_segment rd ON a.subject_kind = 'road' AND rd.id = a.subject_id "
+                    f"SELECT a.id, r.name, a.subject_kind, {SUBJECT_COLUMNS}, a.state, a.value, "
+                    "a.started_at, a.fired_at, a.resolved_at "
+                    f"FROM alert a JOIN alert_rule r ON r.id = a.rule_id {SUBJECT_JOINS} "
                     "WHERE :all OR a.state <> 'resolved' ORDER BY a.started_at DESC, a.id DESC"
                 ),
                 {"all": args.all},
             ).all()
             for a in rows:
-                print(f"{a.id:>6} {a.state:9} {a.name} · {a.subject_kind} {a.code} "
+                print(f"{a.id:>6} {a.state:9} {a.name} · {a.subject_kind} {a.subject_code} "
                       f"value {a.value:g} since {a.started_at:%Y-%m-%d %H:%M}Z")  # fmt: skip
             if not rows:
                 print("no open alerts" if not args.all else "no alerts")

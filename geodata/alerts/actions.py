@@ -62,16 +62,22 @@ class AlertRow:
         return self.silenced_until is not None and self.silenced_until > now
 
 
-_SELECT = """
-    SELECT a.id, a.rule_id, r.name AS rule_name, r.kind, r.public, a.subject_kind,
-           coalesce(s.code, u.code, rd.code) AS subject_code,
-           coalesce(s.name, u.name, rd.name) AS subject_name,
-           a.state, a.value, a.peak, a.detail, a.started_at, a.fired_at, a.resolved_at,
-           a.acknowledged_at, a.acknowledged_by, a.assignee, a.silenced_until
-    FROM alert a JOIN alert_rule r ON r.id = a.rule_id
+# An alert's subject (``a``): a gauge, a unit or a road segment, by code and name. Every list of
+# alerts (the panel, e-mail, the command line) names them through these.
+SUBJECT_COLUMNS = """coalesce(s.code, u.code, rd.code) AS subject_code,
+           coalesce(s.name, u.name, rd.name) AS subject_name"""
+SUBJECT_JOINS = """
     LEFT JOIN sensor s ON a.subject_kind = 'sensor' AND s.id = a.subject_id
     LEFT JOIN admin_unit u ON a.subject_kind = 'unit' AND u.id = a.subject_id
     LEFT JOIN road_segment rd ON a.subject_kind = 'road' AND rd.id = a.subject_id
+"""
+
+_SELECT = f"""
+    SELECT a.id, a.rule_id, r.name AS rule_name, r.kind, r.public, a.subject_kind,
+           {SUBJECT_COLUMNS},
+           a.state, a.value, a.peak, a.detail, a.started_at, a.fired_at, a.resolved_at,
+           a.acknowledged_at, a.acknowledged_by, a.assignee, a.silenced_until
+    FROM alert a JOIN alert_rule r ON r.id = a.rule_id {SUBJECT_JOINS}
 """
 
 

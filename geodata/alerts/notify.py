@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from geodata.alerts.actions import AlertRefused
+from geodata.alerts.actions import SUBJECT_COLUMNS, SUBJECT_JOINS, AlertRefused
 from geodata.reports.mail import plain_address, send_update
 from geodata.settings import get_settings
 
@@ -131,13 +131,9 @@ def changes(conn: Connection, sub: Subscription, now: dt.datetime) -> list[Chang
     rows = conn.execute(
         text(
             f"""
-            SELECT a.id, r.name, r.kind, coalesce(s.name, u.name, rd.name) AS subject_name,
-                   coalesce(s.code, u.code, rd.code) AS subject_code, a.state, a.value, a.detail,
+            SELECT a.id, r.name, r.kind, {SUBJECT_COLUMNS}, a.state, a.value, a.detail,
                    a.fired_at, a.resolved_at, n.state AS told, n.told_at
-            FROM alert a JOIN alert_rule r ON r.id = a.rule_id
-            LEFT JOIN sensor s ON a.subject_kind = 'sensor' AND s.id = a.subject_id
-            LEFT JOIN admin_unit u ON a.subject_kind = 'unit' AND u.id = a.subject_id
-            LEFT JOIN road_segment rd ON a.subject_kind = 'road' AND rd.id = a.subject_id
+            FROM alert a JOIN alert_rule r ON r.id = a.rule_id {SUBJECT_JOINS}
             LEFT JOIN alert_notice n ON n.alert_id = a.id AND n.subscription_id = :sub
             WHERE a.geom IS NOT NULL AND {in_scope}
               AND (a.silenced_until IS NULL OR a.silenced_until <= :now)

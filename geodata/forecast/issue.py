@@ -25,6 +25,7 @@ from geodata.forecast.model import (
     NoForecast,
     backtest,
     forecast,
+    hour_to_datetime,
     spread_issue_times,
 )
 from geodata.forecast.model import (
@@ -263,8 +264,8 @@ def run_backtest(
     times, values = history(conn, gauge, end, since=dt.datetime(1900, 1, 1, tzinfo=dt.UTC))
     if times.size == 0:
         raise NoForecast("short_history", days=0, needed=15)
-    first = _from_hour(times[0]) + dt.timedelta(days=30)
-    last = _from_hour(times[-1]) - dt.timedelta(hours=hours)
+    first = hour_to_datetime(times[0]) + dt.timedelta(days=30)
+    last = hour_to_datetime(times[-1]) - dt.timedelta(hours=hours)
     if last <= first:
         raise NoForecast("short_history", days=round(times.size / 24, 1), needed=30)
     started = time.perf_counter()
@@ -272,11 +273,6 @@ def run_backtest(
         times, values, spread_issue_times(first, last, windows), hours, gauge.latitude
     )
     return scores, n, (time.perf_counter() - started) / max(n, 1)
-
-
-def _from_hour(hour: np.datetime64) -> dt.datetime:
-    seconds = int(hour.astype("datetime64[s]").astype(np.int64))
-    return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
 @dataclass(frozen=True)

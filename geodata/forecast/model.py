@@ -78,7 +78,8 @@ def _hours(moment: dt.datetime) -> np.datetime64:
     return np.datetime64(utc, "h")
 
 
-def _to_datetime(hour: np.datetime64) -> dt.datetime:
+def hour_to_datetime(hour: np.datetime64) -> dt.datetime:
+    """An hour of a grid (datetime64, UTC) as an aware datetime."""
     seconds = int(hour.astype("datetime64[s]").astype(np.int64))
     return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
@@ -118,7 +119,7 @@ def _check(grid: np.ndarray, vals: np.ndarray, at: dt.datetime) -> None:
         raise NoForecast("short_history", days=round(span_h / 24, 1), needed=MIN_HISTORY.days)
     last = grid[np.flatnonzero(seen)[-1]] + _HOUR
     if _hours(at) - last > np.timedelta64(int(STALE_AFTER.total_seconds() // 3600), "h"):
-        raise NoForecast("stale", last=_to_datetime(last))
+        raise NoForecast("stale", last=hour_to_datetime(last))
     recent = seen[-_LOOKBACK:]
     run = longest = 0
     for ok in recent:
@@ -230,16 +231,16 @@ def forecast(
         beta = _fit(x, y)
         value = tide_ahead + (_features(r, np.array([n])) @ beta)[0]
     return Forecast(
-        issued_at=_to_datetime(_hours(at)),
+        issued_at=hour_to_datetime(_hours(at)),
         method=METHOD,
-        valid_at=[_to_datetime(h) for h in ahead],
+        valid_at=[hour_to_datetime(h) for h in ahead],
         value=value,
         lower80=value + q[1],
         upper80=value + q[2],
         lower95=value + q[0],
         upper95=value + q[3],
         harmonic=tide_ahead,
-        history_from=_to_datetime(grid[0]),
+        history_from=hour_to_datetime(grid[0]),
         history_hours=int(seen.sum()),
     )
 
