@@ -8,8 +8,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from psycopg.errors import DeadlockDetected
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 # Reference tables filled by the migrations; every other table of ours holds data.
 REFERENCE_TABLES = {
@@ -18,7 +20,21 @@ REFERENCE_TABLES = {
 
 
 def truncate_all(engine: Engine) -> None:
-    """Empty every data table (partitions through their parent), keeping the reference tables."""
+    """Empty every data table (partitions through their parent), keeping the reference tables.
+
+    A live test server's rollup refresher and mailer write to some of these tables every half
+    second; TRUNCATE takes its locks table by table, so it can deadlock with them. PostgreSQL
+    then aborts one side whole, and emptying again is safe."""
+    for attempt in range(5):
+        try:
+            _truncate(engine)
+            return
+        except OperationalError as error:
+            if not isinstance(error.orig, DeadlockDetected) or attempt == 4:
+                raise
+
+
+def _truncate(engine: Engine) -> None:
     with engine.begin() as conn:
         tables = [
             name
