@@ -112,6 +112,8 @@ def main(rounds: int) -> None:
         "drill-down: a ward", timed(lambda: show_selection(f"?unit={rng.choice(wards)}"), rounds)[0]
     )
     units = show_selection("")[0]
+    pool = [f"?unit={c}" for c in (districts or wards)] + ["", f"?unit={rng.choice(wards)}"]
+    drill_down(rounds, pool, units, moment)
 
     def time_change() -> None:
         at = moment()
@@ -125,6 +127,7 @@ def main(rounds: int) -> None:
         "  chart (7 days, on time change)",
         timed(lambda: monitor.show_chart("", moment(), None), rounds)[0],
     )
+    print()
 
     live = {"at": None, "play": None}
     times, (gauges, inundation, reports, air, *_) = timed(
@@ -153,6 +156,30 @@ def main(rounds: int) -> None:
     )
     print()
     readers(rounds, "916" if "916" in districts else (districts or wards)[0])
+
+
+def drill_down(
+    rounds: int, pool: list[str], units: Any, moment: Callable[[], dict[str, Any]]
+) -> None:
+    """Every callback a drill-down (a new ``?unit=`` at a past moment) and a time change (a new
+    moment at the city) fire, each on its own line: the goal is each one's p95, not their sum."""
+    rng = random.Random(15)
+    print("\neach callback of a drill-down (a random unit, a random past hour):")
+    steps: dict[str, Callable[[str, dict[str, Any]], Any]] = {
+        "show_selection": lambda s, at: show_selection(s),
+        "time_limits": lambda s, at: monitor.time_limits(s, 0, None),
+        "moment_layers": lambda s, at: monitor.moment_layers(s, at, 0, ALL_LAYERS),
+        "view_layers": lambda s, at: monitor.view_layers(s, at, 0, ALL_LAYERS, CITY_BOUNDS, 11),
+        "static_layers": lambda s, at: monitor.static_layers(s, ALL_LAYERS, "health_station"),
+        "choropleth": lambda s, at: monitor.choropleth(units, "aqi_max", "health_station", at, 0),
+        "show_kpis": lambda s, at: monitor.show_kpis(s, at, 0),
+        "show_chart": lambda s, at: monitor.show_chart(s, at, None),
+    }
+    for name, step in steps.items():
+        line(f"  {name}", timed(lambda step=step: step(rng.choice(pool), moment()), rounds)[0])
+    print("each callback of a time change (the city, a random past hour):")
+    for name in ("moment_layers", "view_layers", "choropleth", "show_kpis", "show_chart"):
+        line(f"  {name}", timed(lambda name=name: steps[name]("", moment()), rounds)[0])
 
 
 @contextmanager

@@ -4,7 +4,8 @@ A resident counts as served when the representative point (``ST_PointOnSurface``
 population cell lies within ``facility_kind.service_distance_m`` metres of a facility of that kind.
 Distances are geodesic (``geography``) and are not clipped at unit borders: a health station just
 across the ward line serves the ward too. Everything runs in PostGIS; ``compute_coverage`` writes
-the ``coverage`` rollup that the dashboard reads, ``underserved_geojson`` draws the gaps.
+the ``coverage`` rollup that the dashboard reads and, with it, the ``underserved_area`` rollup
+that ``underserved_geojson`` draws the gaps from.
 """
 
 from __future__ import annotations
@@ -89,13 +90,68 @@ def today_in_city() -> dt.date:
     return dt.datetime.now(CITY_TZ).date()
 
 
+_COMPUTE_UNDERSERVED = text(
+    f"""
+    WITH leaf AS (
+        -- The units drawn with underserved areas: those without children, on their first day
+        -- or on the day computed for (a district ended with the reform has wards on its first
+        -- day, so it is no leaf; its wards are, and keep their rollup for the days before).
+        SELECT u.id, u.geom FROM admin_unit u
+        WHERE (CAST(:units AS bigint[]) IS NULL OR u.id = ANY (CAST(:units AS bigint[])))
+          AND (NOT EXISTS (SELECT FROM admin_unit ch WHERE ch.parent_id = u.id
+                             AND {_VALID.format(u="ch").replace(":on_date", "u.valid_from")})
+               OR ({_VALID.format(u="u")}
+                   AND NOT EXISTS (SELECT FROM admin_unit ch WHERE ch.parent_id = u.id
+                                     AND {_VALID.format(u="ch")})))
+    ),
+    gap AS (
+        SELECT c.geom, c.population::float8 AS population, p.pt, k.code AS kind
+        FROM population_cell c
+        CROSS JOIN LATERAL ST_PointOnSurface(c.geom) AS p(pt)
+        CROSS JOIN facility_kind k
+        WHERE (CAST(:units AS bigint[]) IS NULL OR EXISTS (
+                  SELECT FROM leaf l WHERE c.geom && l.geom))
+          AND NOT {_SERVED.format(kind="k.code", pt="p.pt", dist="k.service_distance_m")}
+    )
+    INSERT INTO underserved_area (admin_unit_id, facility_kind, population, cells, geom)
+    SELECT l.id, g.kind, sum(g.population), count(*), ST_Union(g.geom)
+    FROM leaf l
+    JOIN gap g ON g.geom && l.geom AND ST_Intersects(l.geom, g.pt)
+    GROUP BY l.id, g.kind
+    """
+)
+
+
 def compute_coverage(conn: Connection, on_date: dt.date, unit_ids: list[int] | None = None) -> int:
     """(Re)compute the coverage rollup of every unit valid at ``on_date`` (or of those among
-    ``unit_ids``: a boundary change recomputes what it touches) for every kind.
+    ``unit_ids``: a boundary change recomputes what it touches) for every kind, and the
+    underserved areas with it (:func:`compute_underserved`).
 
-    Units without population cells get population 0. Returns the number of rows written.
+    Units without population cells get population 0. Returns the number of coverage rows written.
     """
-    return conn.execute(_COMPUTE, {"on_date": on_date, "units": unit_ids}).rowcount
+    written = conn.execute(_COMPUTE, {"on_date": on_date, "units": unit_ids}).rowcount
+    compute_underserved(conn, on_date, unit_ids)
+    return written
+
+
+def compute_underserved(
+    conn: Connection, on_date: dt.date, unit_ids: list[int] | None = None
+) -> int:
+    """(Re)compute the underserved-areas rollup: per lowest-level unit and facility kind, the
+    population cells whose representative point lies in the unit and beyond the kind's service
+    distance, dissolved, with their population and count. Lowest-level: without children on
+    the unit's first day or on ``on_date``, so the wards before a reform keep theirs. Only
+    ``unit_ids`` when given. Returns the number of rows written (units with no gap get none).
+    """
+    params = {"on_date": on_date, "units": unit_ids}
+    conn.execute(
+        text(
+            "DELETE FROM underserved_area WHERE CAST(:units AS bigint[]) IS NULL "
+            "OR admin_unit_id = ANY (CAST(:units AS bigint[]))"
+        ),
+        params,
+    )
+    return conn.execute(_COMPUTE_UNDERSERVED, params).rowcount
 
 
 def _check_kind(conn: Connection, kind: str) -> None:
@@ -115,18 +171,19 @@ def underserved_geojson(
     on_date: dt.date | None = None,
     within_unit_id: int | None = None,
 ) -> dict[str, Any]:
-    """The population cells not served by ``kind``, dissolved per lowest-level unit, as GeoJSON.
+    """The population cells not served by ``kind``, dissolved per lowest-level unit, as GeoJSON,
+    read from the rollup :func:`compute_underserved` keeps.
 
     With ``within_unit_id``, only the lowest-level units inside that unit (a district) count.
 
-    One feature per unit (those without children at ``on_date``, default today) holding the
-    unserved cells of the unit that touch ``bbox`` (lon/lat), simplified to ``tolerance`` degrees;
-    properties: unit id, code, name, unserved population and number of cells. The ``max_features``
-    units with the most unserved residents are kept.
+    One feature per unit (those without children at ``on_date``, default today) whose unserved
+    area touches ``bbox`` (lon/lat), drawn whole, simplified to ``tolerance`` degrees;
+    properties: unit id, code, name, unserved population and number of cells. The
+    ``max_features`` units with the most unserved residents are kept.
     """
     _check_kind(conn, kind)
     # Only a fixed fragment is chosen here; every value stays a bound parameter.
-    in_bbox = "c.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4326)" if bbox else "true"
+    in_bbox = "a.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4326)" if bbox else "true"
     params: dict[str, Any] = {
         "kind": kind,
         "tol": tolerance,
@@ -136,34 +193,21 @@ def underserved_geojson(
     }
     if bbox:
         params.update(zip(("xmin", "ymin", "xmax", "ymax"), bbox, strict=True))
-    served = _SERVED.format(kind=":kind", pt="p.pt", dist="k.service_distance_m")
     payload = conn.scalar(
         text(
             f"""
-            WITH leaf AS (
-                SELECT u.id, u.code, u.name, u.geom FROM admin_unit u
-                WHERE {_VALID.format(u="u")}
+            WITH by_unit AS (
+                SELECT u.id, u.code, u.name, a.population, a.cells, a.geom
+                FROM underserved_area a
+                JOIN admin_unit u ON u.id = a.admin_unit_id
+                WHERE a.facility_kind = :kind AND {in_bbox}
+                  AND {_VALID.format(u="u")}
                   AND NOT EXISTS (SELECT 1 FROM admin_unit ch
                                   WHERE ch.parent_id = u.id AND {_VALID.format(u="ch")})
                   AND (CAST(:within AS bigint) IS NULL
                        OR ST_Covers((SELECT w.geom FROM admin_unit w WHERE w.id = :within),
                                     ST_PointOnSurface(u.geom)))
-            ),
-            gap AS (
-                SELECT c.geom, c.population::float8 AS population, p.pt
-                FROM population_cell c
-                CROSS JOIN LATERAL ST_PointOnSurface(c.geom) AS p(pt)
-                CROSS JOIN (SELECT service_distance_m FROM facility_kind
-                            WHERE code = :kind) AS k
-                WHERE {in_bbox} AND NOT {served}
-            ),
-            by_unit AS (
-                SELECT l.id, l.code, l.name, sum(g.population) AS population,
-                       count(*) AS cells, ST_Union(g.geom) AS geom
-                FROM leaf l
-                JOIN gap g ON g.geom && l.geom AND ST_Intersects(l.geom, g.pt)
-                GROUP BY l.id, l.code, l.name
-                ORDER BY population DESC, l.code
+                ORDER BY a.population DESC, u.code
                 LIMIT :cap
             )
             SELECT json_build_object(

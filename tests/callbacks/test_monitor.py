@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
+import plotly.graph_objects as go
 import pytest
 
 from callbacks import monitor
@@ -29,6 +30,13 @@ from domain.clock import local_iso, parse_local
 from geodata.monitoring import catalogue
 from layouts import ids
 from tests.callers import add_ward_staff, denials, signed_in
+
+
+def _chart(search: str, time: dict[str, Any], sensor_id: int | None) -> go.Figure:
+    """The chart callback's figure, read back through Plotly's own validation: the callback
+    builds the plain figure Plotly.js reads, and an unknown property would fail here."""
+    return go.Figure(show_chart(search, time, sensor_id))
+
 
 ALL_LAYERS = ["Ngập lụt", "Chất lượng không khí", "Giao thông", "Dịch vụ công"]
 CITY_BOUNDS = [[9.9, 105.2], [10.4, 105.9]]
@@ -210,7 +218,7 @@ def test_the_choropleth_colours_every_drawn_unit_from_its_indicator(monitored_db
 def test_kpis_and_chart_follow_the_drill_down(monitored_db) -> None:
     city = _texts(show_kpis("", LIVE, 0))
     assert "Trạm vượt báo động" in city and "AQI cao nhất" in city and "Độ phủ" in city
-    figure = show_chart("?unit=916", LIVE, None)
+    figure = _chart("?unit=916", LIVE, None)
     assert "Ninh Kiều" in figure.layout.title.text
     assert {trace.name for trace in figure.data} >= {"AQI cao nhất"}
 
@@ -309,7 +317,7 @@ def _sensor_id(engine, name: str) -> int:
 
 
 def test_the_station_chart_names_the_station_once_below_the_toolbar(monitored_db) -> None:
-    figure = show_chart("", LIVE, _sensor_id(monitored_db, "Trạm Cần Thơ (sông Hậu)"))
+    figure = _chart("", LIVE, _sensor_id(monitored_db, "Trạm Cần Thơ (sông Hậu)"))
     title = figure.layout.title
     # Not "Trạm Trạm Cần Thơ …"; the name isolated, as a name from a file is everywhere.
     assert title.text == "\u2068Trạm Cần Thơ (sông Hậu)\u2069: 7 ngày"
@@ -322,7 +330,7 @@ def test_the_station_chart_names_the_station_once_below_the_toolbar(monitored_db
 def test_the_station_charts_alert_levels_are_named_in_the_legend_not_on_top_of_each_other(
     monitored_db,
 ) -> None:
-    figure = show_chart("", LIVE, _sensor_id(monitored_db, "Trạm Cần Thơ (sông Hậu)"))
+    figure = _chart("", LIVE, _sensor_id(monitored_db, "Trạm Cần Thơ (sông Hậu)"))
     # Báo động I/II/III lie 10-20 cm apart: labels on the lines would be written over each other.
     assert not figure.layout.annotations
     assert [s.y0 for s in figure.layout.shapes] == [1.70, 1.90, 2.00]
@@ -331,7 +339,7 @@ def test_the_station_charts_alert_levels_are_named_in_the_legend_not_on_top_of_e
 
 
 def test_the_unit_chart_gives_each_indicator_its_own_scale_and_unit(monitored_db) -> None:
-    figure = show_chart("?unit=916", LIVE, None)
+    figure = _chart("?unit=916", LIVE, None)
     assert "Ninh Kiều" in figure.layout.title.text
     # VN_AQI (0-160), a share and a count of gauges: one axis each, not one for all.
     axes = [trace.yaxis for trace in figure.data]
@@ -360,11 +368,11 @@ def test_the_english_page_writes_days_the_english_way(monitored_db) -> None:
     with monitored_db.connect() as conn:
         day = monitor.layers.latest_hour(conn, dt.datetime.now(dt.UTC)).astimezone(CITY_TZ)
     assert label == f"● Data at {day:%H:%M} {day.day} {day:%b %Y}"  # "30 Nov 2026", no 30/11
-    chart = _in_english(show_chart, "?unit=916", LIVE, None)
+    chart = go.Figure(_in_english(show_chart, "?unit=916", LIVE, None))
     assert {axis.tickformat for axis in (chart.layout.xaxis, chart.layout.xaxis3)} == {
         "%d %b\n%H:%M"
     }
-    vi_chart = show_chart("?unit=916", LIVE, None)
+    vi_chart = _chart("?unit=916", LIVE, None)
     assert vi_chart.layout.xaxis.tickformat == "%d/%m\n%H:%M"
 
 
@@ -442,7 +450,7 @@ def test_a_gauges_chart_continues_past_now_with_the_forecast_and_its_bands(monit
 
     gauge = add_gauge(monitored_db, "FCC", 30)
     _issue(monitored_db, NOW, "FCC")
-    figure = show_chart("", LIVE, gauge)
+    figure = _chart("", LIVE, gauge)
     assert figure.layout.title.text == "\u2068FCC\u2069: 7 ngày qua và 72 giờ tới"
     by_name = {trace.name: trace for trace in figure.data}
     assert {"Dự báo", "Dự báo: khoảng 80 %", "Dự báo: khoảng 95 %"} <= set(by_name)
@@ -472,7 +480,7 @@ def test_at_a_past_moment_the_chart_shows_the_forecast_issued_then(monitored_db)
     _issue(monitored_db, earlier, "FCC")
     _issue(monitored_db, NOW, "FCC")
     past = {"at": local_iso(earlier + dt.timedelta(minutes=30)), "play": None}
-    figure = show_chart("", past, gauge)
+    figure = _chart("", past, gauge)
     (expected,) = [trace for trace in figure.data if trace.name == "Dự báo"]
     assert parse_iso(expected.x[0]) == earlier
 
@@ -484,7 +492,7 @@ def test_a_gauge_without_a_forecast_says_why_on_its_chart(monitored_db) -> None:
     with monitored_db.connect() as conn:
         code = conn.scalar(text("SELECT code FROM sensor WHERE id = :id"), {"id": sensor})
     _issue(monitored_db, dt.datetime.now(dt.UTC), code)
-    figure = show_chart("", LIVE, sensor)
+    figure = _chart("", LIVE, sensor)
     (note,) = [a.text for a in figure.layout.annotations]
     assert note.startswith("Chưa có dự báo: trạm mới có ") and note.endswith("cần ít nhất 15 ngày")
     assert not any(trace.name == "Dự báo" for trace in figure.data)

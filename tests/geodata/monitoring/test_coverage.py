@@ -187,8 +187,15 @@ def _features(collection: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f["properties"]["code"]: f for f in collection["features"]}
 
 
+@pytest.fixture
+def rolled_up(conn: Connection, town: dict[str, int]) -> dict[str, int]:
+    """The hand-made town with its coverage and underserved-areas rollups computed."""
+    compute_coverage(conn, ON_DATE)
+    return town
+
+
 def test_underserved_areas_are_exactly_the_unserved_cells_dissolved_per_ward(
-    conn: Connection, town: dict[str, int]
+    conn: Connection, rolled_up: dict[str, int]
 ) -> None:
     got = _features(underserved_geojson(conn, "health_station", None, 0.0, 100, ON_DATE))
     assert set(got) == {"99901", "99902"}  # wards only; the empty ward has nothing to show
@@ -206,25 +213,25 @@ def test_underserved_areas_are_exactly_the_unserved_cells_dissolved_per_ward(
     assert shape(east["geometry"]).symmetric_difference(expected).area < 1e-12
 
 
-def test_underserved_areas_outside_the_bounding_box_are_left_out(
-    conn: Connection, town: dict[str, int]
+def test_an_underserved_area_touching_the_bounding_box_is_drawn_whole_and_others_left_out(
+    conn: Connection, rolled_up: dict[str, int]
 ) -> None:
-    bbox = (105.765, 10.045, 105.775, 10.055)  # overlaps cell (2, 2) only
+    bbox = (105.765, 10.045, 105.775, 10.055)  # overlaps cell (2, 2) of the east ward only
     got = _features(underserved_geojson(conn, "health_station", bbox, 0.0, 100, ON_DATE))
     assert list(got) == ["99902"]
-    assert got["99902"]["properties"]["population"] == 900
-    assert shape(got["99902"]["geometry"]).area == pytest.approx(CELL_DEG**2, rel=1e-9)
+    assert got["99902"]["properties"]["population"] == 2600
+    assert shape(got["99902"]["geometry"]).area == pytest.approx(4 * CELL_DEG**2, rel=1e-9)
 
 
 def test_underserved_areas_keep_the_wards_with_most_unserved_people_up_to_the_cap(
-    conn: Connection, town: dict[str, int]
+    conn: Connection, rolled_up: dict[str, int]
 ) -> None:
     got = underserved_geojson(conn, "health_station", None, 0.0, 1, ON_DATE)
     assert [f["properties"]["code"] for f in got["features"]] == ["99902"]
 
 
 def test_underserved_areas_of_an_unknown_kind_are_refused(
-    conn: Connection, town: dict[str, int]
+    conn: Connection, rolled_up: dict[str, int]
 ) -> None:
     for kind in ("swimming_pool", "hospital' OR '1'='1"):
         with pytest.raises(GeodataError, match="unknown facility kind"):
@@ -232,13 +239,55 @@ def test_underserved_areas_of_an_unknown_kind_are_refused(
 
 
 def test_a_larger_tolerance_draws_underserved_areas_with_fewer_vertices(
-    conn: Connection, town: dict[str, int]
+    conn: Connection, rolled_up: dict[str, int]
 ) -> None:
     def vertices(tolerance: float) -> int:
         got = _features(underserved_geojson(conn, "health_station", None, tolerance, 100, ON_DATE))
         return int(shapely.get_num_coordinates(shape(got["99902"]["geometry"])))
 
     assert vertices(0.008) < vertices(0.0)
+
+
+def test_underserved_areas_are_read_from_the_rollup_until_it_is_recomputed(
+    conn: Connection, rolled_up: dict[str, int]
+) -> None:
+    x, y = _centre(2, 2)
+    conn.execute(
+        text("UPDATE facility SET geom = ST_Point(:x, :y, 4326) WHERE code = 'hs-west'"),
+        {"x": x, "y": y},
+    )
+    before = _features(underserved_geojson(conn, "health_station", None, 0.0, 100, ON_DATE))
+    assert before["99902"]["properties"]["population"] == 2600  # as last computed
+
+    compute_coverage(conn, ON_DATE)
+    after = _features(underserved_geojson(conn, "health_station", None, 0.0, 100, ON_DATE))
+    # The station now stands in (2, 2): the west ward, and the bottom row of the east, are
+    # beyond it (as the coverage test above works out).
+    assert after["99901"]["properties"]["population"] == 1200
+    assert after["99902"]["properties"]["population"] == 200 + 300
+
+
+def test_wards_that_ended_keep_their_underserved_areas_for_the_days_they_were_valid(
+    conn: Connection, town: dict[str, int]
+) -> None:
+    compute_coverage(conn, ON_DATE)  # the expired ward is not valid on ON_DATE
+    old = _features(
+        underserved_geojson(conn, "health_station", None, 0.0, 100, dt.date(2019, 6, 1))
+    )
+    # In 2019 the expired ward (the whole grid) was valid beside the three.
+    assert old["99904"]["properties"]["population"] == 4500 - 1200
+    assert "99904" not in _features(
+        underserved_geojson(conn, "health_station", None, 0.0, 100, ON_DATE)
+    )
+
+
+def test_ward_staff_read_the_underserved_areas_of_their_own_units_only(
+    conn: Connection, rolled_up: dict[str, int]
+) -> None:
+    conn.execute(text("SELECT set_config('app.allowed_units', '99901', true)"))
+    conn.execute(text(f"SET LOCAL ROLE {conn.scalar(text('SELECT current_user'))}_ward"))
+    got = _features(underserved_geojson(conn, "health_station", None, 0.0, 100, ON_DATE))
+    assert list(got) == ["99901"]
 
 
 # --- the demo services ---------------------------------------------------------------------------
