@@ -169,14 +169,19 @@ def air_stations_geojson(conn: Connection, unit_id: int, at: dt.datetime) -> dic
         """
             'id', s.id, 'code', s.code, 'name', s.name, 'aqi', si.value,
             'dominant', si.detail ->> 'dominant', 'category', si.detail ->> 'category',
-            'means', (SELECT json_object_agg(q.code, round(h.mean::numeric, 1))
-                            FROM reading_hourly h JOIN quantity q ON q.id = h.quantity_id
-                            WHERE h.sensor_id = s.id AND h.hour = :hour)
+            'means', m.means
         """,
         f"""
             FROM sensor s
             LEFT JOIN sensor_indicator si ON si.sensor_id = s.id AND si.indicator = 'aqi'
              AND si.period = 'hour' AND si.period_start = :hour
+            -- The hour's means of every sensor in one pass down the hour's index: a lookup
+            -- per station went down the same index 30 times (116 ms cold at city scale).
+            LEFT JOIN (
+              SELECT h.sensor_id, json_object_agg(q.code, round(h.mean::numeric, 1)) AS means
+              FROM reading_hourly h JOIN quantity q ON q.id = h.quantity_id
+              WHERE h.hour = :hour GROUP BY h.sensor_id
+            ) m ON m.sensor_id = s.id
             WHERE s.kind = 'air_station' AND s.active AND {_IN_UNIT.format(geom="s.geom")}
         """,
         {"unit_id": unit_id, "hour": _hour(at)},
@@ -320,20 +325,23 @@ def unit_kpis(conn: Connection, unit_id: int, at: dt.datetime, hours_back: int =
     kind for the unit, each with its value ``hours_back`` earlier for the change."""
     hour = _hour(at)
     before = hour - dt.timedelta(hours=hours_back)
+    keys = ["gauges_above_alert", "aqi_max", "congested_share"]
     rows = conn.execute(
         text(
+            # The indicators named: six lookups down the primary key. By unit alone, the
+            # planner walked the unit's whole history (27,000 rows at city scale, 50 ms).
             """
             SELECT i.indicator, i.period_start, i.value, i.detail FROM unit_indicator i
-            WHERE i.admin_unit_id = :unit_id AND i.period = 'hour'
-              AND i.period_start IN (:hour, :before)
+            WHERE i.indicator = ANY(:keys) AND i.period = 'hour'
+              AND i.period_start IN (:hour, :before) AND i.admin_unit_id = :unit_id
             """
         ),
-        {"unit_id": unit_id, "hour": hour, "before": before},
+        {"unit_id": unit_id, "hour": hour, "before": before, "keys": keys},
     ).all()
     now_values = {r.indicator: r for r in rows if r.period_start == hour}
     old_values = {r.indicator: r for r in rows if r.period_start == before}
     kpis = []
-    for key in ("gauges_above_alert", "aqi_max", "congested_share"):
+    for key in keys:
         current, old = now_values.get(key), old_values.get(key)
         kpis.append(
             Kpi(
