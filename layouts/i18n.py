@@ -162,6 +162,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Khoảng từ start_date đến end_date tối đa {days} ngày.",
         "en": "start_date to end_date may span {days} days at most.",
     },
+    "open311.error.nul": {
+        "vi": "Tham số “{name}” chứa ký tự NUL, không dùng được.",
+        "en": "Parameter “{name}” contains a NUL character, which cannot be used.",
+    },
     "open311.error.form": {
         "vi": "Biểu mẫu hỏng: không đọc được dạng application/x-www-form-urlencoded bằng UTF-8.",
         "en": "Broken form: it does not read as application/x-www-form-urlencoded in UTF-8.",
@@ -1411,6 +1415,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Quá nhiều yêu cầu với mã truy cập sai từ địa chỉ này. Thử lại sau {minutes} phút.",
         "en": "Too many requests with a bad token from this address. Try again in {minutes} min.",
     },
+    "api.method_not_allowed": {
+        "vi": "Địa chỉ này chỉ nhận {methods}.",
+        "en": "This URL only takes {methods}.",
+    },
     "api.unsupported_media_type": {
         "vi": "Nội dung phải là JSON (Content-Type: application/json).",
         "en": "The body must be JSON (Content-Type: application/json).",
@@ -1593,6 +1601,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "ogc.error.bad_token": {
         "vi": "Mã truy cập sai, đã bị thu hồi, đã hết hạn hoặc tài khoản đã bị khóa.",
         "en": "The token is wrong, revoked or expired, or its account is disabled.",
+    },
+    "ogc.error.nul": {
+        "vi": "Tham số “{name}” chứa ký tự NUL, không dùng được.",
+        "en": "Parameter “{name}” contains a NUL character, which cannot be used.",
     },
     "ogc.error.bad_f": {
         "vi": "Tham số f=“{value}” không hợp lệ: dùng json hoặc html.",

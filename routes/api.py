@@ -12,9 +12,15 @@ owner's rights once the token is checked. The answers, in the order they are dec
 - ``422`` with every bad item (index, field, reason, message) and nothing written;
 - ``201`` when readings were stored, ``200`` when every one was already there, with the counts.
 
+Any other method on the URL is ``405`` with ``Allow: POST, OPTIONS`` (OPTIONS answers that
+alone).
+
 Refusals are ``application/problem+json`` (``routes.errors``) with the ``error`` and ``message``
 members clients read before. Messages follow the caller's ``Accept-Language`` (Vietnamese unless
 English is preferred); the ``reason`` codes are for programs and never change with the language.
+
+``GET /api/v1/openapi.json`` describes all of it in OpenAPI 3.0 (every answer above, with its
+body's schema), for client generators and for the fuzzing of ``scripts/fuzz_apis.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import datetime as dt
 import json
 import logging
 import math
+import re
 import threading
 import time
 from typing import Any
@@ -32,6 +39,7 @@ from psycopg import errors as pg_errors
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from domain.clock import CITY_TZ
 from geodata.accounts.tokens import TokenRefused
 from geodata.db import scope, transaction
 from geodata.monitoring.ingest import BatchRejected, ItemError, Limits, authenticate_sensor, ingest
@@ -42,6 +50,7 @@ from layouts.i18n import DEFAULT_LANGUAGE, LANGUAGES, fmt_number, t
 from routes.bearer import audit_refusal, challenge, retry_after_failures
 from routes.errors import (
     BadRequest,
+    MethodNotAllowed,
     PayloadTooLarge,
     Refused,
     TooManyRequests,
@@ -52,6 +61,8 @@ from routes.errors import (
 from web.access import bearer_token
 
 PATH = "/api/v1/observations"
+OPENAPI_PATH = "/api/v1/openapi.json"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 _log = logging.getLogger(__name__)
 MAX_ERRORS_SHOWN = 500  # a batch of 10,000 bad items need not answer with 10,000 messages
 # Concurrent batches update the same city and district indicator rows; when PostgreSQL breaks
@@ -109,6 +120,19 @@ def _rejected(exc: BatchRejected, lang: str) -> Unprocessable:
     )
 
 
+# JSON may escape a lone surrogate (\udafb with no pair after it): no text, and neither UTF-8 nor
+# the database can carry it. Only a body with such an escape is checked whole.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _refuse_lone_surrogates(body: Any, lang: str) -> None:
+    try:
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        detail = f"lone surrogate \\u{ord(exc.object[exc.start]):04x}"
+        raise _problem(BadRequest, "bad_json", lang, detail=detail) from None
+
+
 def _read_batch(lang: str) -> list[Any]:
     """The batch's items; a body that cannot be one is refused (raised)."""
     settings = get_settings()
@@ -120,11 +144,14 @@ def _read_batch(lang: str) -> list[Any]:
         raise _problem(PayloadTooLarge, "too_large", lang, limit=limit)
     request.max_content_length = settings.ingest_max_bytes  # a chunked body has no length
     try:
-        body = json.loads(request.get_data(cache=False))
+        raw = request.get_data(cache=False)
+        body = json.loads(raw)
     except RequestEntityTooLarge:
         raise _problem(PayloadTooLarge, "too_large", lang, limit=limit) from None
     except ValueError as exc:  # also bad UTF-8
         raise _problem(BadRequest, "bad_json", lang, detail=str(exc)) from None
+    if _SURROGATE_ESCAPE.search(raw):
+        _refuse_lone_surrogates(body, lang)
     items = body.get("observations") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
         raise _problem(BadRequest, "bad_batch", lang)
@@ -174,6 +201,158 @@ def post_observations() -> flask.Response:
     return _answer(201 if result.inserted else 200, body)
 
 
+def _problem_schema(*required: str, **members: Any) -> dict[str, Any]:
+    """An RFC 9457 problem document as routes.errors writes it, with the members this API adds."""
+    properties = {
+        "type": {"type": "string"}, "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"}, "code": {"type": "string"},
+        "error": {"type": "string"}, "message": {"type": "string"}, **members,
+    }  # fmt: skip
+    return {"type": "object", "required": ["type", "title", "status", "detail", "code", *required],
+            "properties": properties}  # fmt: skip
+
+
+def _refusal(description: str, schema: str = "Problem", **headers: str) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {
+            "application/problem+json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
+        },
+    }
+    if headers:
+        answer["headers"] = {
+            name: {"description": text, "required": True, "schema": {"type": "string"}}
+            for name, text in headers.items()
+        }
+    return answer
+
+
+def openapi_document(root: str) -> dict[str, Any]:
+    """The ingestion API in OpenAPI 3.0: its one route, the batch it reads, every answer."""
+    settings = get_settings()
+    # The example is a reading of this minute (in Cần Thơ time), so that it is one to accept.
+    now = dt.datetime.now(CITY_TZ).replace(second=0, microsecond=0)
+    moment = now.isoformat()
+    item_error = {
+        "type": "object", "required": ["index", "field", "reason", "message"],
+        "properties": {"index": {"type": "integer", "minimum": 0}, "field": {"type": "string"},
+                       "reason": {"type": "string"}, "message": {"type": "string"}},
+    }  # fmt: skip
+    observation = {
+        "type": "object",
+        "required": ["quantity", "unit", "value", "observed_at"],
+        "additionalProperties": False,
+        "properties": {
+            "sensor": {"type": "string", "description": "The token's sensor; may be left out."},
+            "quantity": {"type": "string", "minLength": 1, "example": "pm25"},
+            "unit": {"type": "string", "minLength": 1, "example": "µg/m³"},
+            "value": {"type": "number", "example": 12.5},
+            "observed_at": {"type": "string", "format": "date-time",
+                            "example": moment},
+            "quality": {"type": "integer", "enum": [0, 1, 2],
+                        "description": "0 good, 1 suspect, 2 bad (kept out of rollups)."},
+        },
+    }  # fmt: skip
+    counts = {
+        "type": "object", "required": ["received", "inserted", "duplicates"],
+        "additionalProperties": False,
+        "properties": {name: {"type": "integer", "minimum": 0}
+                       for name in ("received", "inserted", "duplicates")},
+    }  # fmt: skip
+    stored = {"application/json": {"schema": {"$ref": "#/components/schemas/Counts"}}}
+    post = {
+        "summary": "Push a batch of one sensor's readings",
+        "description": "All or nothing: a batch is stored whole or refused whole. A reading "
+        "already stored (same sensor, quantity and time) is left as it was.",
+        "security": [{"sensorToken": []}],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["observations"],
+                        "properties": {
+                            "observations": {
+                                "type": "array",
+                                "minItems": 1,
+                                "maxItems": settings.ingest_max_items,
+                                "items": {"$ref": "#/components/schemas/Observation"},
+                            }
+                        },
+                    }
+                }
+            },
+        },
+        "responses": {
+            "200": {"description": "Every reading was already stored.", "content": stored},
+            "201": {"description": "Readings were stored.", "content": stored},
+            "400": _refusal("The body is not JSON, or has no non-empty `observations` list."),
+            "401": _refusal(
+                "No token, or one that is wrong, rotated or disabled.",
+                **{"WWW-Authenticate": "Bearer challenge (RFC 6750)."},
+            ),
+            "413": _refusal("A body over the byte limit or a batch over the item limit."),
+            "415": _refusal("A body that is not `application/json`."),
+            "422": _refusal(
+                "Readings refused: every problem listed, nothing written.", "InvalidObservations"
+            ),
+            "429": _refusal(
+                "Too many bad tokens from this address lately.",
+                **{"Retry-After": "Seconds to wait."},
+            ),
+        },
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Cần Thơ IOC — sensor ingestion API", "version": "1.0"},
+        "servers": [{"url": root.rstrip("/") + "/api/v1"}],
+        "paths": {"/observations": {"post": post}},
+        "components": {
+            "securitySchemes": {
+                "sensorToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "`<sensor code>.<secret>` (`geodata sensors add CODE`).",
+                }
+            },
+            "schemas": {
+                "Observation": observation,
+                "Counts": counts,
+                "Problem": _problem_schema(),
+                "InvalidObservations": _problem_schema(
+                    "errors",
+                    "error_count",
+                    errors={"type": "array", "items": item_error},
+                    error_count={"type": "integer", "minimum": 1},
+                ),
+            },
+        },
+    }
+
+
+def openapi() -> flask.Response:
+    """GET /api/v1/openapi.json: this API's OpenAPI 3.0 description."""
+    body = json.dumps(openapi_document(flask.request.url_root), ensure_ascii=False)
+    response = flask.Response(body, mimetype=OPENAPI)
+    response.headers["Access-Control-Allow-Origin"] = "*"  # a description, no data: any page
+    return response
+
+
+ALLOWED = ("POST", "OPTIONS")
+
+
+def other_method() -> flask.Response:
+    """Any other method on the ingestion URL: 405 naming the ones it takes (without this rule
+    a GET would fall through to the dashboard's pages), and OPTIONS saying the same."""
+    if flask.request.method == "OPTIONS":
+        return flask.Response(status=204, headers={"Allow": ", ".join(ALLOWED)})
+    lang = _lang()
+    message = t("api.method_not_allowed", lang, methods=", ".join(ALLOWED))
+    raise MethodNotAllowed(message, allowed=ALLOWED, reason="method_not_allowed", lang=lang)
+
+
 def _refresh_rollups_forever(interval: float) -> None:
     """Drain the rollup queues every ``interval`` seconds: sensors' hours, and the days of
     citizens' reports that changed (so the figures' readers seldom have to); a failure (database
@@ -205,5 +384,13 @@ def start_rollup_refresher() -> threading.Thread | None:
 def init_api(server: flask.Flask) -> None:
     """Register the ingestion API's routes on the app's Flask server, and start the refresher
     that rolls up what sensors push."""
-    server.add_url_rule(PATH, "post_observations", post_observations, methods=["POST"])
+    server.add_url_rule(
+        PATH, "post_observations", post_observations, methods=["POST"],
+        provide_automatic_options=False,
+    )  # fmt: skip
+    server.add_url_rule(
+        PATH, "observations_other_method", other_method,
+        methods=["GET", "PUT", "PATCH", "DELETE", "OPTIONS"], provide_automatic_options=False,
+    )  # fmt: skip
+    server.add_url_rule(OPENAPI_PATH, "ingestion_openapi", openapi, methods=["GET"])
     start_rollup_refresher()

@@ -85,6 +85,14 @@ class NotFound(Refused):
     """404: no such thing (a layer, a unit, a collection, a feature)."""
 
 
+class MethodNotAllowed(Refused):
+    """405: a method the URL does not take; ``allowed`` are the ones it does."""
+
+    def __init__(self, detail: str, *, allowed: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.allowed = allowed
+
+
 class PayloadTooLarge(Refused):
     """413: a body or a batch over the limit."""
 
@@ -113,6 +121,10 @@ def _challenge(exc: Unauthorized) -> dict[str, str]:
     return {"WWW-Authenticate": exc.challenge}
 
 
+def _allow(exc: MethodNotAllowed) -> dict[str, str]:
+    return {"Allow": ", ".join(exc.allowed)}
+
+
 def _retry_after(exc: TooManyRequests) -> dict[str, str]:
     return {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
 
@@ -135,6 +147,7 @@ ANSWERS: dict[type[Exception], Answer] = {
     Unauthorized: Answer(401, "Unauthorized", _challenge),
     Forbidden: Answer(403, "Forbidden"),
     NotFound: Answer(404, "NotFound"),
+    MethodNotAllowed: Answer(405, "MethodNotAllowed", _allow),
     PayloadTooLarge: Answer(413, "PayloadTooLarge"),
     UnsupportedMediaType: Answer(415, "UnsupportedMediaType"),
     Unprocessable: Answer(422, "UnprocessableContent"),
@@ -191,6 +204,17 @@ def wanted() -> Literal["json", "html", "text"]:
         return "html" if best == HTML else "json"
     best = request.accept_mimetypes.best_match([TEXT, HTML, PROBLEM, JSON], TEXT)
     return "html" if best == HTML else "text" if best == TEXT else "json"
+
+
+def nul_parameter() -> str | None:
+    """The first query parameter (or path segment) of this request with a NUL in its name or
+    value, for a message (the NUL shown as ``\\0``); None when there is none."""
+    request = flask.request
+    pairs = [*request.args.items(multi=True), *(request.view_args or {}).items()]
+    for name, value in pairs:
+        if "\x00" in name or "\x00" in str(value):
+            return name.replace("\x00", "\\0")[:80]
+    return None
 
 
 def _title(status: int, lang: str) -> str:

@@ -41,7 +41,7 @@ from flask_limiter.util import get_remote_address
 import geodata.accounts.ratelimit  # noqa: F401  (registers the cantho+postgresql:// rate-limit storage)
 from domain.clock import CITY_TZ
 from geodata.accounts.tokens import TokenHolder, TokenRefused
-from geodata.db import Scope, scope, transaction
+from geodata.db import Scope, reading, scope
 from geodata.monitoring import catalogue
 from geodata.monitoring.ogc import (
     Collection,
@@ -142,6 +142,15 @@ def _check_token() -> None:
     if isinstance(result, TokenRefused):
         audit_refusal("ogc_token", result, "token")
         raise Unauthorized(result)
+
+
+@blueprint.before_request
+def _refuse_nul() -> None:
+    """A parameter or path with a NUL character is refused (400, named): PostgreSQL text cannot
+    hold one, so no query could be asked with it."""
+    name = errors.nul_parameter()
+    if name is not None:
+        raise BadRequest(t("ogc.error.nul", current_language(), name=name))
 
 
 def _may_read(collection: Collection) -> bool:
@@ -511,7 +520,7 @@ def _extents(collections: Sequence[Collection]) -> dict[str, Extent]:
         group = [c for c in collections if c.restricted == restricted]
         if group:
             reader, units = _reader(group[0])
-            with scope(reader), transaction() as conn:
+            with scope(reader), reading() as conn:
                 found.update(extents(conn, today(), group, units))
     return found
 
@@ -574,14 +583,107 @@ def _parameter(name: str, schema: dict[str, Any], where: str = "query") -> dict[
     return {"name": name, "in": where, "required": where == "path", "schema": schema}
 
 
+def _content(kind: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {kind: {"schema": schema}, HTML: {"schema": {"type": "string"}}}
+
+
+def _refusal(description: str, **headers: str) -> dict[str, Any]:
+    """A refusal as routes.errors writes it: problem+json, or this API's page for a browser."""
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": _content(errors.PROBLEM, {"$ref": "#/components/schemas/Problem"}),
+    }
+    if headers:
+        answer["headers"] = {
+            name: {"description": text, "required": True, "schema": {"type": "string"}}
+            for name, text in headers.items()
+        }
+    return answer
+
+
+# Every URL may be refused: a bad ``f`` (400), a bad token (401), too many requests (429), and by
+# gunicorn before the app sees it, a URL over its request-line limit (414, a page of its own).
+_REFUSALS = {
+    "400": _refusal("A parameter that cannot be used; the message names it."),
+    "401": _refusal("A restricted collection without a staff token, or a token that is no good.",
+                    **{"WWW-Authenticate": "Bearer challenge (RFC 6750)."}),
+    "414": {"description": "A URL longer than the server reads (4,094 bytes a request line).",
+            "content": {HTML: {"schema": {"type": "string"}}}},
+    "429": _refusal("Too many requests (or bad tokens) from this client lately.",
+                    **{"Retry-After": "Seconds to wait."}),
+}  # fmt: skip
+_NOT_FOUND = {"404": _refusal("No such collection or feature.")}
+
+_LINK = {
+    "type": "object", "required": ["href", "rel"],
+    "properties": {"href": {"type": "string"}, "rel": {"type": "string"},
+                   "type": {"type": "string"}, "title": {"type": "string"}},
+}  # fmt: skip
+_LINKS = {"type": "array", "items": {"$ref": "#/components/schemas/Link"}}
+_COLLECTION = {
+    "type": "object", "required": ["id", "links"],
+    "properties": {
+        "id": {"type": "string"}, "title": {"type": "string"},
+        "description": {"type": "string"}, "links": _LINKS, "extent": {"type": "object"},
+        "itemType": {"type": "string"}, "crs": {"type": "array", "items": {"type": "string"}},
+        "storageCrs": {"type": "string"},
+    },
+}  # fmt: skip
+_FEATURE = {
+    "type": "object", "required": ["type", "geometry", "properties"],
+    "properties": {
+        "type": {"type": "string", "enum": ["Feature"]},
+        "id": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+        "geometry": {"type": "object", "nullable": True},
+        "properties": {"type": "object", "nullable": True},
+        "links": _LINKS,
+    },
+}  # fmt: skip
+_SCHEMAS = {
+    "Link": _LINK,
+    "Landing": {"type": "object", "required": ["links"],
+                "properties": {"title": {"type": "string"}, "description": {"type": "string"},
+                               "links": _LINKS}},
+    "Conformance": {"type": "object", "required": ["conformsTo"],
+                    "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}}},
+    "Collections": {"type": "object", "required": ["links", "collections"],
+                    "properties": {"links": _LINKS, "collections": {
+                        "type": "array", "items": {"$ref": "#/components/schemas/Collection"}}}},
+    "Collection": _COLLECTION,
+    "Queryables": {"type": "object", "required": ["type", "properties"],
+                   "properties": {"type": {"type": "string"}, "properties": {"type": "object"}}},
+    "Feature": _FEATURE,
+    "FeatureCollection": {
+        "type": "object",
+        "required": ["type", "features", "numberMatched", "numberReturned", "links"],
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {"type": "array", "items": {"$ref": "#/components/schemas/Feature"}},
+            "numberMatched": {"type": "integer", "minimum": 0},
+            "numberReturned": {"type": "integer", "minimum": 0},
+            "timeStamp": {"type": "string"}, "links": _LINKS,
+        },
+    },
+    # RFC 9457 with the OGC API's exception members (code, description).
+    "Problem": {"type": "object",
+                "required": ["type", "title", "status", "detail", "code", "description"],
+                "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                               "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                               "detail": {"type": "string"}, "code": {"type": "string"},
+                               "description": {"type": "string"}}},
+}  # fmt: skip
+
+
 def api() -> Any:
-    """A short OpenAPI 3.0 description (GDAL reads the page size it may ask for from it)."""
+    """The OpenAPI 3.0 description: every route, its parameters and every answer with its
+    schema (GDAL reads the page size it may ask for from it; fuzzers read the rest)."""
     settings = get_settings()
     collection_id = _parameter(
         "collectionId", {"type": "string", "enum": [c.id for c in _visible()]}, "path"
     )
     items_parameters = [
         collection_id,
+        # Above the maximum a client gets the maximum, as the standard requires.
         _parameter(
             "limit",
             {"type": "integer", "minimum": 1, "maximum": settings.ogc_max_limit,
@@ -590,30 +692,53 @@ def api() -> Any:
         _parameter("offset", {"type": "integer", "minimum": 0, "default": 0}),
         {**_parameter("bbox", {"type": "array", "items": {"type": "number"}, "minItems": 4,
                                "maxItems": 6}), "style": "form", "explode": False},
-        _parameter("datetime", {"type": "string"}),
+        _parameter("bbox-crs", {"type": "string", "enum": [CRS84]}),
+        # Only on the collections with time (see each collection's temporal extent).
+        _parameter("datetime", {"type": "string", "minLength": 1}),
     ]  # fmt: skip
-    ok = {"200": {"description": "OK"}}
 
-    def get(summary: str, parameters: list[dict[str, Any]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
-        return {"get": {"summary": summary, "parameters": list(parameters), "responses": ok}}
+    def get(
+        summary: str,
+        kind: str,
+        schema: str,
+        parameters: list[dict[str, Any]] = (),  # type: ignore[assignment]
+        not_found: bool = False,
+    ) -> dict[str, Any]:
+        ok = {
+            "description": "OK",
+            "content": _content(kind, {"$ref": f"#/components/schemas/{schema}"}),
+        }
+        responses = {"200": ok, **_REFUSALS, **(_NOT_FOUND if not_found else {})}
+        return {"get": {"summary": summary, "parameters": list(parameters), "responses": responses}}
 
+    feature_id = _parameter("featureId", {"type": "integer"}, "path")
     document = {
         "openapi": "3.0.3",
         "info": {"title": t("ogc.title", "en"), "version": "1.0"},
         "servers": [{"url": _url("").rstrip("/")}],
         "paths": {
-            "/": get("Landing page"),
-            "/conformance": get("Conformance classes"),
-            "/collections": get("Collections"),
-            "/collections/{collectionId}": get("A collection", [collection_id]),
-            "/collections/{collectionId}/items": get("Features", items_parameters),
+            "/": get("Landing page", JSON, "Landing"),
+            "/api": {"get": {"summary": "This description", "responses": {
+                "200": {"description": "OK", "content": {OPENAPI: {"schema": {"type": "object"}}}},
+                **_REFUSALS}}},
+            "/conformance": get("Conformance classes", JSON, "Conformance"),
+            "/collections": get("Collections", JSON, "Collections"),
+            "/collections/{collectionId}": get(
+                "A collection", JSON, "Collection", [collection_id], True),
+            "/collections/{collectionId}/queryables": get(
+                "A collection's queryables", "application/schema+json", "Queryables",
+                [collection_id], True),
+            "/collections/{collectionId}/items": get(
+                "Features", GEOJSON, "FeatureCollection", items_parameters, True),
             "/collections/{collectionId}/items/{featureId}": get(
-                "A feature", [collection_id, _parameter("featureId", {"type": "integer"}, "path")]
-            ),
+                "A feature", GEOJSON, "Feature", [collection_id, feature_id], True),
         },
         # Restricted collections take a staff member's personal token; public ones need none.
-        "components": {"securitySchemes": {"personalToken": {"type": "http", "scheme": "bearer"}}},
-    }
+        "components": {
+            "securitySchemes": {"personalToken": {"type": "http", "scheme": "bearer"}},
+            "schemas": _SCHEMAS,
+        },
+    }  # fmt: skip
     return _json_response(document, OPENAPI)
 
 
@@ -640,7 +765,7 @@ def items(collection_id: str) -> Any:
     html = _wants_html()
     query = parse_items_query(found, flask.request.args, lang)
     reader, units = _reader(found)
-    with scope(reader), transaction() as conn:
+    with scope(reader), reading() as conn:
         page = query_items(conn, found, replace(query, within_units=units), today())
     path = f"/collections/{found.id}/items"
     kept = {k: v for k, v in flask.request.args.items() if k not in ("f", "offset")}
@@ -700,7 +825,7 @@ def item(collection_id: str, fid: str) -> Any:
         # A ward's token asking for a report outside its units finds nothing (both walls):
         # 404, as for a report that does not exist.
         reader, units = _reader(found)
-        with scope(reader), transaction() as conn:
+        with scope(reader), reading() as conn:
             text = feature(conn, found, int(fid), today(), units)
     if text is None:
         raise NotFound(t("ogc.error.unknown_feature", lang, id=fid, collection=found.id))

@@ -37,6 +37,9 @@ stored on any refusal but the audit entry of a bad key.
 Rate limits (the app's limiter, ``routes.limits``, counted for every worker): every request
 per client address (``CANTHO_OPEN311_RATE_LIMIT``), and reports sent per API key
 (``CANTHO_OPEN311_KEY_RATE_LIMIT``).
+
+``openapi.json`` describes every route above in OpenAPI 3.0, with each answer's schema in JSON
+(the XML is the same content, the specification's mapping), for client generators and fuzzers.
 """
 
 from __future__ import annotations
@@ -112,6 +115,15 @@ def current_lang() -> str:
         if asked in LANGUAGES:
             return language(asked)
     return language(request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE))
+
+
+@blueprint.before_request
+def _refuse_nul() -> None:
+    """A parameter or path with a NUL character is refused (400, named): PostgreSQL text cannot
+    hold one. A report's form is checked once read (:func:`create_request`)."""
+    name = errors.nul_parameter()
+    if name is not None:
+        raise errors.BadRequest(t("open311.error.nul", current_lang(), name=name))
 
 
 def _format(fmt: str) -> str:
@@ -536,6 +548,10 @@ def create_request(fmt: str) -> flask.Response:
     fmt = _format(fmt)
     lang = current_lang()
     form = _form()
+    for name, value in form.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            shown = name.replace("\x00", "\\0")[:80]
+            raise errors.BadRequest(t("open311.error.nul", lang, name=shown), lang=lang)
     _jurisdiction(flask.request.args)
     _jurisdiction(form)
     now = dt.datetime.now(CITY_TZ)
@@ -564,14 +580,204 @@ def create_request(fmt: str) -> flask.Response:
     return response
 
 
+@blueprint.before_request
+def _options() -> flask.Response | None:
+    """OPTIONS names the methods of the route the URL matched (GET and POST for requests):
+    Flask's own answer would add the catch-all's POST to every URL."""
+    rule = flask.request.url_rule
+    if flask.request.method != "OPTIONS" or rule is None:
+        return None
+    same = [r for r in flask.current_app.url_map.iter_rules() if r.rule == rule.rule]
+    methods = sorted({"OPTIONS"}.union(*(r.methods or set() for r in same)))
+    return flask.Response(status=204, headers={"Allow": ", ".join(methods)})
+
+
 def unknown(anything: str) -> flask.Response:
     """Any other path under the API: not found, in the specification's error format."""
     raise errors.NotFound(t("open311.error.path", current_lang(), value=anything[:80]))
 
 
+# --- the OpenAPI description ---------------------------------------------------------------------
+
+_TEXT = {"type": "string"}
+_MAYBE_TEXT = {"type": "string", "nullable": True}
+# Ours, or none named (empty is none): any other is not found. The document is written with
+# the setting's value in place of this one (the default's).
+_JURISDICTIONS = ["cantho.gov.vn", ""]
+_FORMAT = {"name": "format", "in": "path", "required": True,
+           "schema": {"type": "string", "enum": list(MEDIA_TYPES)}}  # fmt: skip
+_COMMON = [
+    {"name": "jurisdiction_id", "in": "query", "required": False,
+     "schema": {"type": "string", "enum": _JURISDICTIONS}},
+    # Any other value falls back to the cookie, then Accept-Language: a wish, never refused.
+    {"name": "lang", "in": "query", "required": False,
+     "schema": {"type": "string", "example": "en"}},
+]  # fmt: skip
+
+
+def _path(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "minLength": 1},
+    }
+
+
+def _answer(description: str, schema: dict[str, Any], **headers: str) -> dict[str, Any]:
+    """An answer in JSON (with its schema) or XML (the same content, as the specification maps
+    it), as the URL's format says."""
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {MEDIA_TYPES["json"]: {"schema": schema}, MEDIA_TYPES["xml"]: {"schema": _TEXT}},
+    }
+    if headers:
+        answer["headers"] = {
+            name: {"description": text, "required": True, "schema": _TEXT}
+            for name, text in headers.items()
+        }
+    return answer
+
+
+def _list(ref: str) -> dict[str, Any]:
+    return {"type": "array", "items": {"$ref": f"#/components/schemas/{ref}"}}
+
+
+_ERRORS = _list("Error")
+_REFUSALS = {
+    "400": _answer("A parameter that cannot be used; the description names it.", _ERRORS),
+    "404": _answer("No such jurisdiction, service, request, token or format.", _ERRORS),
+    # By gunicorn, before the app sees the request: a page of its own.
+    "414": {"description": "A URL longer than the server reads (4,094 bytes a request line).",
+            "content": {"text/html": {"schema": _TEXT}}},
+    "429": _answer("Too many requests from this address lately.", _ERRORS,
+                   **{"Retry-After": "Seconds to wait."}),
+}  # fmt: skip
+_SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["code", "description"],
+              "properties": {"code": {"type": "integer"}, "description": _TEXT}},
+    "Discovery": {"type": "object", "required": ["changeset", "endpoints"],
+                  "properties": {"changeset": _TEXT, "contact": _TEXT, "key_service": _TEXT,
+                                 "endpoints": {"type": "array", "items": {"type": "object"}}}},
+    "Service": {"type": "object",
+                "required": ["service_code", "service_name", "metadata", "type"],
+                "properties": {"service_code": _TEXT, "service_name": _TEXT,
+                               "description": _TEXT, "metadata": {"type": "boolean"},
+                               "type": {"enum": ["realtime", "batch", "blackbox"]},
+                               "keywords": _MAYBE_TEXT, "group": _MAYBE_TEXT}},
+    "ServiceDefinition": {"type": "object", "required": ["service_code", "attributes"],
+                          "properties": {"service_code": _TEXT, "attributes": {
+                              "type": "array", "items": {"type": "object"}}}},
+    "ServiceRequest": {
+        "type": "object", "required": ["service_request_id", "status", "lat", "long"],
+        "properties": {
+            "service_request_id": _TEXT, "status": {"type": "string", "enum": ["open", "closed"]},
+            "status_notes": _MAYBE_TEXT, "service_name": _MAYBE_TEXT, "service_code": _TEXT,
+            "description": _MAYBE_TEXT, "agency_responsible": _MAYBE_TEXT,
+            "service_notice": _MAYBE_TEXT, "requested_datetime": _MAYBE_TEXT,
+            "updated_datetime": _MAYBE_TEXT, "expected_datetime": _MAYBE_TEXT,
+            "address": _MAYBE_TEXT, "address_id": _MAYBE_TEXT, "zipcode": _MAYBE_TEXT,
+            "lat": {"type": "number"}, "long": {"type": "number"}, "media_url": _MAYBE_TEXT,
+        },
+    },
+    "Created": {"type": "object", "required": ["service_request_id"],
+                "properties": {"service_request_id": _TEXT, "service_notice": _MAYBE_TEXT,
+                               "account_id": _MAYBE_TEXT}},
+    "NewRequest": {
+        "type": "object", "required": ["api_key", "service_code", "lat", "long"],
+        "properties": {
+            "api_key": {**_TEXT, "description": "Issued with `geodata open311 keys add`."},
+            "jurisdiction_id": {"type": "string", "enum": _JURISDICTIONS},
+            # The examples make a report the server accepts: flooding in Ninh Kiều.
+            "service_code": {**_TEXT, "minLength": 1, "example": "flooding"},
+            "lat": {"type": "number", "minimum": -90, "maximum": 90, "example": 10.03},
+            "long": {"type": "number", "minimum": -180, "maximum": 180, "example": 105.775},
+            "attribute[depth_cm]": {"type": "number", "minimum": 0, "example": 30},
+            "description": _TEXT, "first_name": _TEXT, "last_name": _TEXT,
+            # As the service checks it: empty for none, else an @ and a dot and no space.
+            "email": {"type": "string", "maxLength": 254,
+                      "pattern": r"^$|^[^ ]*@[^ ]*\.[^ ]*$|^[^ ]*\.[^ ]*@[^ ]*$"},
+            "phone": _TEXT,
+            "media_url": {"type": "string", "description": "Not fetched."},
+        },
+    },
+}  # fmt: skip
+
+
+def _get(
+    summary: str, ok: dict[str, Any], parameters: list[dict[str, Any]], common: bool = True
+) -> dict[str, Any]:
+    responses = {"200": _answer("OK", ok), **_REFUSALS}
+    # Discovery is the same for every jurisdiction: it reads no jurisdiction_id.
+    shared = _COMMON if common else _COMMON[1:]
+    return {"get": {"summary": summary, "parameters": [*parameters, _FORMAT, *shared],
+                    "responses": responses}}  # fmt: skip
+
+
+def openapi_document(root: str) -> dict[str, Any]:
+    """GeoReport v2 as this server serves it, in OpenAPI 3.0."""
+    ref = {"$ref": "#/components/schemas/Discovery"}
+    moment = {"type": "string", "description": "W3C date and time; Cần Thơ time if no offset."}
+    filters = [
+        {"name": "service_request_id", "in": "query", "required": False, "schema": _TEXT,
+         "description": "Comma-separated tracking codes; overrides every other filter."},
+        {"name": "service_code", "in": "query", "required": False, "schema": _TEXT},
+        {"name": "start_date", "in": "query", "required": False, "schema": moment},
+        {"name": "end_date", "in": "query", "required": False, "schema": moment},
+        # A comma-separated list; like every filter, ignored when service_request_id is given.
+        {"name": "status", "in": "query", "required": False,
+         "schema": {"type": "string", "example": "open,closed"}},
+    ]  # fmt: skip
+    form = {"$ref": "#/components/schemas/NewRequest"}
+    requests_path = _get("Published service requests", _list("ServiceRequest"), filters)
+    requests_path["post"] = {
+        "summary": "Send a service request (a citizen's report)",
+        "parameters": [_FORMAT, _COMMON[1]],
+        "requestBody": {"required": True, "content": {FORM_TYPES[0]: {"schema": form},
+                                                      FORM_TYPES[1]: {"schema": form}}},
+        "responses": {
+            "201": _answer("Stored; the tracking code is its id.", _list("Created")),
+            **_REFUSALS,
+            "403": _answer("No api_key, or one that is wrong or revoked.", _ERRORS),
+            "413": _answer("A body over the size limit.", _ERRORS),
+        },
+    }  # fmt: skip
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "Cần Thơ IOC — Open311 GeoReport v2", "version": "2"},
+        "externalDocs": {"url": SPECIFICATION},
+        "servers": [{"url": root.rstrip("/") + PREFIX}],
+        "paths": {
+            "/discovery.{format}": _get("Service discovery", ref, [], common=False),
+            "/services.{format}": _get("Report categories", _list("Service"), []),
+            "/services/{service_code}.{format}": _get(
+                "A category's attributes", {"$ref": "#/components/schemas/ServiceDefinition"},
+                [_path("service_code")]),
+            "/requests.{format}": requests_path,
+            "/requests/{service_request_id}.{format}": _get(
+                "One service request", _list("ServiceRequest"), [_path("service_request_id")]),
+            "/tokens/{token}.{format}": _get(
+                "A token (never found: ids are returned at once)", _list("ServiceRequest"),
+                [_path("token")]),
+        },
+        "components": {"schemas": _SCHEMAS},
+    }  # fmt: skip
+    ours = json.dumps(get_settings().open311_jurisdiction)
+    return json.loads(json.dumps(document).replace(json.dumps(_JURISDICTIONS[0]), ours))
+
+
+def openapi() -> flask.Response:
+    """This API's OpenAPI 3.0 description."""
+    body = json.dumps(openapi_document(flask.request.url_root), ensure_ascii=False)
+    response = flask.Response(body, mimetype="application/vnd.oai.openapi+json;version=3.0")
+    response.headers["Access-Control-Allow-Origin"] = "*"  # a description, no data: any page
+    return response
+
+
 # --- registration --------------------------------------------------------------------------------
 
 ROUTES: list[tuple[str, Any, tuple[str, ...]]] = [
+    ("/openapi.json", openapi, ("GET",)),
     ("/discovery.<fmt>", discovery, ("GET",)),
     ("/services.<fmt>", services, ("GET",)),
     ("/services/<service_code>.<fmt>", service_definition, ("GET",)),

@@ -239,9 +239,11 @@ def validate_batch(
     """The readings of a batch, and every problem found in it (the readings only count when
     there is none)."""
     quantities = _quantities(conn, sensor.id)
+    # A name with a NUL in it is no sensor's code (and PostgreSQL text cannot hold one).
     named = {
-        str(i["sensor"]) for i in items if isinstance(i, dict) and isinstance(i.get("sensor"), str)
-    }
+        i["sensor"] for i in items
+        if isinstance(i, dict) and isinstance(i.get("sensor"), str) and "\x00" not in i["sensor"]
+    }  # fmt: skip
     known = _known_sensors(conn, named - {sensor.code})
     earliest, latest = now - limits.max_age, now + limits.clock_skew
     readings: list[Reading] = []
