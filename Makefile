@@ -7,7 +7,7 @@ DBURL = $$($(SETUP) dburl)
 WORKERS ?= 2
 BIND ?= 127.0.0.1:8050
 
-.PHONY: run test setup setup-dev db migrate demo-data lint serve
+.PHONY: run test setup setup-dev db migrate demo-data lint serve cluster cluster-stop faults
 
 run: setup db migrate demo-data serve
 
@@ -49,3 +49,15 @@ serve:
 
 lint:
 	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy && .venv/bin/lint-imports
+
+# Scale-out on loopback (README, "Scale-out"): primary + streaming replica + 2 app nodes + nginx
+# on http://127.0.0.1:18080 (PGBOUNCER=1: the nodes write through pgbouncer); `make cluster-stop`.
+cluster:
+	@bash scripts/cluster.sh start
+
+cluster-stop:
+	@bash scripts/cluster.sh stop
+
+# The fault checks against the running cluster (scripts/faults.py): PASS/FAIL per fault.
+faults:
+	@DATABASE_URL=$$(bash scripts/cluster.sh url) $(PY) scripts/faults.py

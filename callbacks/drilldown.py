@@ -9,7 +9,7 @@ from dash import ClientsideFunction, Input, Output, callback, clientside_callbac
 from sqlalchemy.exc import DBAPIError
 
 from domain.units import DrillView
-from geodata.db import get_engine
+from geodata.db import reading
 from geodata.errors import UnknownUnit
 from geodata.monitoring.queries import unit_by_code, unit_view
 from geodata.units.succession import gone
@@ -46,7 +46,7 @@ def _viewport(view: DrillView, remembered: tuple[float, float, float] | None) ->
 def _home_label(caller: Caller, lang: str) -> str:
     """The link home on a refused page, naming where it goes: the caller's unit, or the city."""
     try:
-        with get_engine().connect() as conn:
+        with reading() as conn:
             on_date = today()
             home = unit_by_code(conn, home_code(conn, caller, on_date), on_date)
     except (UnknownUnit, DBAPIError):
@@ -69,7 +69,7 @@ def _gone(code: str, on_date: Any, date_given: bool, caller: Caller, lang: str) 
     """The panel for a code whose unit ended before the day shown (or begins after it), with
     the units that took over; None if the code was never a unit's, or the database is away."""
     try:
-        with get_engine().connect() as conn:
+        with reading() as conn:
             found = gone(conn, code, on_date)
     except DBAPIError:
         return None
@@ -98,7 +98,7 @@ def show_selection(search: str | None) -> tuple:
     caller = current_caller()
     shown_date = req.on_date.isoformat() if req.date_given else no_update
     try:
-        with get_engine().connect() as conn:
+        with reading() as conn:
             # Refused (and audited once for all the page's requests refused alike) as by every
             # other callback and route: one decision, in web.access.
             view = unit_view(conn, authorised_unit(conn, caller, search), req.on_date)

@@ -46,7 +46,7 @@ from domain.report_figures import PERIODS, Figures, Week
 from domain.units import DrillView
 from geodata.alerts.warnings import PublicWarning
 from geodata.alerts.warnings import current as current_warnings
-from geodata.db import Scope, get_engine, scope
+from geodata.db import Scope, reading, scope
 from geodata.errors import UnknownUnit
 from geodata.monitoring import catalogue, layers
 from geodata.monitoring.queries import children, drill_view, root_unit
@@ -344,7 +344,7 @@ def step_outputs(number: int, search: str | None, last_good: Any) -> dict[str, A
     req = parse_kiosk_search(search)
     now = dt.datetime.now(dt.UTC)
     try:
-        with get_engine().connect() as conn:
+        with reading() as conn:
             shown = read_step(conn, number, req.layers, today(), now)
     except DBAPIError:
         return fault(req.lang, last_good)
@@ -445,7 +445,7 @@ def show_warnings(_step: Any, search: str | None) -> tuple[Any, Any]:
     mode = parse_kiosk_search(search).lang
     try:
         # The public's scope, as the feed: only public rules' fired alerts exist for it.
-        with scope(Scope.public()), get_engine().connect() as conn:
+        with scope(Scope.public()), reading() as conn:
             lines = warning_lines(conn, mode, dt.datetime.now(dt.UTC))
     except DBAPIError:
         return no_update, no_update

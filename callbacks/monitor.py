@@ -32,7 +32,7 @@ from domain import indicators, themes
 from domain.clock import CITY_TZ, local_iso, parse_local
 from domain.names import localised
 from domain.units import Unit
-from geodata.db import get_engine
+from geodata.db import reading
 from geodata.errors import UnknownUnit
 from geodata.forecast.issue import Stored, latest
 from geodata.monitoring import catalogue, layers
@@ -152,7 +152,7 @@ def time_from_url(search: str | None) -> tuple[str, str | None, int | None]:
 def time_limits(_search, _refresh, day):
     """The pickers offer only the days and hours that have data (the latest grows when live)."""
     try:
-        with get_engine().connect() as conn:
+        with reading() as conn:
             span = layers.data_range(conn, dt.datetime.now(dt.UTC))
     except DBAPIError:
         return no_update, no_update, no_update
@@ -254,7 +254,7 @@ def update_time(mode, day, hour, _p24, _p7, _stop, _tick, state, shown=None):
     span = None
     if trigger != ids.PLAYER:
         try:
-            with get_engine().connect() as conn:
+            with reading() as conn:
                 span = layers.data_range(conn, dt.datetime.now(dt.UTC))
         except DBAPIError:
             pass  # no range: live stays live and a play cannot start; the label says why
@@ -416,7 +416,7 @@ def moment_layers(search, time, _refresh, overlays, sent=None):
     drawn = (time or {}).get("at")
     measured = True
     try:
-        with get_engine().connect() as conn:
+        with reading() as conn:
             unit = selected_unit(conn, search)
             at, live = moment(conn, time)
             measured = at is None or live or layers.has_data(conn, at)
@@ -455,7 +455,7 @@ def view_layers(search, time, _refresh, overlays, bounds, zoom, sent=None):
     active = active_layers(overlays, current_language())
     if any(x.info.theme in active for x in VIEW_LAYERS):
         try:
-            with get_engine().connect() as conn:
+            with reading() as conn:
                 unit = selected_unit(conn, search)
                 at, _ = moment(conn, time)
                 if at is not None:
@@ -490,7 +490,7 @@ def static_layers(search, overlays, kind):
     if not any(x.info.theme in active for x in STATIC_LAYERS):
         return tuple([EMPTY] * count) if count > 1 else EMPTY
     try:
-        with get_engine().connect() as conn:
+        with reading() as conn:
             unit = selected_unit(conn, search)
             now, on_date = dt.datetime.now(dt.UTC), parse_search(search).on_date
             data = read_layers(conn, STATIC_LAYERS, active, unit, now, kind=kind, on_date=on_date)
@@ -515,7 +515,7 @@ def choropleth(units, indicator, kind, time, _refresh):
     if not indicator or indicator not in themes.CHOROPLETH_INDICATORS or not unit_ids:
         return choropleth_hideout(None, {})
     try:
-        with get_engine().connect() as conn:
+        with reading() as conn:
             # The ids come from the browser: only those the caller may see are answered.
             unit_ids = visible_unit_ids(conn, current_caller(), unit_ids)
             at, live = moment(conn, time)
@@ -562,7 +562,7 @@ def show_kpis(search, time, _refresh):
         return no_update
     lang = current_language()
     try:
-        with get_engine().connect() as conn:
+        with reading() as conn:
             unit = selected_unit(conn, search)
             at, live = moment(conn, time)
             if at is None:
@@ -603,7 +603,7 @@ def show_chart(search, time, sensor_id):
     """Seven days up to the moment: the clicked station's series, else the unit's indicators."""
     lang = current_language()
     try:
-        with get_engine().connect() as conn:
+        with reading() as conn:
             unit = selected_unit(conn, search)
             at, _ = moment(conn, time)
             end = at or dt.datetime.now(dt.UTC)

@@ -15,7 +15,7 @@ from dash import Input, Output, callback, dcc, html, no_update
 from sqlalchemy.exc import DBAPIError
 
 from domain.report_figures import PERIODS
-from geodata.db import Scope, get_engine, scope
+from geodata.db import Scope, reading, scope
 from geodata.errors import UnknownUnit
 from geodata.reports.figures import last_days, unit_figures, weekly
 from layouts import ids
@@ -37,10 +37,10 @@ def show_report_figures(search: str | None, _refresh: int | None) -> Any:
     lang = current_language()
     now = dt.datetime.now(dt.UTC)
     try:
-        with get_engine().connect() as conn:
+        with reading() as conn:
             unit = authorised_unit(conn, current_caller(), search)
         start, end = last_days(now, DAYS)
-        with scope(Scope.public()), get_engine().connect() as conn:
+        with scope(Scope.public()), reading() as conn:
             figures = unit_figures(conn, unit.id, start, end, now)
             weeks = weekly(conn, unit.id, start, end)
     except (UnknownUnit, AccessDenied):

@@ -23,6 +23,20 @@ class Settings(BaseSettings):
         default="postgresql+psycopg://cantho@127.0.0.1:54329/cantho",
         validation_alias="DATABASE_URL",
     )
+    # Let psycopg prepare statements it runs often (server-side). Off behind a pooler in
+    # transaction mode that cannot keep them across transactions (pgbouncer before 1.21).
+    database_prepare: bool = True
+    # A streaming replica (hot standby) of that database for what only reads: the map, charts,
+    # open data and downloads (geodata.db.reading). Empty: everything goes to the primary.
+    # Reads go to the primary instead while the replica does not answer, or while what it has
+    # replayed is older than the lag allowed; its state is looked at again after the interval.
+    read_database_url: str = Field(default="", repr=False)
+    replica_max_lag_s: float = Field(default=10.0, ge=0)
+    replica_check_s: float = Field(default=2.0, ge=0)
+    # Proxies in front of the app that set X-Forwarded-For/-Proto/-Host (nginx on the same
+    # machine: 1). 0 trusts no such header, so a client cannot choose the address that rate
+    # limits and the audit log see by sending one.
+    proxy_count: int = Field(default=0, ge=0)
     # Base-map tiles; an empty URL draws no tiles (the map is still readable from our own data).
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = (
@@ -102,6 +116,11 @@ class Settings(BaseSettings):
     ingest_token_failure_window_min: int = 15
     # Seconds between two drains of the rollup queue the pushes fill (0: no refresher thread).
     rollup_interval_s: float = 2.0
+    # How long each server process keeps answers every caller of one data scope shares
+    # (geodata/monitoring/cache.py): admin units and their shapes, and the rollups, KPIs, series
+    # and report figures of a moment. 0 turns keeping off.
+    cache_units_s: float = 60.0
+    cache_data_s: float = 10.0
     ingest_max_bytes: int = 4_000_000
     ingest_clock_skew_s: int = 300
     ingest_max_age_days: int = 30

@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from callbacks.downloads import FORMATS
 from domain.clock import parse_local
-from geodata.db import get_engine
+from geodata.db import reading
 from geodata.errors import UnknownUnit
 from geodata.monitoring import catalogue, layers
 from geodata.settings import get_settings
@@ -62,7 +62,7 @@ def download(layer: str, fmt: str) -> Any:
     args = flask.request.args
     search = unit_search(args)
     try:
-        with get_engine().connect() as conn:
+        with reading() as conn:
             unit = authorised_unit(conn, caller, search)
             at = _moment(conn, args.get("at"))
             day = parse_search(search).on_date

@@ -18,7 +18,7 @@ import flask
 
 from domain.clock import CITY_TZ
 from domain.report_figures import PERIODS
-from geodata.db import Scope, get_engine, scope
+from geodata.db import Scope, reading, scope
 from geodata.errors import UnknownUnit
 from geodata.monitoring.queries import children, root_unit, unit_by_code
 from geodata.reports.figures import last_days, unit_figures, weekly
@@ -79,7 +79,7 @@ def statistics_page() -> Any:
     on_date = today()
     now = dt.datetime.now(dt.UTC)
     start, end = last_days(now, days)
-    with scope(Scope.public()), get_engine().connect() as conn:
+    with scope(Scope.public()), reading() as conn:
         city = root_unit(conn, on_date)
         offered = [city, *children(conn, city, on_date)]
         try:

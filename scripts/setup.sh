@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set-up steps behind `make run` and `make test`. Each step checks before it acts, so running it twice
-# is quick and harmless. Usage: scripts/setup.sh STEP...  (system | system-browser | venv | venv-dev |
-# db | dburl | template)
+# is quick and harmless. Usage: scripts/setup.sh STEP...  (system | system-browser | system-cluster |
+# venv | venv-dev | db | dburl | template)
 #
 # The project-local PostgreSQL cluster lives under var/pgdata (see cluster_root), listens on
 # 127.0.0.1:$CANTHO_PGPORT only, and runs as the unprivileged `postgres` user when this script runs
@@ -77,6 +77,16 @@ step_system_browser() {
   command -v chromium >/dev/null || pkgs+=(chromium)
   command -v chromedriver >/dev/null || pkgs+=(chromium-driver)
   command -v ogrinfo >/dev/null || pkgs+=(gdal-bin)
+  [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"
+}
+
+step_system_cluster() {
+  # What scripts/cluster.sh runs besides PostgreSQL and the app: nginx in front of the app nodes
+  # and pgbouncer in front of the primary (Debian's packages; their own services are not used:
+  # the script runs each from a configuration of its own under var/cluster).
+  local pkgs=()
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || pkgs+=(nginx)
+  command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || pkgs+=(pgbouncer)
   [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"
 }
 

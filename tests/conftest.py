@@ -29,6 +29,11 @@ os.environ.setdefault("CANTHO_TILE_URL", "")  # no tile requests from tests: the
 # No rollup refresher thread in the test process: tests drain the queue when they mean to. The
 # gunicorn servers started below run one, as production does.
 os.environ["CANTHO_ROLLUP_INTERVAL_S"] = "0"
+# No answers kept between calls (geodata/monitoring/cache.py): tests change the data and read it
+# back at once, in this process and in the servers they start. tests/geodata/monitoring/
+# test_cache.py turns keeping on where it is the subject.
+os.environ["CANTHO_CACHE_UNITS_S"] = "0"
+os.environ["CANTHO_CACHE_DATA_S"] = "0"
 
 
 @pytest.fixture(scope="session")

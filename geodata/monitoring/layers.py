@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 
 from domain.kpi import Kpi
 from domain.themes import CHOROPLETH_INDICATORS
+from geodata.monitoring.cache import kept, now_key
 from geodata.settings import get_settings
 
 BBox = tuple[float, float, float, float]
@@ -50,6 +51,7 @@ def _features(
     return _collection(conn.scalar(text(sql), params))
 
 
+@kept("data", key=now_key)
 def latest_hour(conn: Connection, now: dt.datetime) -> dt.datetime | None:
     """The most recent hour with any reading, at or before ``now``: what "now" shows."""
     # reading_hourly is indexed on the hour: one step down the index, however long the history.
@@ -59,6 +61,7 @@ def latest_hour(conn: Connection, now: dt.datetime) -> dt.datetime | None:
     return value if isinstance(value, dt.datetime) else None
 
 
+@kept("data", key=now_key)
 def data_range(conn: Connection, now: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
     """The first and the latest hour with any reading, at or before ``now``: the moments the time
     control may offer (None before the first reading)."""
@@ -71,6 +74,7 @@ def data_range(conn: Connection, now: dt.datetime) -> tuple[dt.datetime, dt.date
     return None
 
 
+@kept("data")
 def has_data(conn: Connection, at: dt.datetime) -> bool:
     """Whether any reading was rolled up for the hour of ``at``: a moment without one is shown as
     "no data", not as zero floods and empty stations."""
@@ -284,6 +288,10 @@ def facilities_geojson(conn: Connection, unit_id: int, kind: str | None) -> dict
     )
 
 
+@kept(
+    "data",
+    key=lambda ids, indicator, at, facility_kind=None: (tuple(ids), indicator, at, facility_kind),
+)
 def choropleth_values(
     conn: Connection,
     unit_ids: list[int],
@@ -320,6 +328,7 @@ def choropleth_values(
     return values
 
 
+@kept("data")
 def unit_kpis(conn: Connection, unit_id: int, at: dt.datetime, hours_back: int = 24) -> list[Kpi]:
     """Gauges above alert, worst AQI (and where), congested share, and coverage per service
     kind for the unit, each with its value ``hours_back`` earlier for the change."""
@@ -458,6 +467,7 @@ def sensor_series(
     return series
 
 
+@kept("data", copy=True)  # the chart turns a share into per cent in place
 def unit_series(
     conn: Connection, unit_id: int, start: dt.datetime, end: dt.datetime
 ) -> dict[str, list[tuple[dt.datetime, float | None]]]:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 from domain.tolerance import frame_tolerance
 from domain.units import DrillView, Unit
 from geodata.errors import UnknownUnit
+from geodata.monitoring.cache import kept
 from geodata.settings import get_settings
 
 # A unit is valid on day D when valid_from <= D < valid_to (valid_to NULL = open-ended).
@@ -63,6 +64,7 @@ def _unit_from_row(row: Any) -> Unit:
     )
 
 
+@kept("units")
 def root_unit(conn: Connection, on_date: dt.date) -> Unit:
     """The unit the map opens on: the configured root code, else the largest top-level unit."""
     row = conn.execute(
@@ -80,6 +82,7 @@ def root_unit(conn: Connection, on_date: dt.date) -> Unit:
     return _unit_from_row(row)
 
 
+@kept("units")
 def unit_by_code(conn: Connection, code: str, on_date: dt.date) -> Unit:
     """The unit with this code valid on the date (the largest, should codes repeat by level)."""
     row = conn.execute(
@@ -219,6 +222,7 @@ def drill_view(conn: Connection, code: str | None, on_date: dt.date) -> DrillVie
     return unit_view(conn, unit, on_date)
 
 
+@kept("units", key=lambda unit, on_date: (unit.id, on_date))
 def unit_view(conn: Connection, unit: Unit, on_date: dt.date) -> DrillView:
     """The view for a unit already found: its children, or its siblings if it has none."""
     trail = ancestors(conn, unit, on_date)

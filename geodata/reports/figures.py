@@ -41,7 +41,8 @@ from sqlalchemy import Connection, text
 from domain.clock import CITY_TZ
 from domain.report_figures import Figures, Week
 from domain.workdays import WorkCalendar
-from geodata.db import scope
+from geodata.db import scope, writer_for
+from geodata.monitoring.cache import kept, now_key
 from geodata.settings import get_settings, work_calendar
 
 _EPOCH = dt.date(1970, 1, 1)
@@ -314,7 +315,7 @@ def _up_to_date(conn: Connection) -> WorkCalendar:
         {"k": calendar_key(calendar)},
     )
     if stale:
-        with scope(None), conn.engine.begin() as own:
+        with scope(None), writer_for(conn).begin() as own:
             refresh_rollup(own, calendar)
     return calendar
 
@@ -358,6 +359,7 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=CITY_TZ)
 
 
+@kept("data", key=lambda unit_id, start, end, now: (unit_id, start, now_key(end), now_key(now)))
 def unit_figures(
     conn: Connection, unit_id: int, start: dt.datetime, end: dt.datetime, now: dt.datetime
 ) -> Figures:
@@ -433,6 +435,7 @@ def _median_tenths(histogram: Sequence[int] | None) -> float | None:
     return float(sum(found[p] for p in sorted(wanted))) / len(wanted) / 10
 
 
+@kept("data", key=lambda unit_id, start, end: (unit_id, start, now_key(end)))
 def weekly(conn: Connection, unit_id: int, start: dt.datetime, end: dt.datetime) -> list[Week]:
     """Reports received and closed each week (Monday to Sunday in Cần Thơ) in [start, end), of
     those received in the period."""

@@ -297,7 +297,7 @@ def database_down(monkeypatch):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     dead = create_engine(f"postgresql+psycopg://kiosk@127.0.0.1:{port}/cantho?connect_timeout=2")
-    monkeypatch.setattr(kiosk, "get_engine", lambda: dead)
+    monkeypatch.setattr(kiosk, "reading", dead.connect)  # reads: the replica or the primary
     yield
     dead.dispose()
 
