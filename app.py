@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import gc
+import re
 from html import escape
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import dash
+import dash_leaflet
 import flask
 from flask_compress import Compress
 from flask_wtf.csrf import generate_csrf
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+import callbacks.deferred
 import callbacks.downloads
 import callbacks.drilldown
 import callbacks.monitor
@@ -20,7 +25,7 @@ from callbacks.kiosk import kiosk_layout, parse_kiosk_search
 from geodata.monitoring import catalogue
 from geodata.settings import get_settings
 from layouts.i18n import LANGUAGES, t
-from layouts.page import layers_from_query, page
+from layouts.page import chart, layers_from_query, page
 from routes.alerts import header_count, init_alerts
 from routes.api import init_api
 from routes.audit import init_audit
@@ -35,6 +40,8 @@ from routes.printmap import init_printmap
 from routes.staff import init_staff
 from routes.statistics import init_statistics
 from web.access import current_caller
+from web.assets import AssetFiles
+from web.compressed import keep_compressed_files
 from web.request import LANG_COOKIE, current_language, today
 
 
@@ -47,16 +54,53 @@ def _index_languages() -> tuple[str, ...]:
     return (current_language(),)
 
 
+# Our scripts, styles and fonts, linked under names that carry their content's digest and kept
+# a year by browsers (web/assets.py); Dash links them as ``/assets/style.css?m=<mtime>``, which
+# every visit has to revalidate, one request each.
+ASSETS = AssetFiles(Path(__file__).resolve().parent / "assets")
+_DASH_ASSET_LINK = re.compile(r'(src|href)="/assets/([^"?]+)\?m=[^"]*"')
+
+
+def _fingerprinted_links(tags: str) -> str:
+    """Dash's <script>/<link> tags with our assets' fingerprinted URLs."""
+    return _DASH_ASSET_LINK.sub(lambda m: f'{m[1]}="{ASSETS.url(unquote(m[2]))}"', tags)
+
+
+def _scripts_for_the_first_paint() -> None:
+    """What the page loads with itself, beside what Dash loads by default.
+
+    The date pickers, the drop-downs and the map's GeoJSON layers are lazy chunks of their
+    libraries: fetched one after another only once the layout is drawn, under unfingerprinted
+    names revalidated on every visit, and the callbacks that fill them wait for them. Listed in
+    the page instead (as Dash's ``eager_loading`` would list every chunk, plotly.js too), they
+    come with the other scripts, in parallel, kept a year. The DataTable bundle goes: no page
+    has a table (it stays servable)."""
+    eager = {"dcc/async-datepicker.js", "dcc/async-dropdown.js", "async-GeoJSON.js"}
+    for resource in [*dash.dcc._js_dist, *dash_leaflet._js_dist]:
+        if resource.get("relative_package_path") in eager:
+            resource.pop("async", None)
+    for resource in dash.dash_table._js_dist:  # type: ignore[attr-defined]
+        if "async" not in resource:  # its lazy chunks are never listed (Dash refuses both)
+            resource["dynamic"] = True
+
+
+_scripts_for_the_first_paint()
+
+
 class IOCDash(dash.Dash):
     """Dash with the page's language on the <html> element, for screen readers and fonts, and
     the words the page needs before its scripts run: the tab's title (Dash's own ``title`` is one
     string for every caller), its loading text, and the banner that assets/watchdog.js raises
-    while it retries a script or callback that failed to load."""
+    while it retries a script or callback that failed to load. Our assets are linked under
+    fingerprinted names (``ASSETS``)."""
 
     def interpolate_index(self, *args: Any, **kwargs: Any) -> Any:
         lang = current_language()
         langs = _index_languages()
         kwargs["title"] = t("app.title", lang)
+        for key in ("css", "scripts"):
+            if key in kwargs:
+                kwargs[key] = _fingerprinted_links(kwargs[key])
         loading = " · ".join(t("app.loading", code) for code in langs)
         offline = " · ".join(t("app.reconnecting", code) for code in langs)
         if "app_entry" in kwargs:
@@ -65,6 +109,19 @@ class IOCDash(dash.Dash):
         return html.replace(
             "<html>", f'<html lang="{lang}" data-offline="{escape(offline, quote=True)}">', 1
         )
+
+    def _config(self) -> dict[str, Any]:
+        """Dash's page config without the callback check, unless the dev tools are on to show
+        what it finds. The renderer checks every callback against the validation layout on
+        each page load, dev tools or not: the page's and the kiosk's components walked, 60 kB
+        of the page's HTML. Without that layout it would check against the page's own and
+        report the kiosk's ids and the chart, which come later, as missing; so it is told
+        what ``suppress_callback_exceptions`` tells it."""
+        config: dict[str, Any] = super()._config()
+        if not self._dev_tools.ui:
+            config.pop("validation_layout", None)
+            config["suppress_callback_exceptions"] = True
+        return config
 
 
 def serve_layout() -> object:
@@ -102,10 +159,19 @@ app = IOCDash(
     assets_path_ignore=["^leaflet$", "^citizen$"],
     meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
 )
-# Dash checks the callbacks against one layout: both pages (the kiosk's ids are its own).
-app.validation_layout = dash.html.Div([serve_layout(), kiosk_layout(None)])  # type: ignore[assignment,list-item]
+# Dash checks the callbacks against one layout: both pages (the kiosk's ids are its own), and
+# the chart the page adds once its map is drawn (callbacks/deferred.py).
+app.validation_layout = dash.html.Div([serve_layout(), kiosk_layout(None), chart()])  # type: ignore[assignment,list-item]
 app.layout = serve_layout
 server = app.server
+# Fingerprinted names at Dash's own /assets/ route (plain names still work, revalidated).
+ASSETS.init_app(server, "_dash_assets.static")
+if proxies := get_settings().proxy_count:
+    # Behind nginx (scripts/cluster.sh): the client's address, scheme and host as the proxy saw
+    # them, so rate limits and the audit log name the client, not the proxy. Only that many
+    # hops are believed: an X-Forwarded-For a client writes itself is ignored.
+    server.wsgi_app = ProxyFix(server.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+keep_compressed_files(server)  # before Compress: its cache is read at init
 compress = Compress(server)
 # Open data goes out as GeoJSON and CSV, which Flask-Compress's default list leaves out.
 compress.compress_mimetypes_set |= {"application/geo+json", "text/csv"}

@@ -39,6 +39,7 @@ TIME_SYNC = "time-sync"  # dummy output of the client-side callback that keeps `
 KPIS = "kpis"
 REPORT_FIGURES = "report-figures"  # the unit's citizens' reports figures, beside the KPIs
 CHART = "chart"
+CHART_BOX = "chart-box"  # where the chart goes once the map has its units (callbacks/deferred.py)
 SENSOR = "selected-sensor"
 FLOOD_AIR_SENT = "flood-air-sent"  # digests of the layer data the browser has
 TRAFFIC_SENT = "traffic-sent"
