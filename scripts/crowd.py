@@ -20,8 +20,9 @@ meant for one client would refuse most of the crowd (at 200 users, the OGC API's
 there is the server's limit at work. A 429 counts as an error either way.
 
 Before the run it gives ``--sensors`` demo sensors a token for the ingestion API (as
-``python -m geodata sensors add`` does, or ``rotate-token`` for one that has a token already; each
-change is audited), so DATABASE_URL must be the database the server reads.
+``python -m geodata sensors add`` does, or ``rotate-token`` for one an earlier crowd run gave
+one; a token given by anyone else is never replaced; each change is audited), so DATABASE_URL
+must be the database the server reads.
 
 The report: users, duration, requests, throughput, errors and p50/p95 by kind of request, the
 drill-down's callbacks one by one, and the resident memory (VmRSS from /proc) of the gunicorn
@@ -101,6 +102,12 @@ def make_plan(sensors: int) -> dict[str, Any]:
                 JOIN quantity q ON q.id = sq.quantity_id
                 LEFT JOIN sensor_token t ON t.sensor_id = s.id
                 WHERE s.active AND s.kind IN ('river_gauge', 'air_station', 'rain_gauge')
+                  -- A token someone else gave is never replaced: only a sensor without one,
+                  -- or one whose token an earlier crowd run gave (its audit row says so).
+                  AND (t.sensor_id IS NULL OR EXISTS (
+                        SELECT FROM audit_log a WHERE a.action = 'sensor_token'
+                          AND a.detail ->> 'sensor' = s.code
+                          AND a.detail ->> 'by' = 'scripts/crowd.py'))
                 GROUP BY s.code, t.sensor_id ORDER BY s.code LIMIT :n
                 """
             ),
@@ -113,6 +120,11 @@ def make_plan(sensors: int) -> dict[str, Any]:
             detail = {"sensor": code, "change": change, "by": "scripts/crowd.py"}
             audit(conn, "sensor_token", "success", None, None, detail)
             tokens.append([code, token, list(zip(quantities, unit_names, strict=True))])
+        if not tokens:
+            raise SystemExit(
+                "crowd: no active sensor without a token (or with one an earlier crowd run "
+                "gave) to push readings as: load the demo data"
+            )
     get_engine().dispose()
     return {
         "units": units,
