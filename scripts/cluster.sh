@@ -216,40 +216,32 @@ http {
   }
   server {
     listen 127.0.0.1:$port;
+    # Every location below inherits these (it sets none of its own).
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host \$http_host;
+    # The app believes exactly one proxy (CANTHO_PROXY_COUNT=1): this one.
+    proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto \$scheme;
+    # Which node answered (after any retry: "a, b"): scripts/faults.py reports it.
+    add_header X-Upstream \$upstream_addr always;
+    proxy_next_upstream_tries 2;
+    proxy_connect_timeout 2s;
+    proxy_read_timeout 120s;
     location / {
       proxy_pass http://cantho;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$http_host;
-      # The app believes exactly one proxy (CANTHO_PROXY_COUNT=1): this one.
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-      # Which node answered (after any retry: "a, b"): scripts/faults.py reports it.
-      add_header X-Upstream \$upstream_addr always;
       # To the other node when one refuses, resets or answers 502/503. nginx does this for any
       # request not yet sent to a node, and once sent only for idempotent methods (GET, HEAD,
       # PUT, DELETE...): a POST cut off in flight is the client's to retry, except the two
       # kinds below.
       proxy_next_upstream error timeout http_502 http_503;
-      proxy_next_upstream_tries 2;
-      proxy_connect_timeout 2s;
-      proxy_read_timeout 120s;
     }
     # POSTs that may be sent twice, so nginx may pass them to the other node even when the first
     # may have received them: sensor batches (a reading already stored is not stored again) and
     # Dash callbacks (they read; the one write, a refusal's audit entry, is kept once).
     location ~ ^/(api/v1/observations|_dash-update-component)\$ {
       proxy_pass http://cantho;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$http_host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-      add_header X-Upstream \$upstream_addr always;
       proxy_next_upstream error timeout http_502 http_503 non_idempotent;
-      proxy_next_upstream_tries 2;
-      proxy_connect_timeout 2s;
-      proxy_read_timeout 120s;
     }
   }
 }
