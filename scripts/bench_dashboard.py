@@ -227,6 +227,19 @@ def readers(rounds: int, ward_code: str) -> None:
                 monitor.show_kpis("", at, 0)
 
             line(f"{label}: time change (4 callbacks)", timed(time_change, rounds)[0])
+            steps: dict[str, Callable[[dict[str, Any]], Any]] = {
+                "moment_layers": lambda at: monitor.moment_layers("", at, 0, ALL_LAYERS),
+                "view_layers": lambda at: monitor.view_layers(
+                    "", at, 0, ALL_LAYERS, CITY_BOUNDS, 11
+                ),
+                "choropleth": lambda at, units=units: monitor.choropleth(
+                    units, "aqi_max", "health_station", at, 0
+                ),
+                "show_kpis": lambda at: monitor.show_kpis("", at, 0),
+                "show_chart": lambda at: monitor.show_chart("", at, None),
+            }
+            for name, step in steps.items():
+                line(f"  {name}", timed(lambda step=step: step(moment()), rounds)[0])
 
 
 if __name__ == "__main__":
