@@ -113,6 +113,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "refusal.title.415": {"vi": "Định dạng không được hỗ trợ", "en": "Unsupported media type"},
     "refusal.title.422": {"vi": "Dữ liệu không hợp lệ", "en": "Unprocessable content"},
     "refusal.title.429": {"vi": "Quá nhiều yêu cầu", "en": "Too many requests"},
+    "refusal.title.503": {"vi": "Tạm thời không phục vụ được", "en": "Service unavailable"},
     "auth.sign_in": {"vi": "Đăng nhập", "en": "Sign in"},
     "auth.sign_out": {"vi": "Đăng xuất", "en": "Sign out"},
     "auth.username": {"vi": "Tên đăng nhập", "en": "Username"},

@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 import flask
 from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy.exc import OperationalError
 
 from layouts.i18n import CATALOG, t
 from web.request import current_language
@@ -129,6 +130,11 @@ def _retry_after(exc: TooManyRequests) -> dict[str, str]:
     return {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
 
 
+def _retry_soon(_exc: Any) -> dict[str, str]:
+    # A database restart or failover takes seconds (scripts/faults.py: under one).
+    return {"Retry-After": "5"}
+
+
 @dataclass(frozen=True)
 class Answer:
     """How one kind of refusal is answered: its status, its name in a problem document, the
@@ -154,6 +160,9 @@ ANSWERS: dict[type[Exception], Answer] = {
     TooManyRequests: Answer(429, "TooManyRequests", _retry_after),
     # The OGC API's rate limit (Flask-Limiter adds Retry-After to the answer itself).
     RateLimitExceeded: Answer(429, "TooManyRequests", message_key="ogc.error.rate_limited"),
+    # The database away for a moment (restarting, failing over, a connection cut): the request
+    # may be sent again, and says so, instead of Flask's bare 500 page.
+    OperationalError: Answer(503, "ServiceUnavailable", _retry_soon, "error.database"),
 }
 
 

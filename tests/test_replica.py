@@ -205,3 +205,34 @@ def test_a_reader_on_the_replica_that_brings_the_report_figures_up_to_date_write
     response = requests.get(f"{pair.base}{STATISTICS}?unit={NINH_KIEU}", timeout=30)
     assert response.status_code == 200, response.text[:300]
     assert pair.primary.superuser("SELECT count(*) FROM report_rollup_queue") == "0"
+
+
+def test_with_both_servers_stopped_the_apis_say_to_come_back_soon_and_serve_again_after(
+    pair,
+) -> None:
+    """Last in the module: the database away altogether (a restart, a failover) is a 503 with
+    Retry-After in each API's own form, never a bare 500; and it serves again once it is back."""
+    fid = int(pair.primary.superuser("SELECT min(id) FROM facility"))
+    pair.replica.stop()
+    pair.primary.stop()
+    try:
+        ogc = requests.get(f"{pair.base}/ogc/collections/facilities/items/{fid}", timeout=20)
+        push = requests.post(
+            pair.base + "/api/v1/observations",
+            json={"sensor": "x", "readings": []},
+            headers={"Authorization": "Bearer x.y"},
+            timeout=20,
+        )
+        page = requests.get(pair.base + "/ogc/collections", headers={"Accept": "text/html"},
+                            timeout=20)  # fmt: skip
+    finally:
+        pair.primary.start()
+        pair.replica.start()
+    for answer in (ogc, push):
+        assert answer.status_code == 503, answer.text[:300]
+        assert answer.headers["Retry-After"] == "5"
+        assert answer.headers["Content-Type"].startswith("application/problem+json")
+        assert answer.json()["detail"] == "Không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau."
+    assert page.status_code == 503 and "Không kết nối được cơ sở dữ liệu" in page.text
+    until(lambda: requests.get(f"{pair.base}/ogc/collections/facilities/items/{fid}",
+                               timeout=10).status_code == 200)  # fmt: skip
