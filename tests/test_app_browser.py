@@ -465,8 +465,16 @@ def test_ward_staff_sign_in_and_see_only_their_district(ninh_kieu_staff, dash_du
 
 
 def _shown(dash_duo, selector: str) -> bool:
-    """Whether anything matching ``selector`` is on screen."""
-    return any(e.is_displayed() for e in dash_duo.driver.find_elements(By.CSS_SELECTOR, selector))
+    """Whether anything matching ``selector`` is on screen. React may replace an element
+    between finding it and asking about it (the page's late parts, such as the chart, go in
+    after the map): then it is looked up again."""
+    for _ in range(5):
+        try:
+            elements = dash_duo.driver.find_elements(By.CSS_SELECTOR, selector)
+            return any(e.is_displayed() for e in elements)
+        except StaleElementReferenceException:
+            time.sleep(0.2)
+    raise AssertionError(f"{selector} kept being replaced while it was looked at")
 
 
 def _inside(inner, outer) -> bool:
