@@ -238,6 +238,27 @@ def test_the_layout_already_holds_the_units_of_the_page_it_is_for(server, city) 
     assert _props(district, "prefilled")["data"] == f"?unit={NINH_KIEU}&layers=flood"
 
 
+def test_the_selections_first_call_is_skipped_only_for_the_query_the_layout_holds(
+    server, city
+) -> None:
+    search = f"?unit={NINH_KIEU}"
+    public = requests.Session()
+
+    def select(prefilled: str, first_call: bool) -> requests.Response:
+        body = callback_body(
+            DRILL_OUTPUTS, [("url", "search", search)], [("prefilled", "data", prefilled)]
+        )
+        if first_call:  # the page's first round of callbacks names no changed input
+            body["changedPropIds"] = []
+        return public.post(server + "/_dash-update-component", json=body, timeout=30)
+
+    assert select(search, first_call=True).status_code == 204  # nothing to add
+    for prefilled, first_call in ((search, False), ("", True)):
+        answer = select(prefilled, first_call)
+        assert answer.status_code == 200
+        assert answer.json()["response"]["units-layer"]["data"]["features"]
+
+
 def test_the_layout_decides_on_the_server_what_ward_staff_may_see(server, city) -> None:
     staff = _sign_in(server, "nk.staff")
     refused = _layout_for(staff, server, f"/?unit={CO_DO}")
