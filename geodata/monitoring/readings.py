@@ -19,6 +19,7 @@ from sqlalchemy import Connection, text
 
 from domain import indicators
 from domain.clock import CITY_TZ_NAME
+from geodata.errors import GeodataError
 from geodata.monitoring.coverage import compute_coverage, today_in_city
 
 BAD_QUALITY = 2  # readings flagged bad are stored but left out of every rollup
@@ -76,11 +77,46 @@ def write_readings(
     return _merge_incoming(conn, queue_rollups)
 
 
+class DroppedMonthWrite(GeodataError):
+    """Readings for a month whose readings the retention job dropped (its rollups kept)."""
+
+
+def dropped_months(conn: Connection, first: dt.datetime, last: dt.datetime) -> list[dt.date]:
+    """The months (UTC, their first day) from ``first`` to ``last`` whose readings were dropped
+    by retention: no partition of ``reading`` left, hourly rollups still there."""
+    return list(
+        conn.scalars(
+            text(
+                """
+                SELECT CAST(m AS date) FROM generate_series(
+                    date_trunc('month', CAST(:a AS timestamptz) AT TIME ZONE 'UTC'),
+                    date_trunc('month', CAST(:b AS timestamptz) AT TIME ZONE 'UTC'),
+                    interval '1 month') m
+                WHERE to_regclass(format('reading_%s', to_char(m, 'YYYY_MM'))) IS NULL
+                  AND EXISTS (SELECT 1 FROM reading_hourly h
+                              WHERE h.hour >= m AT TIME ZONE 'UTC'
+                                AND h.hour < (m + interval '1 month') AT TIME ZONE 'UTC')
+                """
+            ),
+            {"a": first, "b": last},
+        )
+    )
+
+
 def _merge_incoming(conn: Connection, queue_rollups: bool = False) -> WriteResult:
     conn.execute(text("ANALYZE incoming"))
     span = conn.execute(text("SELECT min(observed_at), max(observed_at) FROM incoming")).one()
     if span[0] is None:
         return WriteResult(0, 0, 0)
+    # An hour is rolled up again from the readings stored for it: in a dropped month, a few
+    # readings would replace the rollup of everything the hour had. Settings keep pushes out
+    # of such months (geodata.retention); a month comes back whole through `load readings`.
+    if dropped := dropped_months(conn, span[0], span[1]):
+        raise DroppedMonthWrite(
+            f"readings of {', '.join(f'{m:%Y-%m}' for m in dropped)}: that month's readings "
+            "were dropped by retention; load its archive with `python -m geodata load "
+            "readings` before adding to it"
+        )
     conn.execute(text("SELECT ensure_reading_partitions(:a, :b)"), {"a": span[0], "b": span[1]})
     inserted = conn.execute(
         text(
