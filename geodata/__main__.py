@@ -705,18 +705,20 @@ def build_parser() -> argparse.ArgumentParser:
         "citizen's report loses its contact and later its photos, never the report itself.",
     )
     ret_sub = ret.add_subparsers(dest="retention_action", required=True, metavar="ACTION")
-    ret_sub.add_parser("plan", help="what a run would drop and delete now, and why (no change)")
+    rplan = ret_sub.add_parser("plan", help="what a run would drop and delete now, and why "
+                               "(changes nothing)")  # fmt: skip
     rrun = ret_sub.add_parser("run", help="drop and delete what is past retention now")
-    where = rrun.add_mutually_exclusive_group()
-    where.add_argument(
-        "--export-dir", type=Path, metavar="DIR",
-        help="archive folder for the dropped months (default: CANTHO_RETENTION_ARCHIVE_DIR); "
-        "it must exist and be writable",
-    )  # fmt: skip
-    where.add_argument(
-        "--no-export", action="store_true",
-        help="drop the months without exporting them (their readings are then gone)",
-    )  # fmt: skip
+    for action in (rplan, rrun):
+        where = action.add_mutually_exclusive_group()
+        where.add_argument(
+            "--export-dir", type=Path, metavar="DIR",
+            help="archive folder for the dropped months (default: "
+            "CANTHO_RETENTION_ARCHIVE_DIR); it must exist and be writable",
+        )  # fmt: skip
+        where.add_argument(
+            "--no-export", action="store_true",
+            help="drop the months without exporting them (their readings are then gone)",
+        )  # fmt: skip
     ret.set_defaults(handler=_cmd_retention, export_dir=None, no_export=False)
 
     al = sub.add_parser("alerts", help="alert rules and the alerts they raise")

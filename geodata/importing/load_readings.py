@@ -156,12 +156,12 @@ def load_readings(
         _say(progress, "checking every row")
         _typed_table(conn, header, positions)
         _check_rows(conn, label, summary)
-        _refuse_part_of_dropped_hours(conn, label)
+        dropped = _refuse_part_of_dropped_hours(conn, label)
         if options.dry_run:
             _refuse_duplicates(conn, label)
         else:
             _say(progress, "writing readings and rollups")
-            _write(conn, label, summary)
+            _write(conn, label, summary, dropped)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -486,17 +486,18 @@ def _check_rows(conn: Connection, label: str, summary: ReadingSummary) -> None:
     summary.rows, summary.sensors, summary.first, summary.last = rows, sensors, first, last
 
 
-def _refuse_part_of_dropped_hours(conn: Connection, label: str) -> None:
+def _refuse_part_of_dropped_hours(conn: Connection, label: str) -> list[dt.date]:
     """Refuse a file that holds part of an hour whose readings the retention job dropped.
 
     Such an hour's rollup stays (it stands for every reading the hour had), and loading readings
     recomputes it from those stored: the file's alone, in a dropped month. Each hour the file
     touches there must come whole, as many good readings as the rollup counted; the month's
-    archive brings every hour back whole. New hours (no rollup) are taken as they come."""
+    archive brings every hour back whole. New hours (no rollup) are taken as they come. The
+    dropped months the file touches (UTC, first days)."""
     span = conn.execute(text("SELECT min(observed_at), max(observed_at) FROM import_typed")).one()
     months = dropped_months(conn, span[0], span[1])
     if not months:
-        return
+        return months
     rows = conn.execute(
         text(
             f"""
@@ -529,6 +530,7 @@ def _refuse_part_of_dropped_hours(conn: Connection, label: str) -> None:
                 for r in rows
             ],
         )
+    return months
 
 
 def _duplicates(conn: Connection) -> list[str]:
@@ -583,20 +585,25 @@ _INSERT = (
 )
 
 
-def _hours_had_readings(conn: Connection) -> bool:
-    """Whether any hour the file writes to already had readings (a rollup row) before it."""
+def _hours_had_readings(conn: Connection, dropped: list[dt.date]) -> bool:
+    """Whether any hour the file writes to already had readings (a rollup row) before it. An
+    hour of a ``dropped`` month has none (its rollup stays, its readings are gone), and the
+    file brings it back whole (:func:`_refuse_part_of_dropped_hours`)."""
     return bool(
         conn.scalar(
             text(
                 "SELECT EXISTS (SELECT 1 FROM import_changed c JOIN reading_hourly h "
                 "ON h.sensor_id = c.sensor_id AND h.quantity_id = c.quantity_id "
-                "AND h.hour = c.observed_at)"
-            )
+                "AND h.hour = c.observed_at "
+                "WHERE CAST(date_trunc('month', c.observed_at AT TIME ZONE 'UTC') AS date) "
+                "<> ALL (CAST(:dropped AS date[])))"
+            ),
+            {"dropped": dropped},
         )
     )
 
 
-def _write(conn: Connection, label: str, summary: ReadingSummary) -> None:
+def _write(conn: Connection, label: str, summary: ReadingSummary, dropped: list[dt.date]) -> None:
     """Update the readings already stored, insert the rest, then roll up what changed."""
     conn.execute(
         text("SELECT ensure_reading_partitions(:a, :b)"),
@@ -680,5 +687,5 @@ def _write(conn: Connection, label: str, summary: ReadingSummary) -> None:
         # the file's own hourly aggregates rather than read back from `reading` (the
         # rollups of every hour with a reading are kept by every writer, so no rollup row
         # means no reading).
-        hourly = "import_hourly" if fresh and not _hours_had_readings(conn) else None
+        hourly = "import_hourly" if fresh and not _hours_had_readings(conn, dropped) else None
         summary.hours, summary.days = refresh_rollups(conn, "import_changed", hourly)

@@ -84,6 +84,7 @@ class Deletion:
     label: str
     table: str
     where: str  # SQL on the table's rows (alias t), with :cutoff
+    before: str = "older than"  # how the plan says which rows go: "<label> <before> <date>"
 
     def count(self, conn: Connection, cutoff: dt.datetime) -> int:
         return int(
@@ -111,10 +112,10 @@ DELETIONS = (
     Deletion("forecasts", "water-level forecasts", "water_forecast", "t.issued_at < :cutoff"),
     Deletion("alerts", "resolved alerts (with their steps)", "alert",
              "t.state = 'resolved' AND t.resolved_at < :cutoff"),
-    Deletion("report_contacts", "contacts of citizens' reports resolved before",
-             "report_contact", _RESOLVED_BEFORE),
-    Deletion("report_photos", "photos of citizens' reports resolved before", "report_photo",
-             _RESOLVED_BEFORE),
+    Deletion("report_contacts", "contacts of citizens' reports", "report_contact",
+             _RESOLVED_BEFORE, "resolved before"),
+    Deletion("report_photos", "photos of citizens' reports", "report_photo", _RESOLVED_BEFORE,
+             "resolved before"),
 )  # fmt: skip
 
 
@@ -155,7 +156,7 @@ class Plan:
                 lines.append(f"  {d.kind}: kept for ever ({env(SETTING[d.kind])})")
         for d, when, n in self.deletions:
             lines.append(
-                f"  {d.label} older than {when:%Y-%m-%d} ({getattr(self.policy, d.kind)} days, "
+                f"  {d.label} {d.before} {when:%Y-%m-%d} ({getattr(self.policy, d.kind)} days, "
                 f"{env(SETTING[d.kind])}): {n:,}"
             )
         lines.append(

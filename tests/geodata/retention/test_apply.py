@@ -389,8 +389,8 @@ def test_a_resolved_report_loses_its_contact_then_its_photos_but_is_kept(
         contacts = set(conn.scalars(text("SELECT report_id FROM report_contact")))
         photo_rows = set(conn.scalars(text("SELECT report_id FROM report_photo")))
     assert outcome.deleted == {
-        "contacts of citizens' reports resolved before": 1,
-        "photos of citizens' reports resolved before": 2,
+        "contacts of citizens' reports": 1,
+        "photos of citizens' reports": 2,
     }
     assert counts(old_db)["citizen_report"] == before["citizen_report"]  # the reports stay
     assert old_resolved.id not in contacts and old_resolved.id not in photo_rows
