@@ -83,24 +83,30 @@ class DroppedMonthWrite(GeodataError):
 
 def dropped_months(conn: Connection, first: dt.datetime, last: dt.datetime) -> list[dt.date]:
     """The months (UTC, their first day) from ``first`` to ``last`` whose readings were dropped
-    by retention: no partition of ``reading`` left, hourly rollups still there."""
-    return list(
-        conn.scalars(
+    by retention: no reading left (no partition, or an empty one that a load spanning the month
+    made again), hourly rollups still there."""
+    found = []
+    month = dt.date(first.astimezone(dt.UTC).year, first.astimezone(dt.UTC).month, 1)
+    while month <= last.astimezone(dt.UTC).date():
+        after = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        bounds = {
+            "a": dt.datetime(month.year, month.month, 1, tzinfo=dt.UTC),
+            "b": dt.datetime(after.year, after.month, 1, tzinfo=dt.UTC),
+        }
+        # One month at a time, with its bounds as values: the planner keeps to that month's
+        # partition and the plan stays cheap (a generate_series over the months was costed
+        # high enough to be JIT-compiled, 200 ms per sensor push at the bench's scale).
+        if conn.scalar(
             text(
-                """
-                SELECT CAST(m AS date) FROM generate_series(
-                    date_trunc('month', CAST(:a AS timestamptz) AT TIME ZONE 'UTC'),
-                    date_trunc('month', CAST(:b AS timestamptz) AT TIME ZONE 'UTC'),
-                    interval '1 month') m
-                WHERE to_regclass(format('reading_%s', to_char(m, 'YYYY_MM'))) IS NULL
-                  AND EXISTS (SELECT 1 FROM reading_hourly h
-                              WHERE h.hour >= m AT TIME ZONE 'UTC'
-                                AND h.hour < (m + interval '1 month') AT TIME ZONE 'UTC')
-                """
+                "SELECT NOT EXISTS (SELECT 1 FROM reading WHERE observed_at >= :a "
+                "AND observed_at < :b) AND EXISTS (SELECT 1 FROM reading_hourly "
+                "WHERE hour >= :a AND hour < :b)"
             ),
-            {"a": first, "b": last},
-        )
-    )
+            bounds,
+        ):
+            found.append(month)
+        month = after
+    return found
 
 
 def _merge_incoming(conn: Connection, queue_rollups: bool = False) -> WriteResult:

@@ -144,9 +144,10 @@ class Plan:
                 f"{where}: {len(self.months)} month(s)"
             )
             for m in self.months:
+                where = f" → {self.export_dir / m.archive_name}" if self.export_dir else ""
                 lines.append(
                     f"    {m.partition}: {m.rows:,} readings, ended {m.end:%Y-%m-%d}"
-                    + (f" → {self.export_dir / m.archive_name}" if self.export_dir else "")
+                    + (where if m.rows else " (empty: nothing to archive)")
                 )
         shown: set[str] = set()
         for d in DELETIONS:
@@ -341,8 +342,9 @@ def _drop_month(conn: Connection, month: Month, export_dir: Path | None) -> Path
     # No reading may come or go between the export and the drop.
     conn.execute(text(f'LOCK TABLE "{month.partition}" IN SHARE MODE'))
     path = None
-    if export_dir is not None:
-        rows = int(conn.scalar(text(f'SELECT count(*) FROM "{month.partition}"')) or 0)
+    rows = int(conn.scalar(text(f'SELECT count(*) FROM "{month.partition}"')) or 0)
+    # An empty partition (a load spanning the month made it again) has nothing to archive.
+    if export_dir is not None and rows:
         path = export_month(conn, month, export_dir, rows)
     conn.execute(text(f'DROP TABLE "{month.partition}"'))
     return path

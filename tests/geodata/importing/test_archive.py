@@ -25,6 +25,7 @@ from tests.retention_data import (
     drop_old_partitions,
     keep,
     old_lines,
+    partitions,
     readings_of_2023,
     rollups_of_2023,
 )
@@ -122,6 +123,30 @@ def test_part_of_an_hour_of_a_dropped_month_is_refused_and_its_rollup_kept(
     assert "sensor 'rg' (water_level) had 12 good reading(s) and the file holds 1" in message
     assert "Load the month's archive" in message
     assert _state(dropped_db) == before  # not even the month's partition made again
+
+
+def test_a_dropped_month_made_again_empty_by_a_wider_load_still_takes_only_whole_hours(
+    dropped_db: Engine, tmp_path: Path
+) -> None:
+    around = tmp_path / "around.csv"
+    around.write_text(
+        f"{HEADER}\nrg,water_level,2022-12-20T06:00:00+00:00,1.6,0\n"
+        "rg,water_level,2023-03-20T06:00:00+00:00,1.6,0\n"
+    )
+    load_readings(ReadingOptions(path=around))  # makes every partition from 2022-12 to 2023-03
+    assert {"reading_2023_01", "reading_2023_02"} <= set(partitions(dropped_db))
+    late = tmp_path / "late.csv"
+    late.write_text(f"{HEADER}\nrg,water_level,2023-01-10T06:01:00+00:00,1.6,0\n")
+    before = _state(dropped_db)
+
+    with pytest.raises(ImportRejected, match="2023-01 were dropped by retention"):
+        load_readings(ReadingOptions(path=late))
+    assert _state(dropped_db) == before
+    # The next run drops the empty partitions again, and writes no empty archive beside the
+    # month's own.
+    outcome = run(keep(), NOW, tmp_path / "archive")
+    assert {"reading_2023_01", "reading_2023_02"} <= set(outcome.dropped)
+    assert not any("2023_01" in p.name or "2023_02" in p.name for p in outcome.archived)
 
 
 def test_the_archive_then_more_readings_of_the_month_are_taken(
