@@ -352,6 +352,32 @@ def test_audit_log_forecasts_and_resolved_alerts_past_retention_are_deleted_in_b
     assert kept == events == {alerts["old firing"], alerts["recent resolved"]}
 
 
+def test_hourly_rollups_past_their_retention_go_with_their_indicators_and_daily_ones_stay(
+    old_db: Engine, archive_dir: Path
+) -> None:
+    before = rollups_of_2023(old_db)
+    with old_db.connect() as conn:
+        recent = conn.scalar(text("SELECT count(*) FROM reading_hourly WHERE hour > now() - "
+                                  "interval '3 days'"))  # fmt: skip
+
+    outcome = run(keep(hourly=1000), NOW, archive_dir)
+
+    after = rollups_of_2023(old_db)
+    assert after["reading_hourly"] == set()
+    assert after["reading_daily"] == before["reading_daily"]
+    for table in ("sensor_indicator", "unit_indicator"):
+        assert {r for r in before[table] if r[2] == "day"} == after[table]
+    assert outcome.deleted["hourly rollups"] == len(before["reading_hourly"])
+    with old_db.connect() as conn:
+        assert (
+            recent
+            and conn.scalar(
+                text("SELECT count(*) FROM reading_hourly WHERE hour > now() - interval '3 days'")
+            )
+            == recent
+        )
+
+
 def _photo(colour: tuple[int, int, int]) -> files.Photo:
     out = io.BytesIO()
     Image.new("RGB", (64, 48), colour).save(out, "JPEG")
