@@ -124,6 +124,27 @@ class IOCDash(dash.Dash):
         return config
 
 
+def _missing_state_is_unset() -> None:
+    """A callback request without the State a callback has since gained reads it as unset.
+
+    A page opened before an upgrade added a State (a kiosk or a desk left open for days) still
+    sends the callback's old shape, and Dash would fail it whole (an IndexError: 500). A State
+    the page does not send is, to the callback, one the page never set: ``None``. Dash reads the
+    body Flask has parsed and kept, so it is completed in place."""
+    request = flask.request
+    if request.method != "POST" or not request.path.endswith("/_dash-update-component"):
+        return
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        return
+    declared = app.callback_map.get(body["output"], {}).get("state", [])
+    sent = body.get("state") or []
+    if isinstance(sent, list) and len(sent) < len(declared):
+        body["state"] = sent + [
+            {"id": s["id"], "property": s["property"], "value": None} for s in declared[len(sent) :]
+        ]
+
+
 def serve_layout() -> object:
     """The page in the caller's language, built per request (no per-user state in the process)."""
     # The public kiosk, /kiosk, needs no sign-in: Dash serves its index at any path, and the
@@ -169,6 +190,7 @@ app = IOCDash(
 app.validation_layout = dash.html.Div([serve_layout(), kiosk_layout(None), chart()])  # type: ignore[assignment,list-item]
 app.layout = serve_layout
 server = app.server
+server.before_request(_missing_state_is_unset)
 # Fingerprinted names at Dash's own /assets/ route (plain names still work, revalidated).
 ASSETS.init_app(server, "_dash_assets.static")
 if proxies := get_settings().proxy_count:
