@@ -13,6 +13,10 @@ Jobs:
   when readings of past hours arrived since it was made;
 - ``alerts``: every enabled alert rule evaluated (``geodata.alerts.evaluate``): the steps
   (pending, firing, resolved) it took.
+
+When it starts it adds the backup rules every installation starts with, where no rule of their
+kind exists yet (``geodata.alerts.rules.add_default_rules``): a backup older than the setting
+``backup_max_age_h`` raises an alert without anyone having to write the rule first.
 """
 
 from __future__ import annotations
@@ -79,12 +83,24 @@ def run_once(now: dt.datetime | None = None) -> dict[str, int | None]:
     return done
 
 
+def _add_default_rules() -> None:
+    from geodata.alerts.rules import add_default_rules
+
+    try:
+        with transaction() as conn:
+            if added := add_default_rules(conn):
+                log.info("worker: added the default backup rules %s", added)
+    except Exception:  # the jobs still run; the next start tries again
+        log.exception("worker: the default backup rules could not be added")
+
+
 def run_forever(interval: float = 5.0, stop: threading.Event | None = None) -> None:
     """Turns every ``interval`` seconds until ``stop`` is set (or SIGTERM/SIGINT arrives)."""
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
+    _add_default_rules()
     log.info("worker: running %s every %.0f s", ", ".join(j.name for j in JOBS), interval)
     while not stop.is_set():
         started = time.monotonic()
