@@ -424,7 +424,9 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
             return 0
         if args.rules_action == "list":
             for r in alert_rules.rules(conn):
-                scope = ",".join(r.unit_codes) or "city"
+                scope = ",".join(r.unit_codes) or (
+                    "system" if r.kind in alert_rules.SYSTEM_KINDS else "city"
+                )
                 print(f"{r.id:>4} {'on ' if r.enabled else 'off'} {r.kind:16} fire {r.fire_at:g} "
                       f"clear {r.clear_at:g} pending {r.pending_s}s scope {scope} "
                       f"{'public ' if r.public else ''}{r.name} {r.params}")  # fmt: skip

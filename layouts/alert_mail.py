@@ -34,8 +34,9 @@ def alert_value(kind: str, value: float | None, detail: dict[str, Any], lang: st
         return t("alerts.value.backup_age", lang, hours=fmt_number(value, lang, 1))
     if kind == "wal_archive":
         state = str(detail.get("state") or ("ok" if value < 1 else "failing"))
-        key = f"alerts.value.wal.{state}"
-        return t(key if key in CATALOG else "alerts.value.wal.failing", lang)
+        if f"alerts.value.wal.{state}" not in CATALOG:  # a state this catalog does not know
+            state = "ok" if value < 1 else "failing"
+        return t(f"alerts.value.wal.{state}", lang)
     if kind in ("gauge_level", "gauge_forecast"):
         level = localised(indicators.FLOOD_ALERT_LEVELS[min(int(value), 3)], lang)
         if kind == "gauge_forecast" and detail.get("reached_at"):

@@ -1383,7 +1383,7 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "health.failures_since": {
         "vi": "{n} lần lỗi kể từ bản tốt gần nhất.",
-        "en": "{n} failed runs since the newest good backup.",
+        "en": "Failed runs since the newest good backup: {n}.",
     },
     "health.no_failure": {"vi": "Chưa có lần lỗi nào.", "en": "No failed run."},
     "health.running": {
@@ -1391,6 +1391,15 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "A backup started {time} has not finished.",
     },
     "health.wal": {"vi": "Lưu trữ WAL", "en": "WAL archiving"},
+    "health.summary_wal.off": {"vi": "Lưu trữ WAL đang tắt.", "en": "WAL archiving is off."},
+    "health.summary_wal.failing": {
+        "vi": "Lưu trữ WAL đang lỗi.",
+        "en": "WAL archiving is failing.",
+    },
+    "health.summary_wal.behind": {
+        "vi": "Lưu trữ WAL bị chậm.",
+        "en": "WAL archiving is behind.",
+    },
     "health.wal.ok": {"vi": "Theo kịp", "en": "Keeping up"},
     "health.wal.off": {
         "vi": "Đang tắt: archive_mode hoặc archive_command chưa được đặt",

@@ -61,7 +61,7 @@ def describe(health: BackupHealth, lang: str) -> dict[str, Any]:
     elif health.stale:
         summary.append(t("health.stale", lang, hours=fmt_number(health.max_age_h, lang)))
     if not wal.keeps_up:
-        summary.append(f"{t('health.wal', lang)}: {t('alerts.value.wal.' + wal.state, lang)}.")
+        summary.append(t(f"health.summary_wal.{wal.state}", lang))
     if health.failed_last:
         summary.append(
             t("health.failures_since", lang, n=fmt_number(health.failures_since_good, lang))
@@ -151,8 +151,9 @@ def panel_line(caller: Caller, lang: str) -> dict[str, str] | None:
         shown = describe(read_health(caller), lang)
     except Exception:  # the panel never fails for want of this line
         return None
-    newest = shown["newest"]["finished"] if shown["newest"] else t("health.none", lang)
-    text = f"{t('health.newest', lang)}: {newest} · {t('health.wal', lang)}: {shown['wal_state']}"
+    # What needs attention, in short; else when the newest good backup finished.
+    newest = shown["newest"]["finished"] if shown["newest"] else ""
+    text = " ".join(shown["summary"]) or f"{t('health.newest', lang)}: {newest}"
     return {"href": PATH, "colour": shown["colour"], "state_label": shown["state_label"],
             "text": text, "title": t("alerts.backup_link", lang)}  # fmt: skip
 
