@@ -146,3 +146,30 @@ def test_the_backup_alert_is_named_and_valued_on_the_panel_for_officials_only(no
     assert "Tuổi của bản sao lưu tốt gần nhất (giờ)" in rules
     ward = _get(sign_in(site.base, "nk.staff", PASSWORD), site, "/canh-bao")
     assert "Sao lưu quá hạn" not in ward and "0 đang phát · 0 cảnh báo" in ward
+
+
+def test_health_is_read_from_the_primary_even_with_a_read_replica_configured(
+    no_backups, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geodata.db import read_router, reading
+    from geodata.ops.dbadmin import database_url
+    from geodata.settings import get_settings
+    from routes.health import read_health
+    from web.access import Caller
+
+    add_backup_run(no_backups.engine, NOW - HOUR)
+    # A "replica" that is another database, holding no backup_run: a read routed there fails.
+    other = database_url(get_settings().database_url, "postgres")
+    monkeypatch.setenv("CANTHO_READ_DATABASE_URL", other)
+    get_settings.cache_clear()
+    read_router.cache_clear()
+    try:
+        missing = pytest.raises(Exception, match='relation "backup_run" does not exist')
+        with missing, reading() as conn:
+            conn.execute(text("SELECT 1 FROM backup_run"))
+        health = read_health(Caller("official", "official"))
+        assert health.newest_good is not None and health.age_h == pytest.approx(1.0, abs=0.1)
+    finally:
+        monkeypatch.delenv("CANTHO_READ_DATABASE_URL")
+        get_settings.cache_clear()
+        read_router.cache_clear()
