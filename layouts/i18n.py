@@ -1343,6 +1343,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Tình trạng sao lưu của cơ sở dữ liệu chính, đọc trực tiếp từ máy chủ chính.",
         "en": "The primary database's backups, read from the primary server itself.",
     },
+    "health.forbidden": {
+        "vi": "Chỉ cán bộ điều hành thành phố được xem tình trạng sao lưu.",
+        "en": "Only the city's officials may see the backups' health.",
+    },
     "health.header_sign": {"vi": "⚠ Sao lưu cần xem", "en": "⚠ Backups need attention"},
     "health.state.ok": {"vi": "Ổn", "en": "OK"},
     "health.state.attention": {"vi": "Cần xem", "en": "Needs attention"},

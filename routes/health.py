@@ -125,7 +125,7 @@ def _official() -> Caller | Any:
         return flask.redirect("/login?next=" + PATH)
     if not may_see_system_health(caller):
         refuse(caller, "view_system_health", {})
-        raise Forbidden(t("staff.forbidden", current_language()))
+        raise Forbidden(t("health.forbidden", current_language()))
     return caller
 
 

@@ -79,7 +79,8 @@ def test_ward_staff_are_refused_audited_and_shown_no_sign_of_it(no_backups) -> N
     session = sign_in(site.base, "nk.staff", PASSWORD)
     refused = session.get(site.base + PAGE, timeout=10)
     assert refused.status_code == 403
-    assert "sao lưu" not in refused.text.lower()
+    assert "Chỉ cán bộ điều hành thành phố được xem tình trạng sao lưu." in refused.text
+    assert "Bản sao lưu tốt gần nhất" not in refused.text
     with site.engine.connect() as conn:
         audited = conn.scalar(
             text("SELECT count(*) FROM audit_log WHERE action = 'view_system_health' "
