@@ -20,7 +20,7 @@ import callbacks.deferred
 import callbacks.downloads
 import callbacks.drilldown
 import callbacks.monitor
-import callbacks.report_figures  # noqa: F401
+import callbacks.report_figures
 from callbacks.kiosk import kiosk_layout, parse_kiosk_search
 from geodata.monitoring import catalogue
 from geodata.settings import get_settings
@@ -129,9 +129,9 @@ def serve_layout() -> object:
     """The page in the caller's language, built per request (no per-user state in the process)."""
     # The public kiosk, /kiosk, needs no sign-in: Dash serves its index at any path, and the
     # layout request that follows names the page it came from in its Referer.
-    kiosk = urlsplit(flask.request.referrer or "") if flask.has_request_context() else None
-    if kiosk and kiosk.path.rstrip("/") == "/kiosk":
-        return kiosk_layout(kiosk.query)
+    came_from = urlsplit(flask.request.referrer or "") if flask.has_request_context() else None
+    if came_from and came_from.path.rstrip("/") == "/kiosk":
+        return kiosk_layout(came_from.query)
     settings = get_settings()
     caller = current_caller()
     account = (
@@ -144,11 +144,16 @@ def serve_layout() -> object:
     # The themes switched on travel in the page's URL (the layout request's Referer), so the
     # language switch, which comes back to that URL, keeps them.
     map_layers = [x.info for x in catalogue.on_map()]
-    on = layers_from_query(kiosk.query if kiosk else None, catalogue.themes())
-    return page(
+    on = layers_from_query(came_from.query if came_from else None, catalogue.themes())
+    layout = page(
         current_language(), today(), settings.tile_url, settings.tile_attribution, map_layers,
         account, on,
     )  # fmt: skip
+    if came_from is not None:  # a request's layout (not the validation layout built at start)
+        callbacks.drilldown.prefill_selection(
+            layout, f"?{came_from.query}" if came_from.query else ""
+        )
+    return layout
 
 
 app = IOCDash(

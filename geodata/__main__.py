@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from geodata.errors import GeodataError
@@ -448,6 +449,30 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_retention(args: argparse.Namespace) -> int:
+    from geodata.db import transaction
+    from geodata.retention.apply import make_plan, run
+    from geodata.retention.policy import RetentionRefused, read_policy
+    from geodata.settings import get_settings
+
+    settings = get_settings()
+    policy = read_policy(settings)
+    export_dir = args.export_dir or settings.retention_archive_dir
+    if args.no_export or (not settings.retention_export and args.export_dir is None):
+        export_dir = None
+    now = dt.datetime.now(dt.UTC)
+    if args.retention_action == "plan":
+        with transaction(dry_run=True) as conn:
+            plan = make_plan(conn, policy, now, export_dir)
+        print(plan.describe())
+        print("plan only: nothing was changed")
+        if plan.problems:
+            raise RetentionRefused(plan.problems)
+        return 0
+    print(run(policy, now, export_dir).describe())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -670,6 +695,33 @@ def build_parser() -> argparse.ArgumentParser:
     wk.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
                     help="seconds between turns (default 5)")  # fmt: skip
     wk.set_defaults(handler=_cmd_worker)
+
+    ret = sub.add_parser(
+        "retention",
+        help="drop and delete what is kept no longer (the worker does it once a day)",
+        description="How long each kind of data is kept is a setting (CANTHO_RETENTION_*, see "
+        "the README). Raw readings go a whole month at a time: the month's partition is "
+        "exported to the archive folder as reading_YYYY_MM.csv.gz with a .sha256 beside it, "
+        "read back, then dropped (`load readings FILE` brings it back). Rollups, the audit "
+        "log, forecasts and resolved alerts are deleted by age in batches; a resolved "
+        "citizen's report loses its contact and later its photos, never the report itself.",
+    )
+    ret_sub = ret.add_subparsers(dest="retention_action", required=True, metavar="ACTION")
+    rplan = ret_sub.add_parser("plan", help="what a run would drop and delete now, and why "
+                               "(changes nothing)")  # fmt: skip
+    rrun = ret_sub.add_parser("run", help="drop and delete what is past retention now")
+    for action in (rplan, rrun):
+        where = action.add_mutually_exclusive_group()
+        where.add_argument(
+            "--export-dir", type=Path, metavar="DIR",
+            help="archive folder for the dropped months (default: "
+            "CANTHO_RETENTION_ARCHIVE_DIR); it must exist and be writable",
+        )  # fmt: skip
+        where.add_argument(
+            "--no-export", action="store_true",
+            help="drop the months without exporting them (their readings are then gone)",
+        )  # fmt: skip
+    ret.set_defaults(handler=_cmd_retention, export_dir=None, no_export=False)
 
     al = sub.add_parser("alerts", help="alert rules and the alerts they raise")
     al_sub = al.add_subparsers(dest="alerts_action", required=True, metavar="ACTION")

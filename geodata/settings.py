@@ -6,12 +6,23 @@ import datetime as dt
 import hashlib
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.workdays import WorkCalendar
+
+
+def _forever(value: object) -> object:
+    """A retention in days, or "forever" (kept for ever: None)."""
+    if isinstance(value, str) and value.strip().lower() == "forever":
+        return None
+    return value
+
+
+# Days a kind of data is kept; None (written "forever" in the environment) keeps it for ever.
+RetentionDays = Annotated[int | None, BeforeValidator(_forever)]
 
 
 class Settings(BaseSettings):
@@ -153,6 +164,31 @@ class Settings(BaseSettings):
     # "add yourself", ratings, reopenings together; Flask-Limiter syntax), counted in the OGC
     # API's rate-limit storage and strategy.
     report_rate_limit: str = "10 per hour"
+    # Retention (geodata/retention, `python -m geodata retention plan|run`; the worker applies it
+    # once a day): how many days each kind of data is kept, or "forever". The README says why
+    # each default is what it is; `retention plan` refuses values that would leave the rollups,
+    # the forecasts or a citizen's reopening without what they need, naming the setting.
+    # - raw 5-minute readings: whole monthly partitions whose month ended that long ago are
+    #   exported to the archive, checked, then dropped (never deleted row by row);
+    # - the hourly and the daily rollups, each with the per-sensor and per-unit indicators of
+    #   that period (the charts, the KPIs, the forecast's history);
+    # - the audit log; the water-level forecasts issued; resolved alerts with their history;
+    # - a resolved citizen's report keeps its record (its figures are made from it) but loses,
+    #   that long after its resolution, the citizen's contact and then its photos (files too).
+    retention_readings_days: RetentionDays = 730
+    retention_hourly_days: RetentionDays = None
+    retention_daily_days: RetentionDays = None
+    retention_audit_days: RetentionDays = 1827
+    retention_forecast_days: RetentionDays = 730
+    retention_alert_days: RetentionDays = None
+    retention_report_contact_days: RetentionDays = 365
+    retention_report_photo_days: RetentionDays = 1827
+    # Where dropped months of readings are exported (reading_YYYY_MM.csv.gz and its .sha256),
+    # by default the checkout's var/archive. It must exist and be writable: a second disk or a
+    # share that is not mounted is refused rather than filled in its place. With export off
+    # (`retention run --no-export` does it once) months are dropped without a copy.
+    retention_archive_dir: Path = Path(__file__).resolve().parent.parent / "var" / "archive"
+    retention_export: bool = True
     # Backup health (geodata/health/backups.py, issue 16): the newest good base backup may be
     # this many hours old before the dashboard's header warns officials and the default
     # ``backup_age`` alert rule fires (a daily backup, with two hours to spare for a slow one).

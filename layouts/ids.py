@@ -5,6 +5,9 @@ PAGE = "page"  # the whole page: its class says when a unit is refused (map and 
 MAP = "map"
 DOWNLOADS = "downloads"
 MAP_FIT = "map-fit"  # the view the server chose; the browser fits it to the screen
+# The URL query whose selection the layout already holds (app.serve_layout): the selection's
+# first call for that same query has nothing to add.
+PREFILLED = "prefilled"
 UNITS = "units-layer"
 CONTEXT = "context-layer"
 BREADCRUMB = "breadcrumb"

@@ -199,6 +199,7 @@ def page(
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.VIEW_SYNC),
             dcc.Store(id=ids.MAP_FIT),
+            dcc.Store(id=ids.PREFILLED),
             dcc.Store(id=ids.NAV_SYNC),
             dcc.Store(
                 id=ids.LAYER_KEYS, data={layer_name(k, lang): k for k in themes_of(map_layers)}

@@ -197,6 +197,77 @@ def test_sign_out_needs_its_token_and_ends_the_session(server, city) -> None:
     assert "Khách (dữ liệu công khai)" in layout
 
 
+def _props(node: Any, component: str) -> dict[str, Any]:
+    """The props of the component ``component`` in a Dash layout (JSON)."""
+    if isinstance(node, dict):
+        props = node.get("props", {})
+        if isinstance(props, dict) and props.get("id") == component:
+            return props
+        children = list(node.values())
+    elif isinstance(node, list):
+        children = node
+    else:
+        return {}
+    for child in children:
+        if found := _props(child, component):
+            return found
+    return {}
+
+
+def _layout_for(session: requests.Session, base: str, page: str) -> Any:
+    """The layout the page ``page`` asks for (its address travels in the Referer)."""
+    response = session.get(base + "/_dash-layout", headers={"Referer": base + page}, timeout=10)
+    assert response.status_code == 200
+    return response.json()
+
+
+def _unit_names(layout: Any) -> set[str]:
+    return {f["properties"]["name"] for f in _props(layout, "units-layer")["data"]["features"]}
+
+
+def test_the_layout_already_holds_the_units_of_the_page_it_is_for(server, city) -> None:
+    public = requests.Session()
+    home = _layout_for(public, server, "/")
+    # The city's districts, drawn without waiting for a callback; the selection callback is
+    # told which query the layout holds, so its first call has nothing to add.
+    assert "Ninh Kiều" in _unit_names(home) and "Cái Khế" not in _unit_names(home)
+    assert _props(home, "prefilled")["data"] == ""
+    assert _props(home, "map-fit")["data"]["bounds"]
+    district = _layout_for(public, server, f"/?unit={NINH_KIEU}&layers=flood")
+    assert "Cái Khế" in _unit_names(district) and "Ninh Kiều" not in _unit_names(district)
+    assert _props(district, "prefilled")["data"] == f"?unit={NINH_KIEU}&layers=flood"
+
+
+def test_the_selections_first_call_is_skipped_only_for_the_query_the_layout_holds(
+    server, city
+) -> None:
+    search = f"?unit={NINH_KIEU}"
+    public = requests.Session()
+
+    def select(prefilled: str, first_call: bool) -> requests.Response:
+        body = callback_body(
+            DRILL_OUTPUTS, [("url", "search", search)], [("prefilled", "data", prefilled)]
+        )
+        if first_call:  # the page's first round of callbacks names no changed input
+            body["changedPropIds"] = []
+        return public.post(server + "/_dash-update-component", json=body, timeout=30)
+
+    assert select(search, first_call=True).status_code == 204  # nothing to add
+    for prefilled, first_call in ((search, False), ("", True)):
+        answer = select(prefilled, first_call)
+        assert answer.status_code == 200
+        assert answer.json()["response"]["units-layer"]["data"]["features"]
+
+
+def test_the_layout_decides_on_the_server_what_ward_staff_may_see(server, city) -> None:
+    staff = _sign_in(server, "nk.staff")
+    refused = _layout_for(staff, server, f"/?unit={CO_DO}")
+    assert _props(refused, "units-layer")["data"]["features"] == []
+    assert "Bạn không có quyền xem đơn vị này" in json.dumps(refused, ensure_ascii=False)
+    names = _unit_names(_layout_for(staff, server, "/"))
+    assert "Cái Khế" in names and "Trung An" not in names
+
+
 def test_a_callback_post_that_is_not_json_is_refused(server, city) -> None:
     response = requests.post(
         server + "/_dash-update-component", data="output=x", timeout=10,

@@ -3,7 +3,9 @@
 ``python -m geodata load readings FILE`` lands here. The file has a header row and the columns
 ``sensor_code, quantity, observed_at, value[, quality]`` in any order (or other names, mapped with
 ``--field observed_at=THOI_GIAN`` …); other columns are ignored. A time without an offset is
-Cần Thơ time (UTC+7).
+Cần Thơ time (UTC+7). A gzip-compressed file (``.csv.gz``, as the retention job archives a month)
+is read as it is; with a ``FILE.sha256`` beside it (:mod:`geodata.importing.archive`), a file
+whose SHA-256 does not match is refused before anything is read into the database.
 
 How it stays fast: the file goes into a temporary table of text columns with one ``COPY`` (the
 server parses the CSV), and one ``CREATE TABLE AS`` turns the text into typed readings while it
@@ -20,12 +22,18 @@ million rejects the whole file and leaves the database as it was (one transactio
 Re-loading a file is an update: a reading already stored for the same sensor, quantity and time
 takes the file's value and quality. Only the hours and days that changed are rolled up again
 (:func:`geodata.monitoring.readings.refresh_rollups`).
+
+A month whose readings the retention job dropped keeps its rollups, and an hour's rollup is
+recomputed from the readings stored for it: readings of part of such an hour would replace the
+rollup of the whole hour. So in a dropped month the file must bring back each hour it touches
+whole (the month's archive does), or it is refused (:func:`_refuse_part_of_dropped_hours`).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import io
 import sys
 import time
@@ -42,7 +50,8 @@ from tqdm import tqdm
 from domain.clock import CITY_TZ_NAME
 from geodata.db import transaction
 from geodata.errors import ImportRejected
-from geodata.monitoring.readings import BAD_QUALITY, refresh_rollups
+from geodata.importing import archive
+from geodata.monitoring.readings import BAD_QUALITY, dropped_months, refresh_rollups
 
 # Columns of a readings file: the name a file may use for each, tried in order.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -133,6 +142,10 @@ def load_readings(
     label = str(path)
     delimiter = _delimiter(label, options.delimiter)
     header = _read_header(path, delimiter)
+    try:
+        archive.verify(path)
+    except archive.ChecksumMismatch as exc:
+        raise ImportRejected(label, [f"checksum: {exc}"]) from exc
     positions = _resolve_columns(label, header, options.fields)
     summary = ReadingSummary(path=label, dry_run=options.dry_run)
 
@@ -143,11 +156,12 @@ def load_readings(
         _say(progress, "checking every row")
         _typed_table(conn, header, positions)
         _check_rows(conn, label, summary)
+        dropped = _refuse_part_of_dropped_hours(conn, label)
         if options.dry_run:
             _refuse_duplicates(conn, label)
         else:
             _say(progress, "writing readings and rollups")
-            _write(conn, label, summary)
+            _write(conn, label, summary, dropped)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -191,8 +205,11 @@ def _read_header(path: Path, delimiter: str) -> list[str]:
     label = str(path)
     if not path.is_file():
         raise ImportRejected(label, ["file not found"])
-    with path.open("rb") as raw:
-        first = raw.readline()
+    try:
+        with archive.open_bytes(path) as raw:
+            first = raw.readline()
+    except (OSError, EOFError) as exc:  # a damaged .gz file
+        raise ImportRejected(label, [f"not a readable gzip file: {exc}"]) from exc
     try:
         line = first.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -262,10 +279,12 @@ def _copy_raw(conn: Connection, path: Path, width: int, delimiter: str, progress
         file=sys.stderr,
         disable=None if progress else True,  # None: only on a terminal
     )
+    compressed = archive.is_gzip(path)
     try:
         with (
             bar,
-            path.open("rb") as source,
+            path.open("rb") as stored,
+            gzip.GzipFile(fileobj=stored, mode="rb") if compressed else stored as source,
             raw.cursor() as cur,
             cur.copy(
                 f"COPY import_raw ({columns}) FROM STDIN "
@@ -274,9 +293,12 @@ def _copy_raw(conn: Connection, path: Path, width: int, delimiter: str, progress
         ):
             while chunk := source.read(CHUNK):
                 copy.write(chunk)
-                bar.update(len(chunk))
+                # The bar counts the file's bytes, compressed or not.
+                bar.update(stored.tell() - bar.n)
     except psycopg.Error as exc:
         raise ImportRejected(str(path), [_copy_problem(exc)]) from exc
+    except (OSError, EOFError) as exc:  # a .gz file cut short or corrupt
+        raise ImportRejected(str(path), [f"not a readable gzip file: {exc}"]) from exc
     conn.execute(text("ANALYZE import_raw"))
 
 
@@ -464,6 +486,53 @@ def _check_rows(conn: Connection, label: str, summary: ReadingSummary) -> None:
     summary.rows, summary.sensors, summary.first, summary.last = rows, sensors, first, last
 
 
+def _refuse_part_of_dropped_hours(conn: Connection, label: str) -> list[dt.date]:
+    """Refuse a file that holds part of an hour whose readings the retention job dropped.
+
+    Such an hour's rollup stays (it stands for every reading the hour had), and loading readings
+    recomputes it from those stored: the file's alone, in a dropped month. Each hour the file
+    touches there must come whole, as many good readings as the rollup counted; the month's
+    archive brings every hour back whole. New hours (no rollup) are taken as they come. The
+    dropped months the file touches (UTC, first days)."""
+    span = conn.execute(text("SELECT min(observed_at), max(observed_at) FROM import_typed")).one()
+    months = dropped_months(conn, span[0], span[1])
+    if not months:
+        return months
+    rows = conn.execute(
+        text(
+            f"""
+            WITH f AS (
+                SELECT sensor_id, quantity_id, date_trunc('hour', observed_at) AS hour,
+                       count(*) FILTER (WHERE quality < {BAD_QUALITY}) AS n, min(n) AS row
+                FROM import_typed
+                WHERE CAST(date_trunc('month', observed_at AT TIME ZONE 'UTC') AS date)
+                      = ANY (:months)
+                GROUP BY 1, 2, 3
+            )
+            SELECT f.row, s.code AS sensor, q.code AS quantity, f.hour, f.n, h.n AS kept
+            FROM f JOIN reading_hourly h USING (sensor_id, quantity_id, hour)
+            JOIN sensor s ON s.id = f.sensor_id JOIN quantity q ON q.id = f.quantity_id
+            WHERE h.n <> f.n ORDER BY f.row LIMIT :listed
+            """
+        ),
+        {"months": months, "listed": LISTED},
+    ).all()
+    if rows:
+        shown = ", ".join(sorted({f"{m:%Y-%m}" for m in months}))
+        raise ImportRejected(
+            label,
+            [
+                f"row {r.row} (line {r.row + 1}): the readings of {shown} were dropped by "
+                f"retention; the hour {r.hour.isoformat()} of sensor {r.sensor!r} "
+                f"({r.quantity}) had {r.kept} good reading(s) and the file holds {r.n}: "
+                "loading part of the hour would replace its rollup. Load the month's archive "
+                "(reading_YYYY_MM.csv.gz) first, then this file"
+                for r in rows
+            ],
+        )
+    return months
+
+
 def _duplicates(conn: Connection) -> list[str]:
     """The rows that repeat a sensor, quantity and time (the database refused them)."""
     rows = conn.execute(
@@ -516,20 +585,25 @@ _INSERT = (
 )
 
 
-def _hours_had_readings(conn: Connection) -> bool:
-    """Whether any hour the file writes to already had readings (a rollup row) before it."""
+def _hours_had_readings(conn: Connection, dropped: list[dt.date]) -> bool:
+    """Whether any hour the file writes to already had readings (a rollup row) before it. An
+    hour of a ``dropped`` month has none (its rollup stays, its readings are gone), and the
+    file brings it back whole (:func:`_refuse_part_of_dropped_hours`)."""
     return bool(
         conn.scalar(
             text(
                 "SELECT EXISTS (SELECT 1 FROM import_changed c JOIN reading_hourly h "
                 "ON h.sensor_id = c.sensor_id AND h.quantity_id = c.quantity_id "
-                "AND h.hour = c.observed_at)"
-            )
+                "AND h.hour = c.observed_at "
+                "WHERE CAST(date_trunc('month', c.observed_at AT TIME ZONE 'UTC') AS date) "
+                "<> ALL (CAST(:dropped AS date[])))"
+            ),
+            {"dropped": dropped},
         )
     )
 
 
-def _write(conn: Connection, label: str, summary: ReadingSummary) -> None:
+def _write(conn: Connection, label: str, summary: ReadingSummary, dropped: list[dt.date]) -> None:
     """Update the readings already stored, insert the rest, then roll up what changed."""
     conn.execute(
         text("SELECT ensure_reading_partitions(:a, :b)"),
@@ -613,5 +687,5 @@ def _write(conn: Connection, label: str, summary: ReadingSummary) -> None:
         # the file's own hourly aggregates rather than read back from `reading` (the
         # rollups of every hour with a reading are kept by every writer, so no rollup row
         # means no reading).
-        hourly = "import_hourly" if fresh and not _hours_had_readings(conn) else None
+        hourly = "import_hourly" if fresh and not _hours_had_readings(conn, dropped) else None
         summary.hours, summary.days = refresh_rollups(conn, "import_changed", hourly)

@@ -12,7 +12,10 @@ Jobs:
 - ``forecast``: every gauge's water-level forecast for the current hour, and a gauge's again
   when readings of past hours arrived since it was made;
 - ``alerts``: every enabled alert rule evaluated (``geodata.alerts.evaluate``): the steps
-  (pending, firing, resolved) it took.
+  (pending, firing, resolved) it took;
+- ``retention``: once a day, what is kept no longer dropped and deleted, raw months exported
+  to the archive first (``geodata.retention.apply``): the months and rows it removed. It
+  commits month by month and batch by batch in transactions of its own, under this lock.
 
 When it starts it adds the backup rules every installation starts with, where no rule of their
 kind exists yet (``geodata.alerts.rules.add_default_rules``): a backup older than the setting
@@ -60,8 +63,20 @@ def _alerts(conn: Connection, now: dt.datetime) -> int:
     return evaluate(conn, now).total()
 
 
-# In this order: the rules read the rollups and forecasts the turn has just brought up to date.
-JOBS = (Job("rollups", _rollups), Job("forecast", _forecasts), Job("alerts", _alerts))
+def _retention(conn: Connection, now: dt.datetime) -> int:
+    from geodata.retention.apply import scheduled
+
+    return scheduled(conn, now)
+
+
+# In this order: the rules read the rollups and forecasts the turn has just brought up to date;
+# retention last, as it may take a while once a day.
+JOBS = (
+    Job("rollups", _rollups),
+    Job("forecast", _forecasts),
+    Job("alerts", _alerts),
+    Job("retention", _retention),
+)
 
 
 def run_once(now: dt.datetime | None = None) -> dict[str, int | None]:
