@@ -1327,6 +1327,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Lưu trữ WAL không theo kịp (1 = không theo kịp)",
         "en": "WAL archiving not keeping up (1 = not keeping up)",
     },
+    "alerts.rule_refused.system_scope": {
+        "vi": "quy tắc về sao lưu theo dõi chính hệ thống, không nhận mã đơn vị",
+        "en": "a backup rule watches the system itself and takes no unit codes",
+    },
     "alerts.subject.system": {"vi": "Cơ sở dữ liệu chính", "en": "Primary database"},
     "alerts.value.backup_age": {
         "vi": "bản sao lưu tốt gần nhất cách đây {hours} giờ",

@@ -282,7 +282,11 @@ def _rule_lines(rule: alert_rules.Rule, lang: str) -> tuple[str, str, str]:
     lines = t("alerts.rule_lines", lang, fire=fmt_number(rule.fire_at, lang, 2),
               clear=fmt_number(rule.clear_at, lang, 2),
               pending=fmt_number(rule.pending_s / 60, lang))  # fmt: skip
-    scope_text = ", ".join(rule.unit_codes) if rule.unit_codes else t("alerts.rule_city", lang)
+    scope_text = (
+        ", ".join(rule.unit_codes) if rule.unit_codes
+        else t("alerts.subject.system", lang) if rule.kind in alert_rules.SYSTEM_KINDS
+        else t("alerts.rule_city", lang)
+    )  # fmt: skip
     return what, lines, t("alerts.rule_scope", lang, units=scope_text)
 
 

@@ -183,6 +183,9 @@ def add_rule(
             "only flood at Báo động II or more (gauge_level, gauge_forecast ≥ 2) and "
             "VN_AQI ≥ 151 (unit_aqi) are public warnings",
         )  # fmt: skip
+    if unit_codes and kind in SYSTEM_KINDS:
+        raise RuleRefused("unit_codes", "system_scope",
+                          f"{kind} watches the system itself: it takes no unit codes")  # fmt: skip
     if unit_codes:
         known = set(
             conn.scalars(

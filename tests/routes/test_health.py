@@ -145,6 +145,7 @@ def test_the_backup_alert_is_named_and_valued_on_the_panel_for_officials_only(no
     assert "Primary database · newest good backup 30.0 hours old" in english
     rules = _get(official, site, "/canh-bao/quy-tac")
     assert "Tuổi của bản sao lưu tốt gần nhất (giờ)" in rules
+    assert "phạm vi: Cơ sở dữ liệu chính" in rules
     ward = _get(sign_in(site.base, "nk.staff", PASSWORD), site, "/canh-bao")
     assert "Sao lưu quá hạn" not in ward and "0 đang phát · 0 cảnh báo" in ward
 

@@ -108,6 +108,9 @@ def test_backup_rules_are_never_public_warnings(demo_db) -> None:
                 add_rule(conn, "Công khai?", kind, fire, fire, public=True)
         with pytest.raises(RuleRefused, match="outside backup_age's range 0–8760"):
             add_rule(conn, "Quá xa", "backup_age", 9000, 26)
+        with pytest.raises(RuleRefused, match="watches the system itself: it takes no unit"):
+            add_rule(conn, "Của quận?", "backup_age", 26, 26, unit_codes=("916",))
+        assert rules(conn) == []
 
 
 def test_ward_staff_and_the_public_never_see_the_system_s_alerts(demo_db) -> None:
