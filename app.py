@@ -34,6 +34,7 @@ from routes.cap import init_cap
 from routes.citizen import init_citizen
 from routes.downloads import init_downloads
 from routes.errors import init_errors
+from routes.health import header_sign, init_health
 from routes.ogc import init_ogc
 from routes.open311 import init_open311
 from routes.printmap import init_printmap
@@ -156,7 +157,8 @@ def serve_layout() -> object:
     caller = current_caller()
     account = (
         {"name": caller.username, "role": caller.role, "csrf": generate_csrf(),
-         "alerts": str(header_count(caller) or 0)}
+         "alerts": str(header_count(caller) or 0),
+         "backup": "attention" if header_sign(caller) else ""}
         if caller.signed_in
         else None
     )  # fmt: skip
@@ -215,6 +217,7 @@ init_citizen(server)
 init_api(server)
 init_statistics(server)
 init_alerts(server)
+init_health(server)
 init_cap(server)
 # Dash finishes its set-up (the component libraries whose scripts it serves, the callback map)
 # in the first request of each process; gunicorn's other threads then serve scripts and callbacks

@@ -425,7 +425,9 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
             return 0
         if args.rules_action == "list":
             for r in alert_rules.rules(conn):
-                scope = ",".join(r.unit_codes) or "city"
+                scope = ",".join(r.unit_codes) or (
+                    "system" if r.kind in alert_rules.SYSTEM_KINDS else "city"
+                )
                 print(f"{r.id:>4} {'on ' if r.enabled else 'off'} {r.kind:16} fire {r.fire_at:g} "
                       f"clear {r.clear_at:g} pending {r.pending_s}s scope {scope} "
                       f"{'public ' if r.public else ''}{r.name} {r.params}")  # fmt: skip
@@ -736,8 +738,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--param hours=48), unit_aqi 0–500 (VN_AQI), unit_congestion 0–1 (share of roads), "
         "unit_coverage 0–1 (fires below; --param facility=KIND), road_congestion 0–2 (a "
         "road's speed / free-flow speed; fires below), report_cluster 1–1000 "
-        "(reports; --param radius_m=300 --param window_min=60). --clear-at lies on the safe "
-        "side of --fire-at.",
+        "(reports; --param radius_m=300 --param window_min=60), backup_age 0–8760 (hours since "
+        "the newest good backup; 8760 with none), wal_archive 0–1 (1 while WAL archiving does "
+        "not keep up; --fire-at 1 --clear-at 1). --clear-at lies on the safe side of --fire-at.",
     )
     radd.add_argument("name")
     radd.add_argument("--kind", required=True)

@@ -189,6 +189,13 @@ class Settings(BaseSettings):
     # (`retention run --no-export` does it once) months are dropped without a copy.
     retention_archive_dir: Path = Path(__file__).resolve().parent.parent / "var" / "archive"
     retention_export: bool = True
+    # Backup health (geodata/health/backups.py, issue 16): the newest good base backup may be
+    # this many hours old before the dashboard's header warns officials and the default
+    # ``backup_age`` alert rule fires (a daily backup, with two hours to spare for a slow one).
+    backup_max_age_h: float = Field(default=26.0, gt=0, le=8760)
+    # WAL archiving is behind when finished WAL segments wait unarchived for longer than this
+    # (seconds); 0: twice ``archive_timeout`` (at least a minute), or 10 minutes without one.
+    backup_wal_max_delay_s: float = Field(default=0.0, ge=0)
 
 
 def session_secret(settings: Settings) -> str:

@@ -9,13 +9,34 @@ from typing import Any
 from domain import indicators
 from domain.clock import CITY_TZ
 from domain.names import localised
-from layouts.i18n import fmt_moment, fmt_number, t
+from layouts.i18n import CATALOG, fmt_moment, fmt_number, t
+
+# The alert kinds whose subject is the system (geodata.alerts.rules.SYSTEM_KINDS): named in the
+# reader's language, not by a place's name and code.
+SYSTEM_KINDS = ("backup_age", "wal_archive")
+
+
+def alert_subject(kind: str, name: str, code: str, lang: str) -> str:
+    """An alert's subject: the place's name and code, or the system."""
+    if kind in SYSTEM_KINDS:
+        return t("alerts.subject.system", lang)
+    return f"{name} ({code})"
 
 
 def alert_value(kind: str, value: float | None, detail: dict[str, Any], lang: str) -> str:
-    """An alert's value as its kind reads: a Báo động level, a VN_AQI, a share, a count."""
+    """An alert's value as its kind reads: a Báo động level, a VN_AQI, a share, a count, a
+    backup's age."""
     if value is None:
         return "—"
+    if kind == "backup_age":
+        if detail.get("none"):
+            return t("alerts.value.backup_none", lang)
+        return t("alerts.value.backup_age", lang, hours=fmt_number(value, lang, 1))
+    if kind == "wal_archive":
+        state = str(detail.get("state") or ("ok" if value < 1 else "failing"))
+        if f"alerts.value.wal.{state}" not in CATALOG:  # a state this catalog does not know
+            state = "ok" if value < 1 else "failing"
+        return t(f"alerts.value.wal.{state}", lang)
     if kind in ("gauge_level", "gauge_forecast"):
         level = localised(indicators.FLOOD_ALERT_LEVELS[min(int(value), 3)], lang)
         if kind == "gauge_forecast" and detail.get("reached_at"):
@@ -44,7 +65,8 @@ def alert_mail(changes: Sequence[Any], lang: str, firing: int, link: str) -> tup
             else "alerts.mail.still" if c.repeat else "alerts.mail.firing"
         )  # fmt: skip
         lines.append(
-            t(key, lang, rule=c.rule_name, subject=f"{c.subject_name} ({c.subject_code})",
+            t(key, lang, rule=c.rule_name,
+              subject=alert_subject(c.kind, c.subject_name, c.subject_code, lang),
               value=alert_value(c.kind, c.value, c.detail, lang),
               time=fmt_moment(c.at.astimezone(CITY_TZ), lang))
         )  # fmt: skip

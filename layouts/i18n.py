@@ -1317,6 +1317,125 @@ CATALOG: dict[str, dict[str, str]] = {
     "alerts.event.note": {"vi": "ghi chú", "en": "note"},
     "alerts.event.silence": {"vi": "tạm tắt thông báo", "en": "silenced"},
     "alerts.event.unsilence": {"vi": "bật lại thông báo", "en": "unsilenced"},
+    # Backup health (issue 16): the backup alert kinds, their subject and values, the system
+    # page /he-thong/sao-luu (routes/health.py) and the header's sign.
+    "alerts.kind.backup_age": {
+        "vi": "Tuổi của bản sao lưu tốt gần nhất (giờ)",
+        "en": "Age of the newest good backup (hours)",
+    },
+    "alerts.kind.wal_archive": {
+        "vi": "Lưu trữ WAL không theo kịp (1 = không theo kịp)",
+        "en": "WAL archiving not keeping up (1 = not keeping up)",
+    },
+    "alerts.rule_refused.system_scope": {
+        "vi": "quy tắc về sao lưu theo dõi chính hệ thống, không nhận mã đơn vị",
+        "en": "a backup rule watches the system itself and takes no unit codes",
+    },
+    "alerts.subject.system": {"vi": "Cơ sở dữ liệu chính", "en": "Primary database"},
+    "alerts.value.backup_age": {
+        "vi": "bản sao lưu tốt gần nhất cách đây {hours} giờ",
+        "en": "newest good backup {hours} hours old",
+    },
+    "alerts.value.backup_none": {"vi": "chưa có bản sao lưu nào", "en": "no backup yet"},
+    "alerts.value.wal.ok": {"vi": "lưu trữ WAL theo kịp", "en": "WAL archiving keeps up"},
+    "alerts.value.wal.off": {"vi": "lưu trữ WAL đang tắt", "en": "WAL archiving is off"},
+    "alerts.value.wal.failing": {"vi": "lưu trữ WAL đang lỗi", "en": "WAL archiving is failing"},
+    "alerts.value.wal.behind": {"vi": "lưu trữ WAL bị chậm", "en": "WAL archiving is behind"},
+    "alerts.backup_link": {"vi": "Sao lưu", "en": "Backups"},
+    "health.title": {"vi": "Sao lưu và lưu trữ WAL", "en": "Backups and WAL archiving"},
+    "health.intro": {
+        "vi": "Tình trạng sao lưu của cơ sở dữ liệu chính, đọc trực tiếp từ máy chủ chính.",
+        "en": "The primary database's backups, read from the primary server itself.",
+    },
+    "health.forbidden": {
+        "vi": "Chỉ cán bộ điều hành thành phố được xem tình trạng sao lưu.",
+        "en": "Only the city's officials may see the backups' health.",
+    },
+    "health.header_sign": {"vi": "⚠ Sao lưu cần xem", "en": "⚠ Backups need attention"},
+    "health.state.ok": {"vi": "Ổn", "en": "OK"},
+    "health.state.attention": {"vi": "Cần xem", "en": "Needs attention"},
+    "health.stale": {
+        "vi": "Bản sao lưu tốt gần nhất đã cũ hơn {hours} giờ.",
+        "en": "The newest good backup is older than {hours} hours.",
+    },
+    "health.max_age": {
+        "vi": "Ngưỡng: bản sao lưu tốt gần nhất không cũ hơn {hours} giờ "
+        "(CANTHO_BACKUP_MAX_AGE_H).",
+        "en": "Limit: the newest good backup no older than {hours} hours "
+        "(CANTHO_BACKUP_MAX_AGE_H).",
+    },
+    "health.newest": {"vi": "Bản sao lưu tốt gần nhất", "en": "Newest good backup"},
+    "health.finished": {
+        "vi": "Xong lúc {time}, cách đây {hours} giờ",
+        "en": "Finished {time}, {hours} hours ago",
+    },
+    "health.kind.full": {"vi": "Toàn phần", "en": "Full"},
+    "health.kind.diff": {"vi": "Chênh lệch", "en": "Differential"},
+    "health.kind.incr": {"vi": "Gia tăng", "en": "Incremental"},
+    "health.label": {"vi": "Nhãn {label} · kho {repo}", "en": "Label {label} · repository {repo}"},
+    "health.sizes": {
+        "vi": "Cơ sở dữ liệu {db} · trong kho {repo} · {files} tệp ({files_size})",
+        "en": "Database {db} · in the repository {repo} · {files} files ({files_size})",
+    },
+    "health.none": {"vi": "Chưa có bản sao lưu nào.", "en": "No backup yet."},
+    "health.how_to_start": {
+        "vi": "Để tạo bản đầu tiên, chạy {command} trên máy chủ, trong thư mục dự án; rồi lên "
+        "lịch chạy hằng ngày.",
+        "en": "To take the first one, run {command} on the server, in the project's folder; "
+        "then schedule it daily.",
+    },
+    "health.failed": {"vi": "Lần sao lưu lỗi gần nhất", "en": "Last failed backup"},
+    "health.failed_at": {
+        "vi": "Lỗi lúc {time} ({kind}): {error}",
+        "en": "Failed {time} ({kind}): {error}",
+    },
+    "health.failures_since": {
+        "vi": "{n} lần lỗi kể từ bản tốt gần nhất.",
+        "en": "Failed runs since the newest good backup: {n}.",
+    },
+    "health.no_failure": {"vi": "Chưa có lần lỗi nào.", "en": "No failed run."},
+    "health.running": {
+        "vi": "Một lần sao lưu bắt đầu lúc {time} chưa xong.",
+        "en": "A backup started {time} has not finished.",
+    },
+    "health.wal": {"vi": "Lưu trữ WAL", "en": "WAL archiving"},
+    "health.summary_wal.off": {"vi": "Lưu trữ WAL đang tắt.", "en": "WAL archiving is off."},
+    "health.summary_wal.failing": {
+        "vi": "Lưu trữ WAL đang lỗi.",
+        "en": "WAL archiving is failing.",
+    },
+    "health.summary_wal.behind": {
+        "vi": "Lưu trữ WAL bị chậm.",
+        "en": "WAL archiving is behind.",
+    },
+    "health.wal.ok": {"vi": "Theo kịp", "en": "Keeping up"},
+    "health.wal.off": {
+        "vi": "Đang tắt: archive_mode hoặc archive_command chưa được đặt",
+        "en": "Off: archive_mode or archive_command is not set",
+    },
+    "health.wal.failing": {
+        "vi": "Đang lỗi: lần lỗi gần nhất mới hơn lần lưu được gần nhất",
+        "en": "Failing: the last failure is newer than the last success",
+    },
+    "health.wal.behind": {
+        "vi": "Bị chậm: {n} đoạn WAL đã đầy đang chờ lưu",
+        "en": "Behind: {n} finished WAL segments are waiting",
+    },
+    "health.wal.last_archived": {
+        "vi": "Lưu được gần nhất: {wal} lúc {time} ({n} đoạn từ khi đếm)",
+        "en": "Last archived: {wal} at {time} ({n} segments counted)",
+    },
+    "health.wal.never": {"vi": "Chưa lưu được đoạn WAL nào.", "en": "No WAL segment archived yet."},
+    "health.wal.last_failed": {
+        "vi": "Lỗi gần nhất: {wal} lúc {time} ({n} lần lỗi từ khi đếm)",
+        "en": "Last failure: {wal} at {time} ({n} failures counted)",
+    },
+    "health.wal.settings": {
+        "vi": "archive_mode = {mode} · archive_timeout = {timeout} giây · đoạn đầy được chờ tối "
+        "đa {bound} giây",
+        "en": "archive_mode = {mode} · archive_timeout = {timeout} s · finished segments may "
+        "wait {bound} s",
+    },
     "alerts.refused.unknown_action": {"vi": "Thao tác không hợp lệ.", "en": "Unknown action."},
     "alerts.refused.note_too_long": {
         "vi": "Ghi chú quá dài (tối đa 2.000 ký tự).",
@@ -1795,6 +1914,18 @@ def fmt_number(value: float | None, lang: str, decimals: int = 0) -> str:
         return t("value.unknown", lang)
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=_LOCALES[language(lang)])
+
+
+def fmt_bytes(value: float | None, lang: str) -> str:
+    """A size in the user's locale, in decimal units ("1,5 GB" / "1.5 GB")."""
+    if value is None:
+        return t("value.unknown", lang)
+    size, unit = float(value), "B"
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            break
+        size /= 1000
+    return f"{fmt_number(size, lang, 0 if unit == 'B' else 1)} {unit}"
 
 
 def fmt_date(value: dt.date, lang: str) -> str:

@@ -136,12 +136,26 @@ def account_box(account: dict[str, str] | None, lang: str) -> html.Div:
             className="lang-switch" + (" alerts-firing" if firing else ""),
         )
     ]
+    # Officials' sign of backups too old or WAL archiving not keeping up (the server decides
+    # who gets it, routes/health.py); it opens the system's health page.
+    backup_sign = (
+        [
+            html.A(
+                t("health.header_sign", lang),
+                href="/he-thong/sao-luu",
+                className="lang-switch alerts-firing backup-sign",
+            )
+        ]
+        if account.get("backup") == "attention"
+        else []
+    )
     return html.Div(
         [
             html.Span(
                 f"{account['name']} · {t('role.' + account['role'], lang)}",
                 className="account-name",
             ),
+            *backup_sign,
             *alerts_link,
             *queue_link,
             *audit_link,

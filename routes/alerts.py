@@ -28,9 +28,10 @@ from geodata.alerts import actions, notify
 from geodata.alerts import rules as alert_rules
 from geodata.db import scope, transaction
 from geodata.settings import get_settings
-from layouts.alert_mail import alert_mail, alert_value
+from layouts.alert_mail import alert_mail, alert_subject, alert_value
 from layouts.i18n import CATALOG, fmt_moment, fmt_number, language, t
 from routes.errors import BadRequest, Forbidden, NotFound
+from routes.health import panel_line
 from web.access import Caller, current_caller, data_scope, may_handle_reports, refuse
 from web.request import current_language
 
@@ -123,7 +124,8 @@ def panel() -> Any:
             rows.append({
                 "id": a.id, "state": a.state, "colour": STATE_COLOURS[a.state],
                 "state_label": t(f"alerts.state.{a.state}", lang), "rule": a.rule_name,
-                "public": a.public, "subject": f"{a.subject_name} ({a.subject_code})",
+                "public": a.public,
+                "subject": alert_subject(a.kind, a.subject_name, a.subject_code, lang),
                 "value": _value(a, lang), "times": times, "handled": " · ".join(handled),
                 "acknowledged": a.acknowledged_at is not None, "assignee": a.assignee or "",
                 "silenced": t("alerts.silenced_until", lang, time=_when(a.silenced_until, lang))
@@ -131,6 +133,7 @@ def panel() -> Any:
                 "history": _history(conn, a, lang),
             })  # fmt: skip
     firing = sum(1 for a in found if a.state == "firing")
+    backups = panel_line(caller, lang)  # officials only
     html = flask.render_template(
         "alerts.html", lang=lang, rows=rows, base=BASE, csrf=generate_csrf(), me=caller.username,
         count=t("alerts.count", lang, firing=fmt_number(firing, lang),
@@ -139,6 +142,7 @@ def panel() -> Any:
         tr=_words(lang),
         subscribed=subscribed,
         subscribed_text=t("alerts.subscribed", lang, email=subscribed) if subscribed else "",
+        backups=backups,
     )  # fmt: skip
     return flask.Response(html, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
@@ -278,7 +282,11 @@ def _rule_lines(rule: alert_rules.Rule, lang: str) -> tuple[str, str, str]:
     lines = t("alerts.rule_lines", lang, fire=fmt_number(rule.fire_at, lang, 2),
               clear=fmt_number(rule.clear_at, lang, 2),
               pending=fmt_number(rule.pending_s / 60, lang))  # fmt: skip
-    scope_text = ", ".join(rule.unit_codes) if rule.unit_codes else t("alerts.rule_city", lang)
+    scope_text = (
+        ", ".join(rule.unit_codes) if rule.unit_codes
+        else t("alerts.subject.system", lang) if rule.kind in alert_rules.SYSTEM_KINDS
+        else t("alerts.rule_city", lang)
+    )  # fmt: skip
     return what, lines, t("alerts.rule_scope", lang, units=scope_text)
 
 

@@ -255,6 +255,12 @@ def may_see_sensor(conn: Connection, caller: Caller, sensor_id: int) -> bool:
     return sensor_within(conn, caller.unit_codes, sensor_id)
 
 
+def may_see_system_health(caller: Caller) -> bool:
+    """Whether the caller sees the system's health (backups, WAL archiving): officials and
+    admins only. The database agrees: the reader roles have no grant on ``backup_run``."""
+    return caller.sees_everything
+
+
 def may_handle_reports(caller: Caller) -> bool:
     """Whether the caller handles citizens' reports (the staff queue): every staff account,
     ward staff in their units (:func:`may_handle_report`); never the public."""

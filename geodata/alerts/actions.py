@@ -62,10 +62,14 @@ class AlertRow:
         return self.silenced_until is not None and self.silenced_until > now
 
 
-# An alert's subject (``a``): a gauge, a unit or a road segment, by code and name. Every list of
-# alerts (the panel, e-mail, the command line) names them through these.
-SUBJECT_COLUMNS = """coalesce(s.code, u.code, rd.code) AS subject_code,
-           coalesce(s.name, u.name, rd.name) AS subject_name"""
+# An alert's subject (``a``): a gauge, a unit or a road segment, by code and name; or the system
+# (the backup kinds): the primary database (the page and e-mail name it in the reader's language).
+# Every list of alerts (the panel, e-mail, the command line) names them through these.
+SUBJECT_COLUMNS = """coalesce(s.code, u.code, rd.code,
+                    CASE a.subject_kind WHEN 'system' THEN 'primary' END) AS subject_code,
+           coalesce(s.name, u.name, rd.name,
+                    CASE a.subject_kind WHEN 'system' THEN 'primary database' END)
+             AS subject_name"""
 SUBJECT_JOINS = """
     LEFT JOIN sensor s ON a.subject_kind = 'sensor' AND s.id = a.subject_id
     LEFT JOIN admin_unit u ON a.subject_kind = 'unit' AND u.id = a.subject_id

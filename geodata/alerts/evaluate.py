@@ -10,7 +10,10 @@ One alert per rule and subject at a time:
   gone silent) keeps its alert as it is: missing data is not good news.
 
 Every step is an ``alert_event`` by the worker (actor NULL). Values are computed in PostGIS from
-the rollups the dashboard reads, for the moment given.
+the rollups the dashboard reads, for the moment given. The backup kinds read the system's health
+(``geodata.health.backups``) instead: the backups finished by that moment, and WAL archiving as
+the server reports it now (so only for a moment within minutes of now: a replay of the past
+has no value for it, and its alert stays as it is).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from geodata.alerts.rules import Rule, rules
+from geodata.alerts.rules import KINDS, SYSTEM_KINDS, Rule, rules
+from geodata.health.backups import backup_health, wal_archiving
 from geodata.settings import get_settings
 
 
@@ -185,8 +189,36 @@ _QUERIES: dict[str, str] = {
 }
 
 
+# The system's one subject: the database cluster the app writes to.
+SYSTEM_ID = 1
+# How far from now the WAL archiver's state still says something of a moment.
+_LIVE = dt.timedelta(minutes=10)
+
+
+def _system_values(conn: Connection, rule: Rule, at: dt.datetime) -> list[Value]:
+    """A backup kind's value for the system (see the module's text)."""
+    if rule.kind == "backup_age":
+        health = backup_health(conn, at)
+        good = health.newest_good
+        age = health.age_h
+        detail: dict[str, Any] = (
+            {"none": True} if good is None
+            else {"finished_at": good.finished_at, "label": good.label, "backup_kind": good.kind}
+        )  # fmt: skip
+        value = KINDS["backup_age"].high if age is None else min(age, KINDS["backup_age"].high)
+        return [Value("system", SYSTEM_ID, max(0.0, value), detail)]
+    if abs(dt.datetime.now(dt.UTC) - at) > _LIVE:
+        return []
+    wal = wal_archiving(conn)
+    live: dict[str, Any] = {"state": wal.state, "last_archived_at": wal.last_archived_at,
+              "last_failed_at": wal.last_failed_at, "waiting": wal.waiting}  # fmt: skip
+    return [Value("system", SYSTEM_ID, 0.0 if wal.keeps_up else 1.0, live)]
+
+
 def values(conn: Connection, rule: Rule, at: dt.datetime) -> list[Value]:
     """The rule's value for every subject in its scope that has one at ``at``."""
+    if rule.kind in SYSTEM_KINDS:
+        return _system_values(conn, rule, at)
     params = {
         "codes": list(rule.unit_codes),
         "day": at.date(),
@@ -219,8 +251,10 @@ def _event(
     )
 
 
+# The system has no place: no geometry, so no ward's policy admits its alerts (migration 0027).
 _SUBJECT_GEOM = """CASE :kind WHEN 'sensor' THEN (SELECT geom FROM sensor WHERE id = :sid)
                              WHEN 'road' THEN (SELECT geom FROM road_segment WHERE id = :sid)
+                             WHEN 'system' THEN NULL
                              ELSE (SELECT geom FROM admin_unit WHERE id = :sid) END"""
 
 

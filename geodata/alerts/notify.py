@@ -121,7 +121,8 @@ def changes(conn: Connection, sub: Subscription, now: dt.datetime) -> list[Chang
     """What the subscriber should hear of now (see the module's text), oldest first."""
     repeat = dt.timedelta(seconds=get_settings().alert_mail_repeat_s)
     # Ward staff: the alerts whose subject lies in their units, as row-level security decides
-    # for their pages (migration 0021), from the same pinned bindings.
+    # for their pages (migration 0021), from the same pinned bindings. The system's alerts
+    # (backups: no geometry) are officials' only.
     in_scope = (
         "ST_Intersects(a.geom, (SELECT ST_Union(geom) FROM admin_unit "
         "WHERE id = ANY(app_pinned_unit_ids(CAST(:pins AS text[])))))"
@@ -135,7 +136,7 @@ def changes(conn: Connection, sub: Subscription, now: dt.datetime) -> list[Chang
                    a.fired_at, a.resolved_at, n.state AS told, n.told_at
             FROM alert a JOIN alert_rule r ON r.id = a.rule_id {SUBJECT_JOINS}
             LEFT JOIN alert_notice n ON n.alert_id = a.id AND n.subscription_id = :sub
-            WHERE a.geom IS NOT NULL AND {in_scope}
+            WHERE (a.geom IS NOT NULL OR a.subject_kind = 'system') AND {in_scope}
               AND (a.silenced_until IS NULL OR a.silenced_until <= :now)
               AND ((a.state = 'firing' AND (n.state IS DISTINCT FROM 'firing'
                                             OR n.told_at <= :now - :repeat))

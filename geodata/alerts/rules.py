@@ -16,11 +16,15 @@ road_congestion     a measured road segment's speed / free-flow speed      0–2
 report_cluster      the most citizens' flood reports within ``radius_m``   1–1000     above
                     of each other in the last ``window_min`` minutes, in
                     a unit
+backup_age          hours since the newest good base backup finished       0–8760     above
+                    (8760 when there is none)
+wal_archive         1 while WAL archiving does not keep up, else 0         0–1        above
 ==================  =====================================================  =========  ======
 
 Unit kinds watch the units one level below the city (or ``level``) valid on the day, within
 the rule's scope; gauge kinds the gauges standing in it; road congestion the road segments with
-a detector that cross it.
+a detector that cross it. The backup kinds watch the system itself (``geodata.health``), whatever
+the scope: never a public warning, and for officials only (their alerts have no place).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geodata.errors import GeodataError
+from geodata.settings import get_settings
 
 
 class RuleRefused(GeodataError):
@@ -62,7 +67,11 @@ KINDS: dict[str, Kind] = {
     "unit_coverage": Kind(0, 1, below=True),
     "road_congestion": Kind(0, 2, below=True),
     "report_cluster": Kind(1, 1000, params={"radius_m": (10, 5000), "window_min": (5, 1440)}),
+    "backup_age": Kind(0, 8760),
+    "wal_archive": Kind(0, 1),
 }
+# Kinds whose subject is the system (the database cluster), not a place.
+SYSTEM_KINDS = ("backup_age", "wal_archive")
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     "gauge_forecast": {"hours": 48},
     "report_cluster": {"radius_m": 300, "window_min": 60},
@@ -174,6 +183,9 @@ def add_rule(
             "only flood at Báo động II or more (gauge_level, gauge_forecast ≥ 2) and "
             "VN_AQI ≥ 151 (unit_aqi) are public warnings",
         )  # fmt: skip
+    if unit_codes and kind in SYSTEM_KINDS:
+        raise RuleRefused("unit_codes", "system_scope",
+                          f"{kind} watches the system itself: it takes no unit codes")  # fmt: skip
     if unit_codes:
         known = set(
             conn.scalars(
@@ -210,6 +222,33 @@ def add_rule(
         values,
     )
     return int(rule_id)
+
+
+# Who made the rules the system makes itself (``add_default_rules``).
+SYSTEM = "system"
+
+
+def add_default_rules(conn: Connection) -> list[int]:
+    """The backup rules every installation starts with, each added only when no rule of its
+    kind exists (enabled or not: an official who switched one off keeps it off): the newest
+    good backup older than the setting ``backup_max_age_h``, and WAL archiving not keeping up
+    for 10 minutes. Their ids."""
+    max_age = get_settings().backup_max_age_h
+    defaults = (
+        (f"Sao lưu quá hạn (bản tốt gần nhất quá {max_age:g} giờ)", "backup_age",
+         max_age, max_age, 0),
+        ("Lưu trữ WAL không theo kịp trong 10 phút", "wal_archive", 1.0, 1.0, 600),
+    )  # fmt: skip
+    added = []
+    # One adder at a time: two workers starting together must not both add them.
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('cantho.default_rules'))"))
+    for name, kind, fire, clear, pending in defaults:
+        if conn.scalar(text("SELECT EXISTS (SELECT 1 FROM alert_rule WHERE kind = :k)"),
+                       {"k": kind}):  # fmt: skip
+            continue
+        added.append(add_rule(conn, name, kind, fire, clear, pending_s=pending,
+                              created_by=SYSTEM))  # fmt: skip
+    return added
 
 
 def rules(conn: Connection, enabled_only: bool = False) -> list[Rule]:

@@ -16,6 +16,10 @@ Jobs:
 - ``retention``: once a day, what is kept no longer dropped and deleted, raw months exported
   to the archive first (``geodata.retention.apply``): the months and rows it removed. It
   commits month by month and batch by batch in transactions of its own, under this lock.
+
+When it starts it adds the backup rules every installation starts with, where no rule of their
+kind exists yet (``geodata.alerts.rules.add_default_rules``): a backup older than the setting
+``backup_max_age_h`` raises an alert without anyone having to write the rule first.
 """
 
 from __future__ import annotations
@@ -94,12 +98,24 @@ def run_once(now: dt.datetime | None = None) -> dict[str, int | None]:
     return done
 
 
+def _add_default_rules() -> None:
+    from geodata.alerts.rules import add_default_rules
+
+    try:
+        with transaction() as conn:
+            if added := add_default_rules(conn):
+                log.info("worker: added the default backup rules %s", added)
+    except Exception:  # the jobs still run; the next start tries again
+        log.exception("worker: the default backup rules could not be added")
+
+
 def run_forever(interval: float = 5.0, stop: threading.Event | None = None) -> None:
     """Turns every ``interval`` seconds until ``stop`` is set (or SIGTERM/SIGINT arrives)."""
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
+    _add_default_rules()
     log.info("worker: running %s every %.0f s", ", ".join(j.name for j in JOBS), interval)
     while not stop.is_set():
         started = time.monotonic()

@@ -48,7 +48,8 @@ def test_a_pushed_reading_over_alert_iii_raises_a_firing_alert(gauge, demo_db) -
                     return conn.execute(
                         text(
                             "SELECT a.value, s.code FROM alert a JOIN sensor s "
-                            "ON s.id = a.subject_id WHERE a.state = 'firing'"
+                            "ON a.subject_kind = 'sensor' AND s.id = a.subject_id "
+                            "WHERE a.state = 'firing'"
                         )
                     ).all()
 

@@ -175,3 +175,17 @@ def test_a_bad_address_is_refused_and_unsubscribing_stops_the_mail(city, inbox) 
         assert unsubscribe(conn, "nk")
     assert _turn(city.engine, T + dt.timedelta(seconds=31)) == 1
     assert set(inbox.take()) == {"duty@ioc.example"}
+
+
+def test_a_backup_alert_is_mailed_to_officials_only_named_and_valued(city, inbox) -> None:
+    with city.engine.begin() as conn:
+        add_rule(conn, "Sao lưu quá hạn", "backup_age", 26, 26)
+        assert evaluate(conn, T).firing == 1  # no backup on record at all
+    assert _turn(city.engine, T + dt.timedelta(seconds=31)) == 2
+    mail = inbox.take()
+    (official,) = mail["duty@ioc.example"]
+    body = official.get_content()
+    assert "Sao lưu quá hạn — Cơ sở dữ liệu chính: chưa có bản sao lưu nào" in body
+    (ward,) = mail["nk@ioc.example"]  # their gauge's alert, never the system's
+    assert "g-nk" in ward.get_content()
+    assert "backup" not in ward.get_content() and "Primary database" not in ward.get_content()
