@@ -12,7 +12,10 @@ Jobs:
 - ``forecast``: every gauge's water-level forecast for the current hour, and a gauge's again
   when readings of past hours arrived since it was made;
 - ``alerts``: every enabled alert rule evaluated (``geodata.alerts.evaluate``): the steps
-  (pending, firing, resolved) it took.
+  (pending, firing, resolved) it took;
+- ``backup``: once ``make backup`` set backups up, the photos copied into the repository every
+  minute and a base backup started (in a process of its own) when one is due
+  (``geodata.backup.schedule``).
 """
 
 from __future__ import annotations
@@ -56,8 +59,20 @@ def _alerts(conn: Connection, now: dt.datetime) -> int:
     return evaluate(conn, now).total()
 
 
+def _backup(conn: Connection, now: dt.datetime) -> int:
+    from geodata.backup.schedule import turn
+    from geodata.settings import get_settings
+
+    return turn(conn, now, get_settings())
+
+
 # In this order: the rules read the rollups and forecasts the turn has just brought up to date.
-JOBS = (Job("rollups", _rollups), Job("forecast", _forecasts), Job("alerts", _alerts))
+JOBS = (
+    Job("rollups", _rollups),
+    Job("forecast", _forecasts),
+    Job("alerts", _alerts),
+    Job("backup", _backup),
+)
 
 
 def run_once(now: dt.datetime | None = None) -> dict[str, int | None]:
