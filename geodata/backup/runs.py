@@ -174,11 +174,14 @@ def run(settings: Settings, kind: str) -> Outcome:
                 raise
             holder.execute(
                 text(
-                    "UPDATE backup_run SET finished_at = now(), ok = true, label = :label, "
+                    # The kind pgBackRest took: a diff or incr with no full before it is a full.
+                    "UPDATE backup_run SET finished_at = now(), ok = true, kind = :kind, "
+                    "label = :label, "
                     "db_bytes = :db, repo_bytes = :repo, files_count = :fc, files_bytes = :fb, "
                     "wal_start = :ws, wal_stop = :we WHERE id = :id"
                 ),
                 {
+                    "kind": newest.kind,
                     "label": newest.label,
                     "db": newest.db_bytes,
                     "repo": newest.repo_bytes,
