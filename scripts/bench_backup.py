@@ -57,6 +57,14 @@ def _pg(owner: str, tool: str, *args: str) -> str:
     return done.stdout
 
 
+def _sql(owner: str, work: Path, port: int, *statements: str) -> str:
+    """Statements as the copy's superuser over its socket; the output, unaligned."""
+    args = ["-X", "-q", "-At", "-h", str(work), "-p", str(port), "-d", "postgres"]
+    for statement in statements:
+        args += ["-c", statement]
+    return _pg(owner, "psql", *args)
+
+
 def _cli(env: dict[str, str], *args: str) -> tuple[float, str]:
     started = time.monotonic()
     done = subprocess.run(
@@ -197,34 +205,14 @@ def main() -> int:
             "start",
         )
         keep = {args.bench_db, args.demo_db, "postgres", "template0", "template1"}
-        names = _pg(
-            owner,
-            "psql",
-            "-X",
-            "-At",
-            "-h",
-            str(work),
-            "-p",
-            str(port),
-            "-d",
-            "postgres",
-            "-c",
-            "SELECT datname FROM pg_database",
-        ).split()
+        names = _sql(owner, work, port, "SELECT datname FROM pg_database").split()
         for name in names:
             if name not in keep:
-                _pg(
+                _sql(
                     owner,
-                    "psql",
-                    "-X",
-                    "-q",
-                    "-h",
-                    str(work),
-                    "-p",
-                    str(port),
-                    "-d",
-                    "postgres",
-                    "-c",
+                    work,
+                    port,
+                    f'ALTER DATABASE "{name}" IS_TEMPLATE false',
                     f'DROP DATABASE "{name}" WITH (FORCE)',
                 )
         _pg(owner, "pg_ctl", "-D", str(pgdata), "-w", "-m", "fast", "stop")
@@ -258,20 +246,7 @@ def main() -> int:
         figures = []
         for label in ("bench", "demo"):
             if label == "demo":
-                _pg(
-                    owner,
-                    "psql",
-                    "-X",
-                    "-q",
-                    "-h",
-                    str(work),
-                    "-p",
-                    str(port),
-                    "-d",
-                    "postgres",
-                    "-c",
-                    f'DROP DATABASE "{args.bench_db}" WITH (FORCE)',
-                )
+                _sql(owner, work, port, f'DROP DATABASE "{args.bench_db}" WITH (FORCE)')
             repo = work / f"repo-{label}"
             env["CANTHO_BACKUP_REPO"] = str(repo)
             layout = Layout(repo=repo, state=work / "state", stanza="cantho")

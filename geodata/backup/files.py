@@ -23,7 +23,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from sqlalchemy import Connection, text
@@ -156,13 +156,19 @@ def referenced(conn: Connection) -> set[str]:
 
 
 def restore(
-    wanted: Iterable[str], store: Path, target: Path, *, also_from: Path | None = None
+    wanted: Iterable[str],
+    store: Path,
+    target: Path,
+    *,
+    also_from: Path | None = None,
+    referenced_now: Callable[[], set[str]] | None = None,
 ) -> Restored:
     """Make ``target`` hold exactly the ``wanted`` photo files: a sound copy already there is
     kept; the others come from ``also_from`` (the live photo folder, when the target is a new
     one) or the repository's ``store``, each checked against its SHA-256. Files in ``target``
     that are not wanted (photos added after the restore's moment) are moved aside, never
-    deleted, to ``<target>.displaced-<UTC time>``."""
+    deleted, to ``<target>.displaced-<UTC time>`` — unless ``referenced_now`` (the restored
+    database asked again) names them: a report sent since the restored server opened."""
     done = Restored()
     wanted = sorted(set(wanted))
     done.referenced = len(wanted)
@@ -177,7 +183,7 @@ def restore(
             done.copied += 1
         else:
             done.missing.append(relative)
-    keep = set(wanted)
+    keep = set(wanted) | (referenced_now() if referenced_now else set())
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     aside = target.with_name(f"{target.name}.displaced-{stamp}")
     for relative in list(stored_files(target)):

@@ -246,17 +246,21 @@ def execute(p: Plan) -> Done:
     log = log_path(target, beside=p.in_place)
     start(target, log)
     _wait_promoted(target, log)
-    engine = create_engine(p.database_url, poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            wanted = files.referenced(conn)
-    finally:
-        engine.dispose()
+
+    def referenced() -> set[str]:
+        engine = create_engine(p.database_url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                return files.referenced(conn)
+        finally:
+            engine.dispose()
+
     photos = files.restore(
-        wanted,
+        referenced(),
         p.layout.files,
         p.photo_dir,
         also_from=None if p.in_place else p.live_photo_dir,
+        referenced_now=referenced,
     )
     return Done(p.database_url, photos, time.monotonic() - started)
 

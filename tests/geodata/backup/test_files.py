@@ -65,3 +65,13 @@ def test_a_restore_into_a_new_folder_takes_sound_photos_from_the_live_one_first(
     newer = _photo(live, b"not yet copied to the repository")
     done = files.restore([newer], store, target, also_from=live)
     assert _listed(target) == {newer} and done.copied == 1 and not done.missing
+
+
+def test_a_photo_of_a_report_sent_since_the_restored_server_opened_is_not_moved_aside(
+    tmp_path: Path,
+) -> None:
+    store, target = tmp_path / "store", tmp_path / "photos"
+    then = _photo(store, b"referenced at the moment")
+    since = _photo(target, b"sent a second after the restore opened")
+    done = files.restore([then], store, target, referenced_now=lambda: {then, since})
+    assert _listed(target) == {then, since} and done.displaced == 0
