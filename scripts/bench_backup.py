@@ -128,7 +128,7 @@ def measure(
     assert beat.last is not None and back is not None
     return {
         "scale": label,
-        "cluster": cluster_bytes,
+        "cluster": int(cluster_bytes or 0),
         "backup_s": backup_s,
         "db_bytes": newest.db_bytes,
         "repo_bytes": newest.repo_bytes,
