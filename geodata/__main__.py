@@ -522,6 +522,10 @@ def _backup_list(settings: Any) -> int:
     from geodata.backup.tool import cluster_of, layout_of
 
     layout = layout_of(settings)
+    if not layout.repo.is_dir():
+        raise GeodataError(
+            f"the backup repository {layout.repo} does not exist (CANTHO_BACKUP_REPO)"
+        )
     stanza = runs.info(layout, cluster_of(settings, layout).owner)
     found = runs.backups(stanza)
     for b in found:

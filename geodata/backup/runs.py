@@ -153,6 +153,10 @@ def run(settings: Settings, kind: str) -> Outcome:
                 text("SELECT pg_try_advisory_lock(hashtext(:k))"), {"k": RUNNING_LOCK}
             ):
                 raise BackupRefused("another base backup is running: wait for it to finish")
+            if holder.scalar(text("SELECT to_regclass('backup_run')")) is None:
+                raise BackupRefused(
+                    "this database has no backup_run table yet: python -m geodata db upgrade"
+                )
             run_id = holder.scalar(
                 text("INSERT INTO backup_run (kind, repo) VALUES (:k, :r) RETURNING id"),
                 {"k": kind, "r": str(layout.repo)},
