@@ -194,9 +194,3 @@ def restore(
         done.displaced += 1
         done.displaced_to = aside
     return done
-
-
-def planned(wanted: Iterable[str], store: Path) -> tuple[int, list[str]]:
-    """For a dry run: how many of ``wanted`` the repository holds, and those it lacks."""
-    missing = [r for r in sorted(set(wanted)) if not (store / r).exists()]
-    return len(set(wanted)) - len(missing), missing
