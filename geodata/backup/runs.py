@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 import shlex
 from typing import Any
 
@@ -106,9 +107,13 @@ def setup(settings: Settings) -> list[str]:
 
 
 def _normal(value: str) -> str:
-    """A setting as SHOW prints it and as we write it, comparable (60s and 1min are one)."""
-    units = {"1min": "60s", "1h": "3600s"}
-    return units.get(value.strip(), value.strip())
+    """A setting as SHOW prints it and as we write it, comparable: a time in seconds (SHOW says
+    ``1min`` for ``60s``, ``2h`` for ``7200s``), anything else as it is."""
+    found = re.fullmatch(r"(\d+)\s*(ms|s|min|h|d)", value.strip())
+    if found is None:
+        return value.strip()
+    seconds = {"ms": 0.001, "s": 1, "min": 60, "h": 3600, "d": 86400}[found[2]]
+    return f"{int(found[1]) * seconds:g}s"
 
 
 def _literal(value: str) -> str:
