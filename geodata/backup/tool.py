@@ -290,12 +290,19 @@ def restart(cluster: Cluster) -> None:
 def log_path(cluster: Cluster, *, beside: bool = True) -> Path:
     """The server's log: setup.sh's ``postgres.log`` beside the data directory when ``beside``
     and the owner may write there, else one inside the data directory."""
-    if beside and owner_can_write(cluster.owner, cluster.pgdata.parent):
-        return cluster.pgdata.parent / "postgres.log"
+    log = cluster.pgdata.parent / "postgres.log"
+    # setup.sh makes that file the owner's in a folder that may be root's.
+    if beside and (owner_can_write(cluster.owner, log.parent) or _owner_may_append(cluster, log)):
+        return log
     inside = cluster.pgdata / "log"
     if not inside.exists():
         make_folder(inside, cluster.owner)
     return inside / "postgres.log"
+
+
+def _owner_may_append(cluster: Cluster, log: Path) -> bool:
+    probe = as_owner(cluster.owner, ["test", "-f", str(log), "-a", "-w", str(log)])
+    return subprocess.run(probe, cwd="/", capture_output=True).returncode == 0
 
 
 def owner_can_write(owner: str, folder: Path) -> bool:
