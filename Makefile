@@ -7,7 +7,7 @@ DBURL = $$($(SETUP) dburl)
 WORKERS ?= 2
 BIND ?= 127.0.0.1:8050
 
-.PHONY: run test setup setup-dev db migrate demo-data lint serve cluster cluster-stop faults
+.PHONY: run test setup setup-dev db migrate demo-data lint serve cluster cluster-stop faults backup
 
 run: setup db migrate demo-data serve
 
@@ -24,7 +24,7 @@ setup:
 	@$(SETUP) system venv
 
 setup-dev:
-	@$(SETUP) system system-browser venv-dev
+	@$(SETUP) system system-browser system-backup venv-dev
 
 db:
 	@$(SETUP) db
@@ -46,6 +46,11 @@ serve:
 		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 		.venv/bin/gunicorn --workers $(WORKERS) --threads 4 --bind $(BIND) \
 		--access-logfile - app:server
+
+# Continuous backup of the local cluster (README, "Backups and restore"): pgBackRest installed,
+# WAL archiving on, the stanza made, a base backup taken. Safe to run again (another backup).
+backup: setup db migrate
+	@$(SETUP) system-backup backup
 
 lint:
 	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy && .venv/bin/lint-imports

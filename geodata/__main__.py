@@ -473,6 +473,105 @@ def _cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from geodata.backup import restore, runs
+    from geodata.settings import get_settings
+
+    settings = get_settings()
+    if args.backup_action == "setup":
+        for line in runs.setup(settings):
+            print(line)
+        return 0
+    if args.backup_action == "run":
+        done = runs.run(settings, args.type)
+        print(
+            f"backup {done.label} ({done.kind}) in {done.seconds:.1f} s: database "
+            f"{done.db_bytes / 1e6:,.1f} MB, {done.repo_bytes / 1e6:,.1f} MB added to the "
+            f"repository, WAL {done.wal_start}–{done.wal_stop}; photos: {done.photos.files:,} "
+            f"files ({done.photos.bytes / 1e6:,.1f} MB), {done.photos.copied:,} copied now"
+        )
+        for damaged in done.photos.damaged:
+            print(
+                f"warning: photo {damaged} does not match its SHA-256: not backed up",
+                file=sys.stderr,
+            )
+        return 1 if done.photos.damaged else 0
+    if args.backup_action == "files":
+        synced = runs.sync_files(settings)
+        print(f"photos: {synced.files:,} files, {synced.copied:,} copied now")
+        return 1 if synced.damaged else 0
+    if args.backup_action in ("list", "info"):
+        return _backup_list(settings)
+    moment = None if args.to in (None, "latest") else restore.parse_moment(args.to)
+    plan = restore.plan(settings, moment, into=args.into, port=args.port, photo_dir=args.photo_dir)
+    if args.dry_run:
+        print("dry run: the restore would")
+    for line in restore.describe(plan):
+        print(line)
+    if args.dry_run:
+        print("dry run: nothing was changed")
+        return 0
+    restored = restore.execute(plan)
+    photos = restored.photos
+    print(
+        f"restored in {restored.seconds:.1f} s; the database answers at "
+        f"{plan.target.socket} port {plan.target.port}"
+    )
+    print(
+        f"photos in {plan.photo_dir}: {photos.referenced:,} referenced, {photos.kept:,} already "
+        f"there, {photos.copied:,} copied, {len(photos.missing):,} missing"
+        + (
+            f", {photos.displaced:,} moved aside to {photos.displaced_to}"
+            if photos.displaced
+            else ""
+        )
+    )
+    if not plan.in_place:
+        print(
+            f"use it: DATABASE_URL='{restored.database_url}' CANTHO_PHOTO_DIR={plan.photo_dir}; "
+            f"stop it: pg_ctl -D {plan.target.pgdata} stop (as {plan.target.owner})"
+        )
+    else:
+        print("take a new full backup now: python -m geodata backup run --type full")
+    for missing in photos.missing:
+        print(
+            f"warning: photo {missing} is referenced but neither in the repository nor in "
+            "place (written after the last photo copy)",
+            file=sys.stderr,
+        )
+    return 1 if photos.missing else 0
+
+
+def _backup_list(settings: Any) -> int:
+    from domain.clock import CITY_TZ
+    from geodata.backup import files, runs
+    from geodata.backup.tool import cluster_of, layout_of
+
+    layout = layout_of(settings)
+    if not layout.repo.is_dir():
+        raise GeodataError(
+            f"the backup repository {layout.repo} does not exist (CANTHO_BACKUP_REPO)"
+        )
+    stanza = runs.info(layout, cluster_of(settings, layout).owner)
+    found = runs.backups(stanza)
+    for b in found:
+        print(
+            f"{b.label:24} {b.kind:4} {b.started.astimezone(CITY_TZ):%Y-%m-%d %H:%M:%S} → "
+            f"{b.stopped.astimezone(CITY_TZ):%H:%M:%S}  database {b.db_bytes / 1e6:,.1f} MB, "
+            f"repository +{b.repo_bytes / 1e6:,.1f} MB, WAL {b.wal_start}–{b.wal_stop}"
+        )
+    if not found:
+        print(f"no backup in {layout.repo}")
+    else:
+        print(
+            f"restorable from {found[0].stopped.astimezone(CITY_TZ):%Y-%m-%d %H:%M:%S %z} "
+            f"(Cần Thơ time) to the newest archived WAL, {runs.archived_until(stanza)}"
+        )
+    photos = list(files.stored_files(layout.files))
+    print(f"photos in the repository: {len(photos):,} files")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -754,6 +853,72 @@ def build_parser() -> argparse.ArgumentParser:
     rdis.add_argument("id", type=int)
     rdis.add_argument("--enable", action="store_true")
     al.set_defaults(handler=_cmd_alerts, rules_action=None)
+
+    bk = sub.add_parser(
+        "backup",
+        help="continuous backup (pgBackRest) and point-in-time restore, with the photos",
+        description="Base backups plus archived WAL of the project's cluster, and the "
+        "citizens' photos copied by SHA-256, in the repository CANTHO_BACKUP_REPO. See the "
+        "README, 'Backups and restore'.",
+    )
+    bk_sub = bk.add_subparsers(dest="backup_action", required=True, metavar="ACTION")
+    bk_sub.add_parser(
+        "setup",
+        help="turn WAL archiving on and create the stanza (make backup does it; safe "
+        "to run again; restarts PostgreSQL only when archive_mode changes)",
+    )
+    brun = bk_sub.add_parser("run", help="take a base backup and copy the photos with it")
+    brun.add_argument(
+        "--type",
+        choices=("full", "diff", "incr"),
+        default="full",
+        help="full, differential (since the last full) or incremental (since "
+        "the last backup); default full",
+    )
+    bk_sub.add_parser(
+        "files",
+        help="copy the photos not in the repository yet (the worker "
+        "does it every CANTHO_BACKUP_FILES_INTERVAL_S)",
+    )
+    bk_sub.add_parser(
+        "list", help="the backups in the repository, and from when a restore can start"
+    )
+    bk_sub.add_parser("info", help="the same as list")
+    brs = bk_sub.add_parser(
+        "restore",
+        help="the database and photos as they were at a moment, into a new cluster or over "
+        "the old one",
+        description="Restore the database (the latest base backup that finished before --to, "
+        "then the archived WAL up to --to) and exactly the photos it refers to. Refused, with "
+        "nothing changed, for a time that does not parse, lies in the future or before the "
+        "oldest backup, or a repository that is missing. --in-place stops the running cluster "
+        "first; --into makes a new one beside it (archiving off).",
+    )
+    brs.add_argument(
+        "--to",
+        metavar="TIME",
+        help="ISO 8601; without an offset it is Cần Thơ time (UTC+7). Default: "
+        "the newest write the archive holds ('latest')",
+    )
+    where = brs.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "--into",
+        type=Path,
+        metavar="NEW_DATA_DIR",
+        help="a new cluster in this (new or empty) folder",
+    )
+    where.add_argument(
+        "--in-place", action="store_true", help="over the cluster backed up (CANTHO_BACKUP_PGDATA)"
+    )
+    brs.add_argument("--port", type=int, help="with --into: its port (default: a free one)")
+    brs.add_argument(
+        "--photo-dir",
+        type=Path,
+        metavar="DIR",
+        help="with --into: where its photos go (default: NEW_DATA_DIR.photos)",
+    )
+    brs.add_argument("--dry-run", action="store_true", help="say what it would do; change nothing")
+    bk.set_defaults(handler=_cmd_backup)
 
     load = sub.add_parser("load", help="import agency files")
     load_sub = load.add_subparsers(dest="load_command", required=True, metavar="KIND")

@@ -196,6 +196,30 @@ class Settings(BaseSettings):
     # WAL archiving is behind when finished WAL segments wait unarchived for longer than this
     # (seconds); 0: twice ``archive_timeout`` (at least a minute), or 10 minutes without one.
     backup_wal_max_delay_s: float = Field(default=0.0, ge=0)
+    # Backups (geodata/backup/, README "Backups and restore"): pgBackRest's repository and the
+    # photos' checksummed copies live under backup_repo (a second disk or a mounted share in
+    # real use; the default, under the checkout's var/, is made by `make backup`, any other
+    # path must already exist). backup_state holds the project's own pgBackRest configuration,
+    # its logs and locks. The cluster backed up: its data directory, socket directory and
+    # superuser (default: the data directory's owner, as setup.sh's initdb names it); its port
+    # is DATABASE_URL's. WAL is switched at least every backup_archive_timeout_s seconds, so
+    # at most that much of the last writes can be lost; photos are copied every
+    # backup_files_interval_s. The worker starts a full base backup every backup_full_days
+    # days and a differential one every backup_diff_hours hours in between (0: the worker
+    # takes none), keeps backup_keep_full full backups (and the WAL they need), and tries a
+    # failed one again after backup_retry_min minutes.
+    backup_repo: Path = Path(__file__).resolve().parent.parent / "var" / "backup" / "repo"
+    backup_state: Path = Path(__file__).resolve().parent.parent / "var" / "backup"
+    backup_stanza: str = Field(default="cantho", pattern=r"^[A-Za-z0-9_-]+$")
+    backup_pgdata: Path = Path(__file__).resolve().parent.parent / "var" / "pgdata"
+    backup_pgsocket: Path = Path(__file__).resolve().parent.parent / "var" / "run"
+    backup_pguser: str = ""
+    backup_archive_timeout_s: int = Field(default=60, ge=1, le=3600)
+    backup_files_interval_s: int = Field(default=60, ge=0)
+    backup_full_days: int = Field(default=7, ge=0)
+    backup_diff_hours: int = Field(default=24, ge=0)
+    backup_keep_full: int = Field(default=4, ge=1)
+    backup_retry_min: int = Field(default=30, ge=1)
 
 
 def session_secret(settings: Settings) -> str:

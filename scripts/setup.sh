@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set-up steps behind `make run` and `make test`. Each step checks before it acts, so running it twice
 # is quick and harmless. Usage: scripts/setup.sh STEP...  (system | system-browser | system-cluster |
-# venv | venv-dev | db | dburl | template)
+# system-backup | venv | venv-dev | db | dburl | template | backup)
 #
 # The project-local PostgreSQL cluster lives under var/pgdata (see cluster_root), listens on
 # 127.0.0.1:$CANTHO_PGPORT only, and runs as the unprivileged `postgres` user when this script runs
@@ -88,6 +88,12 @@ step_system_cluster() {
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || pkgs+=(nginx)
   command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || pkgs+=(pgbouncer)
   [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"
+}
+
+step_system_backup() {
+  # pgBackRest (Debian's package) for `make backup` and the restore drill in the tests. Its own
+  # /etc/pgbackrest.conf is never read: the project writes its own configuration.
+  command -v pgbackrest >/dev/null || apt_install pgbackrest
 }
 
 # --- Python environment ----------------------------------------------------------------------------
@@ -214,6 +220,26 @@ step_template() {
   [ -n "${DATABASE_URL:-}" ] && return 0
   ensure_database cantho_template
   psql_admin -c "ALTER DATABASE cantho_template WITH IS_TEMPLATE true" >/dev/null
+}
+
+step_backup() {
+  # Continuous backup of the local cluster (README, "Backups and restore"): WAL archiving on (a
+  # restart only the first time), the stanza made, then a base backup (full the first time,
+  # differential after). The repository is CANTHO_BACKUP_REPO (default: beside the cluster).
+  local root; root=$(cluster_root)
+  if [ -n "${DATABASE_URL:-}" ] && [ -z "${CANTHO_BACKUP_PGDATA:-}" ]; then
+    die "DATABASE_URL is set: name the cluster to back up with CANTHO_BACKUP_PGDATA (its data
+       directory), CANTHO_BACKUP_PGSOCKET (its socket folder) and CANTHO_BACKUP_PGUSER"
+  fi
+  export CANTHO_BACKUP_PGDATA="${CANTHO_BACKUP_PGDATA:-$root/pgdata}"
+  export CANTHO_BACKUP_PGSOCKET="${CANTHO_BACKUP_PGSOCKET:-$root/run}"
+  export CANTHO_BACKUP_STATE="${CANTHO_BACKUP_STATE:-$root/backup}"
+  [ "$root" = "$var" ] || export CANTHO_BACKUP_REPO="${CANTHO_BACKUP_REPO:-$root/backup/repo}"
+  export DATABASE_URL; DATABASE_URL=$(step_dburl)
+  say "setting up backups (pgBackRest)"
+  "$venv/bin/python" -m geodata backup setup
+  say "taking a base backup"
+  "$venv/bin/python" -m geodata backup run --type diff
 }
 
 step_dburl() {

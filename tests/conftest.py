@@ -34,6 +34,11 @@ os.environ["CANTHO_ROLLUP_INTERVAL_S"] = "0"
 # test_cache.py turns keeping on where it is the subject.
 os.environ["CANTHO_CACHE_UNITS_S"] = "0"
 os.environ["CANTHO_CACHE_DATA_S"] = "0"
+# No backups from the worker the tests run: in a checkout where `make backup` was run, it would
+# back up the shared cluster. tests/geodata/backup/ names its own private cluster and schedule.
+os.environ["CANTHO_BACKUP_FULL_DAYS"] = "0"
+os.environ["CANTHO_BACKUP_DIFF_HOURS"] = "0"
+os.environ["CANTHO_BACKUP_FILES_INTERVAL_S"] = "0"
 
 
 @pytest.fixture(scope="session")

@@ -68,6 +68,11 @@ class PrivateCluster:
     def stop(self) -> None:
         self._as_pg("pg_ctl", "-D", str(self.data), "-w", "-m", "fast", "stop")
 
+    def crash(self) -> None:
+        """Stop the server the way a power cut or a lost disk does: no shutdown checkpoint, no
+        last WAL archived (``-m immediate``)."""
+        self._as_pg("pg_ctl", "-D", str(self.data), "-w", "-m", "immediate", "stop")
+
     def prepare(self) -> None:
         """The app's role, its reader roles and a database with PostGIS (what setup.sh makes)."""
         sql = [

@@ -13,6 +13,9 @@ Jobs:
   when readings of past hours arrived since it was made;
 - ``alerts``: every enabled alert rule evaluated (``geodata.alerts.evaluate``): the steps
   (pending, firing, resolved) it took;
+- ``backup``: once ``make backup`` set backups up, the photos copied into the repository every
+  minute and a base backup started (in a process of its own) when one is due
+  (``geodata.backup.schedule``);
 - ``retention``: once a day, what is kept no longer dropped and deleted, raw months exported
   to the archive first (``geodata.retention.apply``): the months and rows it removed. It
   commits month by month and batch by batch in transactions of its own, under this lock.
@@ -69,12 +72,21 @@ def _retention(conn: Connection, now: dt.datetime) -> int:
     return scheduled(conn, now)
 
 
+def _backup(conn: Connection, now: dt.datetime) -> int:
+    from geodata.backup.schedule import turn
+    from geodata.settings import get_settings
+
+    return turn(conn, now, get_settings())
+
+
 # In this order: the rules read the rollups and forecasts the turn has just brought up to date;
-# retention last, as it may take a while once a day.
+# the backup's turn only starts a process of its own; retention last, as it may take a while
+# once a day.
 JOBS = (
     Job("rollups", _rollups),
     Job("forecast", _forecasts),
     Job("alerts", _alerts),
+    Job("backup", _backup),
     Job("retention", _retention),
 )
 
