@@ -200,6 +200,9 @@ $(tail -n 5 "$root/postgres.log")"
     END\$\$;" -c "GRANT ${dbuser}_public, ${dbuser}_ward TO $dbuser" >/dev/null
   ensure_database "$dbname"
   step_template
+  # Retention's default archive folder (a folder set by CANTHO_RETENTION_ARCHIVE_DIR is a disk
+  # or share of its own: it must exist already, so an unmounted one is refused, not filled).
+  [ -n "${CANTHO_RETENTION_ARCHIVE_DIR:-}" ] || mkdir -p "$var/archive"
 }
 
 ensure_database() {
