@@ -120,7 +120,7 @@ _RUN_COLUMNS = (
 def _run(conn: Connection, where: str, order: str, at: dt.datetime) -> BackupRun | None:
     row = conn.execute(
         text(f"SELECT {_RUN_COLUMNS} FROM backup_run WHERE {where} ORDER BY {order} LIMIT 1"),
-        {"at": at},
+        {"at": at, "max_age_h": get_settings().backup_max_age_h},
     ).one_or_none()
     return None if row is None else BackupRun(**row._asdict())
 
@@ -196,7 +196,15 @@ def backup_health(conn: Connection, at: dt.datetime | None = None) -> BackupHeal
     at = at or dt.datetime.now(dt.UTC)
     good = _run(conn, "ok AND finished_at <= :at", "finished_at DESC, id DESC", at)
     failed = _run(conn, "NOT ok AND finished_at <= :at", "finished_at DESC, id DESC", at)
-    running = _run(conn, "finished_at IS NULL AND started_at <= :at", "started_at DESC", at)
+    # A run unfinished for longer than a backup may be old is not running: its process died, or
+    # the database was restored to a moment while it ran (the row came back, the run did not).
+    running = _run(
+        conn,
+        "finished_at IS NULL AND started_at <= :at "
+        "AND started_at > CAST(:at AS timestamptz) - make_interval(secs => :max_age_h * 3600)",
+        "started_at DESC",
+        at,
+    )
     since = good.finished_at if good else None
     failures = conn.scalar(
         text(

@@ -77,6 +77,15 @@ def test_read_at_a_past_moment_only_what_had_finished_by_then_counts(empty_db) -
     assert now.running is not None and now.running.id == running and not now.stale
 
 
+def test_a_run_unfinished_for_longer_than_a_backup_may_be_old_is_not_running(empty_db) -> None:
+    # Its process died, or the database was restored to a moment while it ran.
+    max_age = dt.timedelta(hours=get_settings().backup_max_age_h)
+    add_backup_run(empty_db, None, took=max_age + HOUR)
+    assert _health(empty_db).running is None
+    recent = add_backup_run(empty_db, None, took=HOUR)
+    assert (running := _health(empty_db).running) is not None and running.id == recent
+
+
 def test_the_public_and_ward_staff_reader_roles_cannot_read_backups(empty_db) -> None:
     add_backup_run(empty_db, NOW - HOUR)
     for reader in (Scope.public(), Scope.ward(["916"])):
