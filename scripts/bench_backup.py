@@ -189,21 +189,14 @@ def main() -> int:
         print(f"  copied in {time.monotonic() - started:.0f} s", flush=True)
         # The copy must not archive into anyone's repository before ours is set up.
         (pgdata / "postgresql.auto.conf").write_text("")
-        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {work} -c archive_mode=off"
-        _pg(
-            owner,
-            "pg_ctl",
-            "-D",
-            str(pgdata),
-            "-l",
-            str(work / "postgres.log"),
-            "-w",
-            "-t",
-            "600",
-            "-o",
-            options,
-            "start",
-        )
+        base = f"-c listen_addresses=127.0.0.1 -p {port} -k {work}"
+
+        def start(options: str) -> None:
+            log = str(work / "postgres.log")
+            _pg(owner, "pg_ctl", "-D", str(pgdata), "-l", log, "-w", "-t", "600", "-o", options,
+                "start")  # fmt: skip
+
+        start(base + " -c archive_mode=off")
         keep = {args.bench_db, args.demo_db, "postgres", "template0", "template1"}
         names = _sql(owner, work, port, "SELECT datname FROM pg_database").split()
         for name in names:
@@ -217,20 +210,7 @@ def main() -> int:
                 )
         _pg(owner, "pg_ctl", "-D", str(pgdata), "-w", "-m", "fast", "stop")
         # Started the project's way from here on (setup.sh's options; archiving from setup).
-        _pg(
-            owner,
-            "pg_ctl",
-            "-D",
-            str(pgdata),
-            "-l",
-            str(work / "postgres.log"),
-            "-w",
-            "-t",
-            "600",
-            "-o",
-            f"-c listen_addresses=127.0.0.1 -p {port} -k {work}",
-            "start",
-        )
+        start(base)
         # The app's role and password came with the copy.
         url = make_url(args.database_url).set(host="127.0.0.1", port=port, database=args.demo_db)
         env = {
