@@ -30,6 +30,14 @@ NOW = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
 HOUR = dt.timedelta(hours=1)
 
 
+@pytest.fixture(autouse=True)
+def _now_is_when_the_test_starts() -> None:
+    """NOW is each test's own start: the pages read the clock, and the suite may run a test many
+    minutes after it was collected."""
+    global NOW
+    NOW = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+
+
 @dataclass
 class Site:
     base: str

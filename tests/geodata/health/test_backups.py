@@ -22,9 +22,17 @@ NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 HOUR = dt.timedelta(hours=1)
 
 
-def _health(engine: Engine, at: dt.datetime = NOW):  # type: ignore[no-untyped-def]
+@pytest.fixture(autouse=True)
+def _now_is_when_the_test_starts() -> None:
+    """NOW is each test's own start: the pages read the clock, and the suite may run a test many
+    minutes after it was collected."""
+    global NOW
+    NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _health(engine: Engine, at: dt.datetime | None = None):  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
-        return backup_health(conn, at)
+        return backup_health(conn, at or NOW)
 
 
 def test_with_no_backup_on_record_there_is_no_good_one_and_it_is_stale(empty_db) -> None:
