@@ -1618,6 +1618,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Thời điểm {value} cũ hơn {days} ngày; hãy dùng công cụ nhập dữ liệu hàng loạt.",
         "en": "The time {value} is more than {days} days old; use the bulk importer.",
     },
+    "api.reason.dropped_month": {
+        "vi": "Số đo tháng {month} đã được lưu trữ và xoá theo chính sách lưu giữ; hãy nạp lại "
+        "tệp lưu trữ của tháng đó (load readings) trước khi thêm số đo.",
+        "en": "The readings of {month} were archived and dropped by retention; load that month's "
+        "archive (load readings) before adding to it.",
+    },
     "api.reason.bad_quality": {
         "vi": "Chất lượng “{value}” không hợp lệ: 0 (tốt), 1 (nghi ngờ) hoặc 2 (hỏng).",
         "en": "Quality “{value}” is not valid: 0 (good), 1 (suspect) or 2 (bad).",

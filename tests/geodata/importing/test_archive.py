@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 from geodata.errors import ImportRejected
 from geodata.importing import archive
 from geodata.importing.load_readings import ReadingOptions, load_readings
+from geodata.monitoring.ingest import BatchRejected, Limits, add_token, ingest
 from geodata.monitoring.readings import DroppedMonthWrite, Reading, write_readings
 from geodata.retention.apply import run
 from tests.retention_data import (
@@ -177,4 +178,28 @@ def test_a_push_into_a_dropped_month_is_refused_and_writes_nothing(dropped_db: E
         dropped_db.begin() as conn,
     ):
         write_readings(conn, [Reading(ids[0], ids[1], at, 1.6)])
+    assert _state(dropped_db) == before
+
+
+def test_a_sensor_push_into_a_dropped_month_is_refused_naming_the_item(
+    dropped_db: Engine,
+) -> None:
+    # Only reachable with the ingestion window widened after the drop (retention refuses a
+    # window longer than the readings are kept): the API must refuse the item, not fail.
+    with dropped_db.begin() as conn:
+        token = add_token(conn, "rg")
+    items = [
+        {"quantity": "water_level", "unit": "m", "value": 1.6,
+         "observed_at": "2023-03-01T06:00:00+00:00"},
+        {"quantity": "water_level", "unit": "m", "value": 1.6,
+         "observed_at": "2023-02-10T13:01:00+07:00"},
+    ]  # fmt: skip
+    before = _state(dropped_db)
+
+    with pytest.raises(BatchRejected) as refused, dropped_db.begin() as conn:
+        ingest(conn, token, items, Limits(max_age=dt.timedelta(days=10_000)), NOW)
+
+    assert [(e.index, e.field, e.reason, e.values["month"]) for e in refused.value.errors] == [
+        (1, "observed_at", "dropped_month", "2023-02")
+    ]
     assert _state(dropped_db) == before
