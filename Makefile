@@ -18,7 +18,7 @@ test: setup-dev db
 	$(PY) -m mypy
 	.venv/bin/lint-imports
 	@echo "==> tests (throw-away database in the same cluster)"
-	DATABASE_URL=$(DBURL) $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(DBURL) $(PY) -m pytest --durations=25 $(PYTEST_ARGS)
 
 setup:
 	@$(SETUP) system venv
