@@ -62,7 +62,11 @@ def archive_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """Settings read again after the test sets CANTHO_* variables, and restored after."""
+    """Settings read again after the test sets CANTHO_* variables, and restored after.
+
+    A test clears the settings' cache again after its ``setenv``: anything between this
+    fixture and the ``setenv`` (a first database connection in the test) may have read and
+    cached the settings without the variable."""
     get_settings.cache_clear()
     yield monkeypatch
     monkeypatch.undo()
@@ -95,6 +99,7 @@ def test_plan_names_each_month_past_retention_and_why_and_changes_nothing(
     assert f"reading_{yesterday:%Y_%m}" in partitions(old_db)
 
     settings_env.setenv("CANTHO_RETENTION_ARCHIVE_DIR", str(archive_dir))
+    get_settings.cache_clear()
     assert main(["retention", "plan"]) == 0
     said = capsys.readouterr().out
     assert "(730 days, CANTHO_RETENTION_READINGS_DAYS) are dropped" in said
@@ -290,6 +295,7 @@ def test_refused_settings_stop_the_command_and_change_nothing(
 ) -> None:  # fmt: skip
     before = counts(old_db)
     settings_env.setenv(variable, value)
+    get_settings.cache_clear()
     assert main(["retention", "run", "--export-dir", str(archive_dir)]) == 2
     said = capsys.readouterr().err
     assert f"{variable}={value}" in said and named in said and "nothing was changed" in said
@@ -392,6 +398,7 @@ def test_a_resolved_report_loses_its_contact_then_its_photos_but_is_kept(
     old_db: Engine, archive_dir: Path, tmp_path: Path, settings_env: pytest.MonkeyPatch
 ) -> None:
     settings_env.setenv("CANTHO_PHOTO_DIR", str(tmp_path / "photos"))
+    get_settings.cache_clear()
     shared, own, fresh = _photo((200, 30, 30)), _photo((30, 200, 30)), _photo((30, 30, 200))
     new = NewReport(category="waste", lon=105.775, lat=10.03, name="Nguyễn Văn A",
                     phone="0900000000")  # fmt: skip
