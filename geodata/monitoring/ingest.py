@@ -31,7 +31,7 @@ from sqlalchemy import Connection, text
 
 from geodata.accounts.tokens import TokenRefused, digest, new_secret, secret_matches, split_token
 from geodata.errors import GeodataError
-from geodata.monitoring.readings import Reading, dropped_months, write_readings
+from geodata.monitoring.readings import DroppedMonthWrite, Reading, write_readings
 
 # Fields an item may carry; anything else is refused, so a misspelt field is not silently lost.
 ITEM_FIELDS = ("sensor", "quantity", "unit", "value", "observed_at", "quality")
@@ -328,26 +328,19 @@ def ingest(
     readings, errors = validate_batch(conn, sensor, items, now or dt.datetime.now(dt.UTC), limits)
     if errors:
         raise BatchRejected(errors)
-    if errors := _in_dropped_months(conn, items, readings):
-        raise BatchRejected(errors)
-    # Rolled up by the server's refresher within seconds, with every other push since.
-    written = write_readings(conn, readings, queue_rollups=True)
+    try:
+        # Rolled up by the server's refresher within seconds, with every other push since.
+        written = write_readings(conn, readings, queue_rollups=True)
+    except DroppedMonthWrite as exc:  # raised before anything is written
+        raise BatchRejected(_in_dropped_months(items, exc.months)) from None
     return IngestResult(received=len(items), inserted=written.inserted)
 
 
-def _in_dropped_months(
-    conn: Connection, items: list[Any], readings: list[Reading]
-) -> list[ItemError]:
-    """The items (all valid) whose month's readings retention dropped: a push there would roll
-    its hours up again from a few readings and replace what they held. Only possible when the
-    ingestion window was widened after the drop (the retention settings refuse it otherwise)."""
-    if not readings:
-        return []
-    first = min(r.observed_at for r in readings)
-    last = max(r.observed_at for r in readings)
-    dropped = {f"{month:%Y-%m}" for month in dropped_months(conn, first, last)}
-    if not dropped:
-        return []
+def _in_dropped_months(items: list[Any], months: list[dt.date]) -> list[ItemError]:
+    """The items (all valid) in ``months``, whose readings retention dropped: a push there would
+    roll its hours up again from a few readings and replace what they held. Only possible when
+    the ingestion window was widened after the drop (the retention settings refuse it otherwise)."""
+    dropped = {f"{month:%Y-%m}" for month in months}
     errors = []
     for index, item in enumerate(items):
         stamp = item["observed_at"]

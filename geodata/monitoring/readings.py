@@ -80,6 +80,10 @@ def write_readings(
 class DroppedMonthWrite(GeodataError):
     """Readings for a month whose readings the retention job dropped (its rollups kept)."""
 
+    def __init__(self, message: str, months: list[dt.date]) -> None:
+        super().__init__(message)
+        self.months = months  # their first days (UTC)
+
 
 def dropped_months(conn: Connection, first: dt.datetime, last: dt.datetime) -> list[dt.date]:
     """The months (UTC, their first day) from ``first`` to ``last`` whose readings were dropped
@@ -121,7 +125,8 @@ def _merge_incoming(conn: Connection, queue_rollups: bool = False) -> WriteResul
         raise DroppedMonthWrite(
             f"readings of {', '.join(f'{m:%Y-%m}' for m in dropped)}: that month's readings "
             "were dropped by retention; load its archive with `python -m geodata load "
-            "readings` before adding to it"
+            "readings` before adding to it",
+            dropped,
         )
     conn.execute(text("SELECT ensure_reading_partitions(:a, :b)"), {"a": span[0], "b": span[1]})
     inserted = conn.execute(
